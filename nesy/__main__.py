@@ -1,0 +1,3 @@
+from nesy.cli import main
+
+raise SystemExit(main())

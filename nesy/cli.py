@@ -1,0 +1,108 @@
+"""The ``nesy`` command: parses arguments, calls the library, renders errors, sets exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from nesy.errors import NesyError
+
+__all__ = ["main"]
+
+
+def _cmd_query(args: argparse.Namespace) -> int:
+    from nesy.infer import explain, query
+    from nesy.lang import parse_file
+
+    program = parse_file(args.program)
+    if args.mpe:
+        explanations = explain(program)
+        if args.json:
+            rows = [
+                {"query": e.answer, "probability": e.probability, "explanation": list(e.choices)}
+                for e in explanations
+            ]
+            print(json.dumps(rows, indent=2))
+        else:
+            for e in explanations:
+                print(f"{e.answer}:\t{e.probability:.10g}\t{', '.join(e.choices)}")
+        return 0
+    probabilities = query(program)
+    if args.json:
+        print(json.dumps(probabilities, indent=2))
+    else:
+        width = max((len(a) for a in probabilities), default=0) + 1
+        for atom, p in probabilities.items():
+            print(f"{atom + ':':<{width}}\t{p:.10g}")
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from nesy.train.tasks import TASKS
+
+    run = TASKS[args.task]
+    run(
+        args.program,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        out_dir=args.out,
+        test_dir=args.test_data,
+        progress=not args.no_progress,
+    )
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nesy", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    query = commands.add_parser("query", help="probability of every query of a program")
+    query.add_argument("program", type=Path)
+    query.add_argument("--json", action="store_true", help="print a JSON object")
+    query.add_argument(
+        "--mpe", action="store_true", help="most probable explanation of each query instead"
+    )
+    query.set_defaults(run=_cmd_query)
+
+    from nesy.train.tasks import TASKS
+
+    train = commands.add_parser("train", help="train a program's networks on a task")
+    train.add_argument("program", type=Path)
+    train.add_argument("--task", choices=sorted(TASKS), default="mnist-addition")
+    train.add_argument("--epochs", type=int, default=5)
+    train.add_argument("--batch-size", type=int, default=None, help="default: the task's")
+    train.add_argument("--lr", type=float, default=1e-3)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--out", type=Path, default=Path("runs/mnist_addition"))
+    train.add_argument(
+        "--test-data", type=Path, default=None, help="folder with MNIST IDX test files"
+    )
+    train.add_argument("--no-progress", action="store_true")
+    train.set_defaults(run=_cmd_train)
+    return parser
+
+
+def _render(error: NesyError) -> str:
+    """The error with its source line, read from the file when the error did not carry it."""
+    if error.source_text is None and error.span is not None:
+        path = Path(error.span.source)
+        if path.is_file():
+            error.source_text = path.read_text(encoding="utf-8", errors="replace")
+    return f"nesy: error: {error}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except NesyError as error:
+        print(_render(error), file=sys.stderr)
+        return 1
+    except FileNotFoundError as error:
+        print(f"nesy: error: {error.filename}: no such file", file=sys.stderr)
+        return 1

@@ -1,0 +1,170 @@
+"""Translate the Program IR into clingo input.
+
+Probabilistic and neural statements become *free* choices over reserved atoms, one per ground
+instance, that carry enough to recover what they stand for:
+
+- ``p::h :- body.`` (statement k) becomes ``{__nesy_pf(k,h,Key)} :- body.`` and
+  ``h :- __nesy_pf(k,h,Key), body.``; ``Key`` is the tuple of the rule's variables, so every
+  ground instance of the rule is an independent choice, as in ProbLog.
+- ``p1::h1; p2::h2 :- body.`` becomes ``{__nesy_ad(k,Key,i,h_i) : ...} :- body.`` plus one rule
+  per head; at most one alternative per instance holds (the compiler adds that constraint).
+- ``nn(net,[X],Y,D) :: a.`` becomes ``{__nesy_nn(k,(X,),Y,a) : __nesy_dom(k,Y)} :- __nesy_tensor(X).``
+  and ``a :- __nesy_nn(k,(X,),Y,a).``; exactly one value per input holds (compiler constraint).
+  Inputs are the ``tensor(...)`` terms written anywhere in the program or its queries.
+
+The cardinality constraints are left to the compiler on purpose: the observer then sees only
+rules the user wrote, so any remaining choice rule or constraint is the user's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from nesy.lang import ir
+
+__all__ = [
+    "PF",
+    "AD",
+    "NN",
+    "DOM",
+    "TENSOR",
+    "RESERVED_PREFIX",
+    "to_clingo",
+    "tensor_terms",
+    "rule_variables",
+]
+
+RESERVED_PREFIX = "__nesy_"
+PF = "__nesy_pf"
+AD = "__nesy_ad"
+NN = "__nesy_nn"
+DOM = "__nesy_dom"
+TENSOR = "__nesy_tensor"
+
+
+def _term_children(node: object) -> Iterator[object]:
+    if isinstance(node, ir.Func):
+        yield from node.args
+    elif isinstance(node, ir.BinOp):
+        yield node.left
+        yield node.right
+    elif isinstance(node, ir.UnaryMinus):
+        yield node.arg
+    elif isinstance(node, ir.Interval):
+        yield node.lo
+        yield node.hi
+    elif isinstance(node, ir.Pool):
+        yield from node.alternatives
+    elif isinstance(node, ir.Atom):
+        yield from node.args
+    elif isinstance(node, ir.Literal):
+        yield node.atom
+    elif isinstance(node, ir.Comparison):
+        yield node.left
+        yield node.right
+
+
+def _walk_terms(node: object) -> Iterator[object]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(_term_children(current))
+
+
+def _variables(nodes: tuple[object, ...]) -> list[str]:
+    """Named variables in order of first occurrence (``_`` and ``_X`` are local, skipped)."""
+    seen: dict[str, None] = {}
+    for node in nodes:
+        for sub in _walk_terms(node):
+            if isinstance(sub, ir.Var) and not sub.name.startswith("_"):
+                seen.setdefault(sub.name, None)
+    return list(seen)
+
+
+def rule_variables(head: tuple[ir.Atom, ...], body: tuple[ir.BodyItem, ...]) -> list[str]:
+    """Global variables of a rule: those of its heads and of its non-aggregate body items."""
+    return _variables((*head, *(b for b in body if not isinstance(b, ir.Aggregate))))
+
+
+def _key(variables: list[str]) -> str:
+    if len(variables) == 1:
+        return f"({variables[0]},)"
+    return "(" + ",".join(variables) + ")"
+
+
+def _body(body: tuple[ir.BodyItem, ...]) -> str:
+    return ",".join(str(b) for b in body)
+
+
+def _rule(head: str, body: str) -> str:
+    return f"{head}:-{body}." if body else f"{head}."
+
+
+def tensor_terms(program: ir.Program) -> list[str]:
+    """Ground ``tensor(...)`` terms written anywhere in the program, rendered, in order."""
+    found: dict[str, None] = {}
+    for statement in program.statements:
+        for node in _walk_terms(_statement_terms(statement)):
+            if isinstance(node, ir.Func) and node.name == "tensor" and len(node.args) == 1:
+                if not _variables((node,)):
+                    found.setdefault(str(node), None)
+    return list(found)
+
+
+def _statement_terms(statement: ir.Statement) -> ir.Func:
+    """Bundle a statement's atoms into one term, so that one walk visits them all."""
+    atoms: list[object] = []
+    if isinstance(statement, ir.Rule | ir.ProbFact):
+        atoms.append(statement.head if isinstance(statement, ir.Rule) else statement.atom)
+    if isinstance(statement, ir.AnnotatedDisjunction):
+        atoms.extend(atom for _, atom in statement.heads)
+    if isinstance(statement, ir.Query | ir.Evidence):
+        atoms.append(statement.atom)
+    body = getattr(statement, "body", ())
+    atoms.extend(b for b in body if not isinstance(b, ir.Aggregate))
+    return ir.Func("", tuple(atoms))  # type: ignore[arg-type]
+
+
+def _translate(index: int, statement: ir.Statement) -> list[str]:
+    if isinstance(statement, ir.Rule | ir.Constraint | ir.ChoiceRule):
+        return [str(statement)]
+    if isinstance(statement, ir.ProbFact):
+        key = _key(rule_variables((statement.atom,), statement.body))
+        choice = f"{PF}({index},{statement.atom},{key})"
+        body = _body(statement.body)
+        return [
+            _rule(f"{{{choice}}}", body),
+            _rule(str(statement.atom), ",".join(filter(None, (choice, body)))),
+        ]
+    if isinstance(statement, ir.AnnotatedDisjunction):
+        heads = tuple(atom for _, atom in statement.heads)
+        key = _key(rule_variables(heads, statement.body))
+        choices = [f"{AD}({index},{key},{i},{atom})" for i, atom in enumerate(heads)]
+        body = _body(statement.body)
+        lines = [_rule("{" + ";".join(choices) + "}", body)]
+        lines += [
+            _rule(str(atom), ",".join(filter(None, (choice, body))))
+            for atom, choice in zip(heads, choices, strict=True)
+        ]
+        return lines
+    if isinstance(statement, ir.NeuralPredicate):
+        inputs = _key([v.name for v in statement.inputs])
+        y = statement.output.name
+        choice = f"{NN}({index},{inputs},{y},{statement.atom})"
+        domain = [f"{DOM}({index},{value})." for value in statement.domain]
+        guard = ",".join(f"{TENSOR}({v.name})" for v in statement.inputs)
+        return [
+            *domain,
+            f"{{{choice}:{DOM}({index},{y})}}:-{guard}.",
+            f"{statement.atom}:-{choice}.",
+        ]
+    return []  # queries, evidence and #show steer the engine, not the grounder
+
+
+def to_clingo(program: ir.Program, extra_tensors: tuple[str, ...] = ()) -> str:
+    """Render ``program`` as clingo input, with one ``__nesy_tensor`` fact per input term."""
+    lines = [f"{TENSOR}({t})." for t in dict.fromkeys((*tensor_terms(program), *extra_tensors))]
+    for index, statement in enumerate(program.statements):
+        lines.extend(_translate(index, statement))
+    return "\n".join(lines) + "\n"

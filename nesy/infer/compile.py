@@ -1,0 +1,155 @@
+"""Compile a program's queries into one circuit: ground -> relevant part -> SDD -> flat circuit.
+
+One root per ground query atom (per *answer* of a template query such as
+``addition(tensor(a), tensor(b), S)``), each conjoined with the evidence and the exactly-one
+constraints of the categorical groups. With evidence, one extra last root holds the evidence
+alone, so that P(q | e) = root_q / root_e.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass
+
+import clingo
+from pysdd.sdd import SddManager, Vtree
+
+from nesy.errors import CompileError, NesyTypeError
+from nesy.ground.grounder import ground
+from nesy.ground.program import GroundProgram
+from nesy.infer.circuit import Circuit, circuit_from_sdd
+from nesy.infer.logic import ASP_HINT, atom_formulas, exactly_one, relevant_atoms
+from nesy.infer.variables import ChoiceVariables, collect_choices
+from nesy.lang import ir
+
+__all__ = ["CompiledQuery", "compile_queries", "match"]
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    """What one compilation yields; shared by every batch of the same query shape."""
+
+    answers: tuple[clingo.Symbol, ...]  # ground query atoms, in root order
+    has_evidence: bool  # if so, the circuit has one more root: the evidence alone
+    circuit: Circuit
+    choices: ChoiceVariables
+    sdd_size: int
+    timings: dict[str, float]  # seconds per stage: ground, formulas, circuit
+
+
+def match(pattern: ir.Term | ir.Atom, symbol: clingo.Symbol, binding: dict[str, clingo.Symbol]) -> bool:
+    """Unify an IR pattern (variables allowed) with a ground clingo symbol, extending ``binding``."""
+    if isinstance(pattern, ir.Var):
+        if pattern.name == "_":
+            return True
+        bound = binding.setdefault(pattern.name, symbol)
+        return bound == symbol
+    if isinstance(pattern, ir.Const):
+        if isinstance(pattern.value, int):
+            return symbol.type == clingo.SymbolType.Number and symbol.number == pattern.value
+        return symbol.match(pattern.value, 0)
+    if isinstance(pattern, ir.UnaryMinus) and isinstance(pattern.arg, ir.Const):
+        return symbol.type == clingo.SymbolType.Number and symbol.number == -int(pattern.arg.value)
+    if isinstance(pattern, ir.Str):
+        return symbol.type == clingo.SymbolType.String and symbol.string == pattern.value
+    if isinstance(pattern, ir.Atom | ir.Func):
+        name = pattern.predicate if isinstance(pattern, ir.Atom) else pattern.name
+        if not symbol.match(name, len(pattern.args)):
+            return False
+        return all(match(p, s, binding) for p, s in zip(pattern.args, symbol.arguments, strict=True))
+    raise NesyTypeError(f"cannot match {pattern} in a query: use plain terms", pattern.span)
+
+
+def _instances(ground_program: GroundProgram, atom: ir.Atom) -> list[tuple[clingo.Symbol, int]]:
+    """Ground instances of a query atom: (symbol, atom id), atom id 0 for facts."""
+    candidates = [(s, a) for a, s in ground_program.symbols.items()]
+    candidates += [(s, 0) for s in ground_program.facts]
+    found = [(s, a) for s, a in candidates if match(atom, s, {})]
+    if not found and not _has_variables(atom):
+        found = [(clingo.parse_term(str(atom)), -1)]  # never derivable: probability 0
+    return sorted(found, key=lambda pair: pair[0])
+
+
+def _has_variables(node: object) -> bool:
+    if isinstance(node, ir.Var):
+        return True
+    children = getattr(node, "args", ()) or getattr(node, "alternatives", ())
+    return any(_has_variables(c) for c in children)
+
+
+def compile_queries(
+    program: ir.Program, queries: tuple[ir.Atom, ...], *, max_sdd_size: int = 5_000_000
+) -> CompiledQuery:
+    """Compile ``queries`` of ``program`` (cached: the same program and queries compile once).
+
+    Raises
+    ------
+    CompileError
+        For programs outside the exact backend's class, or circuits past ``max_sdd_size``.
+    """
+    return _compile_cached(program, queries, max_sdd_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _compile_cached(
+    program: ir.Program, queries: tuple[ir.Atom, ...], max_sdd_size: int
+) -> CompiledQuery:
+    _refuse_outside_class(program)
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    ground_program = ground(program)
+    timings["ground"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    answers = [pair for atom in queries for pair in _instances(ground_program, atom)]
+    evidence: list[tuple[int, bool]] = []
+    for item in program.evidence:
+        if _has_variables(item.atom):
+            raise NesyTypeError("evidence must be ground", item.span)
+        evidence += [(a, item.value) for _, a in _instances(ground_program, item.atom)]
+    roots = [a for _, a in answers if a > 0] + [a for a, _ in evidence if a > 0]
+    relevant, order = relevant_atoms(ground_program, roots)
+    choices = collect_choices(program, ground_program, relevant, order)
+    num_vars = max(choices.num_vars, 1)
+    vtree = Vtree(var_count=num_vars, var_order=list(range(1, num_vars + 1)), vtree_type="right")
+    manager = SddManager.from_vtree(vtree)
+    formula = atom_formulas(manager, ground_program, choices.var_of_atom, relevant)
+
+    def truth(atom: int):  # noqa: ANN202 - an SddNode
+        if atom == 0:
+            return manager.true()
+        return formula.get(atom, manager.false()) if atom > 0 else manager.false()
+
+    context = manager.true()
+    for group in choices.groups:
+        context = context & exactly_one(manager, group.vars)
+    for atom, value in evidence:
+        context = context & (truth(atom) if value else ~truth(atom))
+    sdd_roots = [truth(atom) & context for _, atom in answers]
+    if evidence:
+        sdd_roots.append(context)
+    sdd_size = sum(root.size() for root in sdd_roots)
+    if sdd_size > max_sdd_size:
+        raise CompileError(f"compiled circuit has {sdd_size} SDD elements, over {max_sdd_size}")
+    timings["formulas"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    circuit = circuit_from_sdd(sdd_roots, num_vars)
+    timings["circuit"] = time.perf_counter() - start
+    return CompiledQuery(
+        answers=tuple(s for s, _ in answers),
+        has_evidence=bool(evidence),
+        circuit=circuit,
+        choices=choices,
+        sdd_size=sdd_size,
+        timings=timings,
+    )
+
+
+def _refuse_outside_class(program: ir.Program) -> None:
+    for statement in program.statements:
+        if isinstance(statement, ir.Constraint):
+            raise CompileError(f"integrity constraint: {ASP_HINT}", statement.span)
+        if isinstance(statement, ir.ChoiceRule):
+            raise CompileError(f"choice rule: {ASP_HINT}", statement.span)

@@ -1,0 +1,209 @@
+"""Boolean structure of a ground program: each derived atom as an SDD over the choice variables.
+
+The program is read bottom-up by strongly connected components of its dependency graph.
+Negation may only reach a lower component (stratification); inside a component with positive
+recursion (e.g. reachability on a cyclic graph) the least fixpoint is iterated until no formula
+changes; SDDs are canonical for a fixed vtree, so "no change" is a node-identity test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import networkx as nx
+from pysdd.sdd import SddManager, SddNode
+
+from nesy.errors import CompileError
+from nesy.ground.program import GroundProgram, GroundRule, GroundWeightRule
+from nesy.ground.translate import RESERVED_PREFIX
+
+__all__ = ["relevant_atoms", "atom_formulas", "exactly_one", "ASP_HINT"]
+
+ASP_HINT = (
+    "the exact backend needs exactly one stable model per total choice; "
+    "use the ASP backend (--backend asp) for this program"
+)
+
+_Rule = GroundRule | GroundWeightRule
+
+
+def _body_atoms(rule: _Rule) -> Iterable[int]:
+    if isinstance(rule, GroundRule):
+        return (abs(lit) for lit in rule.body)
+    return (abs(lit) for lit, _ in rule.body)
+
+
+def _is_declaration(rule: _Rule, ground: GroundProgram) -> bool:
+    """A choice rule over nesy's reserved atoms declares choice variables; it derives nothing."""
+    if not rule.choice:
+        return False
+    symbols = [ground.symbols.get(atom) for atom in rule.head]
+    return all(s is not None and s.name.startswith(RESERVED_PREFIX) for s in symbols)
+
+
+def _name(ground: GroundProgram, atom: int) -> str:
+    symbol = ground.symbols.get(atom)
+    return str(symbol) if symbol is not None else f"<auxiliary atom {atom}>"
+
+
+def _rules_by_head(ground: GroundProgram) -> dict[int, list[_Rule]]:
+    by_head: dict[int, list[_Rule]] = {}
+    for rule in (*ground.rules, *ground.weight_rules):
+        if _is_declaration(rule, ground):
+            continue
+        if rule.choice:
+            names = ", ".join(_name(ground, a) for a in rule.head)
+            raise CompileError(f"choice rule over {{{names}}}: {ASP_HINT}")
+        if not rule.head:
+            raise CompileError(f"integrity constraint in the ground program: {ASP_HINT}")
+        if len(rule.head) > 1:
+            names = " | ".join(_name(ground, a) for a in rule.head)
+            raise CompileError(f"disjunctive rule {names}: {ASP_HINT}")
+        by_head.setdefault(rule.head[0], []).append(rule)
+    return by_head
+
+
+def relevant_atoms(ground: GroundProgram, roots: Iterable[int]) -> tuple[set[int], list[int]]:
+    """Atoms the roots depend on, and a depth-first order of them (roots' first dependencies
+    first), which the compiler turns into the variable order."""
+    by_head: dict[int, list[_Rule]] = {}
+    for rule in (*ground.rules, *ground.weight_rules):
+        for head in rule.head:
+            by_head.setdefault(head, []).append(rule)
+    seen: set[int] = set()
+    order: list[int] = []
+    for root in roots:
+        stack = [root]
+        while stack:
+            atom = stack.pop()
+            if atom in seen:
+                continue
+            seen.add(atom)
+            order.append(atom)
+            children = [b for rule in by_head.get(atom, ()) for b in _body_atoms(rule)]
+            stack.extend(reversed(children))
+    return seen, order
+
+
+def exactly_one(manager: SddManager, variables: tuple[int, ...]) -> SddNode:
+    """Exactly one of ``variables`` is true, built in linear many apply calls."""
+    none_after = manager.true()  # no variable from position k on is true
+    one_after = manager.false()  # exactly one from position k on is true
+    for var in reversed(variables):
+        x = manager.literal(var)
+        one_after = (x & none_after) | (~x & one_after)
+        none_after = ~x & none_after
+    return one_after
+
+
+def _weight_formula(
+    manager: SddManager, rule: GroundWeightRule, literal: dict[int, SddNode]
+) -> SddNode:
+    """``lower <= sum of weights of true literals``, by dynamic programming over partial sums."""
+    items = [(literal[lit], weight) for lit, weight in rule.body]
+    most = [0] * (len(items) + 1)  # largest/smallest sum the remaining literals can add
+    least = [0] * (len(items) + 1)
+    for i in range(len(items) - 1, -1, -1):
+        most[i] = most[i + 1] + max(items[i][1], 0)
+        least[i] = least[i + 1] + min(items[i][1], 0)
+
+    def decided(i: int, total: int) -> SddNode | None:
+        if total + least[i] >= rule.lower:
+            return manager.true()
+        if total + most[i] < rule.lower:
+            return manager.false()
+        return None
+
+    totals: list[set[int]] = [{0}]  # partial sums still undecided before literal i
+    for i, (_, weight) in enumerate(items):
+        totals.append(
+            {t + step for t in totals[i] if decided(i, t) is None for step in (weight, 0)}
+        )
+    after: dict[int, SddNode] = {}
+    for i in range(len(items), -1, -1):
+        here: dict[int, SddNode] = {}
+        for total in totals[i]:
+            known = decided(i, total)
+            if known is None:
+                node, weight = items[i]
+                known = (node & after[total + weight]) | (~node & after[total])
+            here[total] = known
+        after = here
+    return after[0]
+
+
+def atom_formulas(
+    manager: SddManager,
+    ground: GroundProgram,
+    variable_of: dict[int, int],
+    relevant: set[int],
+) -> dict[int, SddNode]:
+    """An SDD for every relevant atom (choice atoms map to their variable's literal).
+
+    Raises
+    ------
+    CompileError
+        For choice rules, constraints, disjunctions or negation through recursion: programs
+        whose total choices may have zero or several stable models.
+    """
+    by_head = _rules_by_head(ground)
+    formula: dict[int, SddNode] = {a: manager.literal(v) for a, v in variable_of.items()}
+    graph = nx.DiGraph()
+    derived = [a for a in relevant if a not in formula]
+    graph.add_nodes_from(derived)
+    for head in derived:
+        for rule in by_head.get(head, ()):
+            graph.add_edges_from((head, b) for b in _body_atoms(rule) if b not in formula)
+
+    def value(atom: int) -> SddNode:
+        return formula.get(atom, manager.false())  # an atom without rules is false
+
+    def literal(lit: int) -> SddNode:
+        return value(lit) if lit > 0 else ~value(-lit)
+
+    def derive(atom: int) -> SddNode:
+        result = manager.false()
+        for rule in by_head.get(atom, ()):
+            if isinstance(rule, GroundRule):
+                body = manager.true()
+                for lit in rule.body:
+                    body = body & literal(lit)
+            else:
+                body = _weight_formula(manager, rule, {lit: literal(lit) for lit, _ in rule.body})
+            result = result | body
+        return result
+
+    condensed = nx.condensation(graph)
+    for component in reversed(list(nx.topological_sort(condensed))):
+        members: set[int] = condensed.nodes[component]["members"]
+        recursive = len(members) > 1 or graph.has_edge(next(iter(members)), next(iter(members)))
+        if not recursive:
+            (atom,) = members
+            formula[atom] = derive(atom)
+            continue
+        _check_stratified(ground, by_head, members)
+        for atom in members:
+            formula[atom] = manager.false()
+        changed = True
+        while changed:
+            changed = False
+            for atom in members:
+                new = derive(atom)
+                if new.id != formula[atom].id:
+                    formula[atom] = new
+                    changed = True
+    return formula
+
+
+def _check_stratified(
+    ground: GroundProgram, by_head: dict[int, list[_Rule]], members: set[int]
+) -> None:
+    for atom in members:
+        for rule in by_head.get(atom, ()):
+            literals = rule.body if isinstance(rule, GroundRule) else [l for l, _ in rule.body]
+            for lit in literals:
+                if lit < 0 and -lit in members:
+                    raise CompileError(
+                        f"{_name(ground, atom)} depends negatively on {_name(ground, -lit)} "
+                        f"through recursion (not stratified): {ASP_HINT}"
+                    )

@@ -1,0 +1,234 @@
+"""The differentiable inference layer: a program plus networks as one ``nn.Module``.
+
+Shape letters: ``B`` batch, ``V`` circuit variables, ``Q`` answers (ground query atoms).
+Networks return log-probabilities ``(B', |domain|)`` (a ``log_softmax``); every ground neural
+atom of one network in a batch goes through that network in one call.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import clingo
+import torch
+from torch import Tensor, nn
+
+from nesy.errors import ConfigError, DataError, NesyTypeError
+from nesy.infer.compile import CompiledQuery, compile_queries, match
+from nesy.infer.layers import CircuitModule
+from nesy.infer.variables import Group
+from nesy.lang import ir
+
+__all__ = ["Model", "Explanation", "python_value"]
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """The most probable total choice under which ``answer`` holds, and its probability."""
+
+    answer: str
+    probability: float
+    choices: tuple[str, ...]  # chosen atoms; ``\\+a`` for a probabilistic fact left false
+
+
+def python_value(symbol: clingo.Symbol) -> int | str:
+    """A clingo symbol as a plain value: numbers as ``int``, anything else as its text."""
+    if symbol.type == clingo.SymbolType.Number:
+        return symbol.number
+    return str(symbol)
+
+
+def _free_variables(atom: ir.Atom) -> list[str]:
+    names: dict[str, None] = {}
+    stack: list[object] = [atom]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ir.Var) and node.name != "_":
+            names[node.name] = None
+        stack.extend(reversed(getattr(node, "args", ())))
+    return list(names)
+
+
+class Model(nn.Module):
+    """A program's queries evaluated exactly, batched, with gradients into its networks.
+
+    Parameters
+    ----------
+    program
+        The parsed program.
+    networks
+        A torch module for every network its neural predicates name.
+    query
+        The query (template) to answer; defaults to the program's ``query(...)`` statements.
+        Free variables become the answers: ``addition(tensor(a), tensor(b), S)`` has one answer
+        per possible sum.
+
+    Shape:
+        inputs: ``{name: (B, ...)}`` for every ``tensor(name)`` term -> ``(B, Q)`` log-probabilities
+        of ``self.answers``, conditioned on the program's evidence.
+    """
+
+    def __init__(
+        self,
+        program: ir.Program,
+        networks: Mapping[str, nn.Module] | None = None,
+        *,
+        query: ir.Atom | None = None,
+    ) -> None:
+        super().__init__()
+        networks = dict(networks or {})
+        self._check_networks(program, networks)
+        self.networks = nn.ModuleDict(networks)
+        queries = (query,) if query is not None else tuple(q.atom for q in program.queries)
+        if not queries:
+            raise NesyTypeError(f"{program.source}: the program has no query(...) to answer")
+        self.compiled: CompiledQuery = compile_queries(program, queries)
+        self.answers = self._answer_values(queries)
+        self.circuit = CircuitModule(self.compiled.circuit, semiring="log")
+        self._layout_weights()
+
+    # --- construction ----------------------------------------------------------------------
+
+    @staticmethod
+    def _check_networks(program: ir.Program, networks: Mapping[str, nn.Module]) -> None:
+        for declaration in program.neural_predicates:
+            if declaration.network not in networks:
+                known = ", ".join(sorted(networks)) or "none"
+                raise NesyTypeError(
+                    f"unknown network '{declaration.network}': networks given: {known}",
+                    declaration.span,
+                )
+
+    def _answer_values(self, queries: tuple[ir.Atom, ...]) -> tuple[object, ...]:
+        answers = self.compiled.answers
+        if len(queries) != 1 or len(_free_variables(queries[0])) == 0:
+            return tuple(str(a) for a in answers)
+        names = _free_variables(queries[0])
+        values = []
+        for symbol in answers:
+            binding: dict[str, clingo.Symbol] = {}
+            match(queries[0], symbol, binding)
+            row = tuple(python_value(binding[n]) for n in names)
+            values.append(row[0] if len(row) == 1 else row)
+        return tuple(values)
+
+    def _layout_weights(self) -> None:
+        """Index tables that place network outputs and constants into (B, V) weight tensors."""
+        choices = self.compiled.choices
+        num_vars = self.compiled.circuit.num_vars
+        const_pos = torch.zeros(num_vars, dtype=torch.float64)
+        const_neg = torch.zeros(num_vars, dtype=torch.float64)
+        neural: dict[str, list[Group]] = {}
+        for fact in choices.facts:
+            const_pos[fact.var - 1] = _log(fact.probability)
+            const_neg[fact.var - 1] = _log(1.0 - fact.probability)
+        for group in choices.groups:
+            if group.is_neural:
+                neural.setdefault(group.network or "", []).append(group)
+            else:
+                for var, p in zip(group.vars, group.probabilities, strict=True):
+                    const_pos[var - 1] = _log(p)
+        # Network outputs are laid out network by network, group by group, value by value;
+        # ``slots`` says which variable each of those columns is.
+        slots = [v - 1 for groups in neural.values() for g in groups for v in g.vars]
+        self._neural_groups = neural
+        self.register_buffer("const_pos", const_pos, persistent=False)
+        self.register_buffer("const_neg", const_neg, persistent=False)
+        self.register_buffer("slots", torch.tensor(slots, dtype=torch.long), persistent=False)
+        self.input_names = tuple(
+            dict.fromkeys(
+                _input_name(s) for groups in neural.values() for g in groups for s in g.inputs
+            )
+        )
+
+    # --- evaluation ------------------------------------------------------------------------
+
+    def weights(self, inputs: Mapping[str, Tensor]) -> tuple[Tensor, Tensor]:
+        """Log-weights of the positive and negative literals, each (B, V)."""
+        batch = _batch_size(inputs, self.input_names)
+        dtype = next((p.dtype for p in self.parameters()), torch.float64)
+        pos = self.const_pos.to(dtype).expand(batch, -1).clone()
+        neg = self.const_neg.to(dtype).expand(batch, -1)
+        columns = [self._run_network(name, groups, inputs, batch)
+                   for name, groups in self._neural_groups.items()]
+        if columns:
+            pos = pos.index_copy(1, self.slots, torch.cat(columns, dim=1).to(dtype))
+        return pos, neg
+
+    def _run_network(
+        self, name: str, groups: list[Group], inputs: Mapping[str, Tensor], batch: int
+    ) -> Tensor:
+        arity = len(groups[0].inputs)
+        args = [
+            torch.cat([inputs[_input_name(g.inputs[i])] for g in groups]) for i in range(arity)
+        ]
+        out = self.networks[name](*args)
+        size = len(groups[0].vars)
+        if out.dim() != 2 or out.shape != (batch * len(groups), size):
+            raise DataError(
+                f"network '{name}' returned shape {tuple(out.shape)}; expected "
+                f"({batch * len(groups)}, {size}): one row per input, one column per domain value"
+            )
+        if not torch.allclose(torch.logsumexp(out.detach(), 1), torch.zeros(1), atol=1e-3):
+            raise DataError(f"network '{name}' must return log-probabilities (a log_softmax)")
+        # (groups * B, D) -> (B, groups * D), matching the layout of ``slots``
+        return out.view(len(groups), batch, size).transpose(0, 1).reshape(batch, -1)
+
+    def forward(self, inputs: Mapping[str, Tensor] | None = None) -> Tensor:
+        pos, neg = self.weights(inputs or {})
+        logp = self.circuit(pos, neg)
+        if self.compiled.has_evidence:
+            logp = logp[:, :-1] - logp[:, -1:]
+        return logp
+
+    def explain(self, inputs: Mapping[str, Tensor] | None = None) -> list[list[Explanation]]:
+        """Most probable explanation of every answer, for every example: (B lists of Q)."""
+        pos, neg = self.weights(inputs or {})
+        values, assignment = CircuitModule(self.compiled.circuit, semiring="max_product").explain(
+            pos.detach(), neg.detach()
+        )
+        names = self._variable_names()
+        result = []
+        for b in range(values.shape[0]):
+            row = []
+            for q, answer in enumerate(self.compiled.answers):
+                chosen = tuple(
+                    name[value] for name, value in zip(names, assignment[b, q].tolist(),
+                                                       strict=True) if name[value]
+                )
+                row.append(Explanation(str(answer), math.exp(values[b, q].item()), chosen))
+            result.append(row)
+        return result
+
+    def _variable_names(self) -> list[tuple[str, str]]:
+        """(text if false, text if true) for each variable; empty text is not reported."""
+        names = [("", "")] * self.compiled.circuit.num_vars
+        for fact in self.compiled.choices.facts:
+            names[fact.var - 1] = (f"\\+{fact.head}", str(fact.head))
+        for group in self.compiled.choices.groups:
+            for var, head in zip(group.vars, group.heads, strict=True):
+                names[var - 1] = ("", "none" if head is None else str(head))
+        return names
+
+
+def _log(p: float) -> float:
+    return math.log(p) if p > 0 else -math.inf
+
+
+def _input_name(symbol: clingo.Symbol) -> str:
+    """``tensor(a)`` -> ``"a"``."""
+    return str(symbol.arguments[0]) if symbol.match("tensor", 1) else str(symbol)
+
+
+def _batch_size(inputs: Mapping[str, Tensor], names: tuple[str, ...]) -> int:
+    missing = [n for n in names if n not in inputs]
+    if missing:
+        raise ConfigError(
+            f"missing input tensors {missing}; the query needs {list(names)}"
+        )
+    sizes = {n: inputs[n].shape[0] for n in names}
+    if len(set(sizes.values())) > 1:
+        raise DataError(f"inputs disagree on the batch size: {sizes}")
+    return next(iter(sizes.values()), 1)

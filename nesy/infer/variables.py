@@ -1,0 +1,176 @@
+"""The Boolean variables of a compiled query: one per ground choice, grouped into categoricals.
+
+A probabilistic fact is one Boolean variable with weights (p, 1-p). An annotated disjunction or a
+neural predicate instance is a categorical *group*: one indicator variable per value (plus a
+``none`` value for an annotated disjunction whose probabilities sum below 1), weights (p_i, 1),
+and an exactly-one constraint that the compiler conjoins into every root, so that weighted model
+counting needs no smoothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import clingo
+
+from nesy.ground.program import GroundProgram
+from nesy.ground.translate import AD, NN, PF
+from nesy.lang import ir
+
+__all__ = ["FactVariable", "Group", "ChoiceVariables", "collect_choices"]
+
+
+@dataclass(frozen=True, slots=True)
+class FactVariable:
+    """A probabilistic fact's ground instance: variable ``var`` true with ``probability``."""
+
+    var: int
+    atom: clingo.Symbol  # the choice atom in the ground program
+    head: clingo.Symbol  # what it makes true, e.g. edge(a,b)
+    probability: float
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A categorical: exactly one of ``vars`` holds.
+
+    For a neural group ``network`` names the net and ``inputs`` its ground input terms; values
+    follow the declared domain order. For an annotated disjunction ``probabilities`` are fixed
+    and the last value is ``None`` (no head) when they sum below 1.
+    """
+
+    statement: int
+    key: clingo.Symbol
+    vars: tuple[int, ...]
+    heads: tuple[clingo.Symbol | None, ...]  # what each value makes true
+    atoms: tuple[int | None, ...]  # ground choice atom of each value (None: the residual)
+    network: str | None = None
+    inputs: tuple[clingo.Symbol, ...] = ()
+    probabilities: tuple[float, ...] = ()
+
+    @property
+    def is_neural(self) -> bool:
+        return self.network is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceVariables:
+    facts: tuple[FactVariable, ...]
+    groups: tuple[Group, ...]
+    var_of_atom: dict[int, int]
+
+    @property
+    def num_vars(self) -> int:
+        return len(self.facts) + sum(len(g.vars) for g in self.groups)
+
+
+def _reserved(symbol: clingo.Symbol, name: str) -> bool:
+    return symbol.type == clingo.SymbolType.Function and symbol.name == name
+
+
+def collect_choices(
+    program: ir.Program, ground: GroundProgram, relevant: set[int], order: list[int]
+) -> ChoiceVariables:
+    """Number the relevant choice atoms 1..V, in ``order`` (atoms listed first come first)."""
+    members: dict[tuple[int, clingo.Symbol], list[tuple[int, clingo.Symbol]]] = {}
+    for atom, symbol in ground.symbols.items():
+        if _reserved(symbol, AD) or _reserved(symbol, NN):
+            members.setdefault((symbol.arguments[0].number, symbol.arguments[1]), []).append(
+                (atom, symbol)
+            )
+    facts: list[tuple[int, clingo.Symbol]] = []
+    grouped: dict[tuple[int, clingo.Symbol], None] = {}
+    rank = {atom: i for i, atom in enumerate(order)}
+    for atom in sorted(relevant, key=lambda a: rank.get(a, len(rank))):
+        symbol = ground.symbols.get(atom)
+        if symbol is None:
+            continue
+        if _reserved(symbol, PF):
+            facts.append((atom, symbol))
+        elif _reserved(symbol, AD) or _reserved(symbol, NN):
+            grouped.setdefault((symbol.arguments[0].number, symbol.arguments[1]), None)
+
+    next_var = 1
+    fact_vars: list[FactVariable] = []
+    var_of_atom: dict[int, int] = {}
+    for atom, symbol in facts:
+        statement = program.statements[symbol.arguments[0].number]
+        assert isinstance(statement, ir.ProbFact)
+        fact_vars.append(FactVariable(next_var, symbol, symbol.arguments[1], statement.probability))
+        var_of_atom[atom] = next_var
+        next_var += 1
+
+    groups: list[Group] = []
+    for index, key in grouped:
+        statement = program.statements[index]
+        if isinstance(statement, ir.NeuralPredicate):
+            group, next_var = _neural_group(statement, index, key, members[index, key], next_var)
+        else:
+            assert isinstance(statement, ir.AnnotatedDisjunction)
+            group, next_var = _ad_group(statement, index, key, members[index, key], next_var)
+        for atom, var in zip(group.atoms, group.vars, strict=True):
+            if atom is not None:
+                var_of_atom[atom] = var
+        groups.append(group)
+    return ChoiceVariables(tuple(fact_vars), tuple(groups), var_of_atom)
+
+
+def _neural_group(
+    statement: ir.NeuralPredicate,
+    index: int,
+    key: clingo.Symbol,
+    members: list[tuple[int, clingo.Symbol]],
+    first: int,
+) -> tuple[Group, int]:
+    """All domain values, in declared order, even those the program cannot use."""
+    by_value = {str(s.arguments[2]): (atom, s.arguments[3]) for atom, s in members}
+    atoms: list[int | None] = []
+    heads: list[clingo.Symbol | None] = []
+    for value in statement.domain:
+        atom, head = by_value.get(str(value), (None, None))
+        atoms.append(atom)
+        heads.append(head)
+    count = len(statement.domain)
+    group = Group(
+        statement=index,
+        key=key,
+        vars=tuple(range(first, first + count)),
+        heads=tuple(heads),
+        atoms=tuple(atoms),
+        network=statement.network,
+        inputs=tuple(key.arguments),
+    )
+    return group, first + count
+
+
+def _ad_group(
+    statement: ir.AnnotatedDisjunction,
+    index: int,
+    key: clingo.Symbol,
+    members: list[tuple[int, clingo.Symbol]],
+    first: int,
+) -> tuple[Group, int]:
+    by_position = {symbol.arguments[2].number: (atom, symbol) for atom, symbol in members}
+    atoms: list[int | None] = []
+    heads: list[clingo.Symbol | None] = []
+    probabilities: list[float] = []
+    for position, (probability, _) in enumerate(statement.heads):
+        atom, symbol = by_position.get(position, (None, None))
+        atoms.append(atom)
+        heads.append(None if symbol is None else symbol.arguments[3])
+        probabilities.append(probability)
+    residual = 1.0 - sum(probabilities)
+    if residual > 1e-12:
+        atoms.append(None)
+        heads.append(None)
+        probabilities.append(residual)
+    count = len(atoms)
+    group = Group(
+        statement=index,
+        key=key,
+        vars=tuple(range(first, first + count)),
+        heads=tuple(heads),
+        atoms=tuple(atoms),
+        probabilities=tuple(probabilities),
+    )
+    return group, first + count

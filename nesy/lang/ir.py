@@ -1,0 +1,427 @@
+"""The Program IR: plain, frozen dataclasses produced once by the parser.
+
+Node grammar (every node carries a ``span``)::
+
+    Term       = Var | Const | Str | Func | BinOp | UnaryMinus | Interval | Pool
+    BodyItem   = Literal | Comparison | Aggregate
+    Statement  = Rule | Constraint | ChoiceRule | ProbFact | AnnotatedDisjunction
+               | NeuralPredicate | Query | Evidence | Show
+
+Every node renders back to clingo syntax with ``str()``; the grounder builds its clingo input
+from these renderings, so the IR is the single source of truth for what the program says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+__all__ = [
+    "Span",
+    "Var",
+    "Const",
+    "Str",
+    "Func",
+    "BinOp",
+    "UnaryMinus",
+    "Interval",
+    "Pool",
+    "Term",
+    "Atom",
+    "Literal",
+    "Comparison",
+    "AggregateElement",
+    "Guard",
+    "Aggregate",
+    "BodyItem",
+    "Rule",
+    "Constraint",
+    "ChoiceElement",
+    "ChoiceRule",
+    "ProbFact",
+    "AnnotatedDisjunction",
+    "NeuralPredicate",
+    "Query",
+    "Evidence",
+    "Show",
+    "Statement",
+    "Program",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a node came from: 1-based line and column, end exclusive."""
+
+    source: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}:{self.column}"
+
+
+_NO_SPAN = Span("<generated>", 0, 0, 0, 0)
+
+
+# --- terms -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    name: str  # "_" is the anonymous variable
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    """An integer or a symbolic constant (lower-case identifier)."""
+
+    value: int | str
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Str:
+    """A double-quoted string; ``value`` holds it unescaped."""
+
+    value: str
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    def __str__(self) -> str:
+        escaped = self.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        return f'"{escaped}"'
+
+
+@dataclass(frozen=True, slots=True)
+class Func:
+    """A compound term ``name(args)``; ``name == ""`` is a tuple."""
+
+    name: str
+    args: tuple[Term, ...]
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    def __str__(self) -> str:
+        inner = ",".join(str(a) for a in self.args)
+        if self.name == "" and len(self.args) == 1:
+            inner += ","
+        return f"{self.name}({inner})"
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    """Arithmetic: op is one of ``+ - * / \\ ** & ? ^`` (clingo's; ``\\`` is modulo)."""
+
+    op: str
+    left: Term
+    right: Term
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    def __str__(self) -> str:
+        return f"({self.left}{self.op}{self.right})"
+
+
+@dataclass(frozen=True, slots=True)
+class UnaryMinus:
+    arg: Term
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    def __str__(self) -> str:
+        return f"-({self.arg})"
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """``lo..hi``, both bounds included."""
+
+    lo: Term
+    hi: Term
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    def __str__(self) -> str:
+        return f"({self.lo}..{self.hi})"
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """``(a;b;c)``: the statement holds for each alternative."""
+
+    alternatives: tuple[Term, ...]
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    def __str__(self) -> str:
+        return "(" + ";".join(str(a) for a in self.alternatives) + ")"
+
+
+Term = Var | Const | Str | Func | BinOp | UnaryMinus | Interval | Pool
+
+
+# --- atoms and body items -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    predicate: str
+    args: tuple[Term, ...] = ()
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    @property
+    def signature(self) -> tuple[str, int]:
+        return (self.predicate, len(self.args))
+
+    def __str__(self) -> str:
+        if not self.args:
+            return self.predicate
+        return f"{self.predicate}({','.join(str(a) for a in self.args)})"
+
+
+@dataclass(frozen=True, slots=True)
+class Literal:
+    """An atom, or its default negation ``not atom``."""
+
+    atom: Atom
+    negated: bool = False
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    def __str__(self) -> str:
+        return f"not {self.atom}" if self.negated else str(self.atom)
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """``left op right`` with op in ``= != < <= > >=``; ``X is E`` parses as ``X = E``."""
+
+    op: str
+    left: Term
+    right: Term
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    def __str__(self) -> str:
+        return f"{self.left}{self.op}{self.right}"
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateElement:
+    """``terms : condition`` inside an aggregate."""
+
+    terms: tuple[Term, ...]
+    condition: tuple[Literal | Comparison, ...] = ()
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    def __str__(self) -> str:
+        text = ",".join(str(t) for t in self.terms)
+        if self.condition:
+            text += ":" + ",".join(str(c) for c in self.condition)
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """One bound of an aggregate, read as ``aggregate op term``."""
+
+    op: str
+    term: Term
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """``#count``, ``#sum``, ``#min`` or ``#max`` with at most two guards.
+
+    Guards are normalised so that each reads ``aggregate op term``: the source ``2 <= #count{..}``
+    becomes ``Guard(">=", 2)``.
+    """
+
+    function: str
+    elements: tuple[AggregateElement, ...]
+    guards: tuple[Guard, ...]
+    negated: bool = False
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    def __str__(self) -> str:
+        text = f"#{self.function}{{{';'.join(str(e) for e in self.elements)}}}"
+        guards = self.guards
+        if len(guards) == 2:  # clingo has one guard on each side: `lo <= #agg{..} < hi`
+            text = f"{guards[0].term}{_FLIP[guards[0].op]}{text}"
+            guards = guards[1:]
+        for guard in guards:
+            text += f"{guard.op}{guard.term}"
+        return f"not {text}" if self.negated else text
+
+
+BodyItem = Literal | Comparison | Aggregate
+
+
+def _body(body: tuple[BodyItem, ...]) -> str:
+    return ",".join(str(b) for b in body)
+
+
+# --- statements ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """``head :- body.``; a fact has an empty body."""
+
+    head: Atom
+    body: tuple[BodyItem, ...] = ()
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    def __str__(self) -> str:
+        return f"{self.head}:-{_body(self.body)}." if self.body else f"{self.head}."
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    """``:- body.``"""
+
+    body: tuple[BodyItem, ...]
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    def __str__(self) -> str:
+        return f":-{_body(self.body)}."
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceElement:
+    atom: Atom
+    condition: tuple[Literal | Comparison, ...] = ()
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    def __str__(self) -> str:
+        if not self.condition:
+            return str(self.atom)
+        return f"{self.atom}:{','.join(str(c) for c in self.condition)}"
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceRule:
+    """``lower { a; b : c } upper :- body.``; missing bounds are ``None``."""
+
+    elements: tuple[ChoiceElement, ...]
+    lower: Term | None = None
+    upper: Term | None = None
+    body: tuple[BodyItem, ...] = ()
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    def __str__(self) -> str:
+        text = "{" + ";".join(str(e) for e in self.elements) + "}"
+        if self.lower is not None:
+            text = f"{self.lower}{text}"
+        if self.upper is not None:
+            text = f"{text}{self.upper}"
+        return f"{text}:-{_body(self.body)}." if self.body else f"{text}."
+
+
+@dataclass(frozen=True, slots=True)
+class ProbFact:
+    """``p::atom :- body.``: each ground instance is true with probability p, independently."""
+
+    probability: float
+    atom: Atom
+    body: tuple[BodyItem, ...] = ()
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotatedDisjunction:
+    """``p1::a1; p2::a2 :- body.``: at most one head per ground instance (none with 1 - sum p)."""
+
+    heads: tuple[tuple[float, Atom], ...]
+    body: tuple[BodyItem, ...] = ()
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class NeuralPredicate:
+    """``nn(network, [X1..Xk], Y, [domain]) :: atom.``
+
+    For each ground input tuple exactly one ``atom`` with ``Y`` in ``domain`` holds; the network's
+    softmax over the domain (in the listed order) is its distribution.
+    """
+
+    network: str
+    inputs: tuple[Var, ...]
+    output: Var
+    domain: tuple[Term, ...]  # ground terms, intervals already expanded
+    atom: Atom
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """``query(atom).``: variables in ``atom`` range over its ground instances."""
+
+    atom: Atom
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """``evidence(atom, true|false).`` (``evidence(atom).`` means true)."""
+
+    atom: Atom
+    value: bool = True
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Show:
+    """``#show p/n.``"""
+
+    predicate: str
+    arity: int
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    def __str__(self) -> str:
+        return f"#show {self.predicate}/{self.arity}."
+
+
+Statement = (
+    Rule
+    | Constraint
+    | ChoiceRule
+    | ProbFact
+    | AnnotatedDisjunction
+    | NeuralPredicate
+    | Query
+    | Evidence
+    | Show
+)
+
+
+_S = TypeVar("_S")
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """A parsed program: its statements in source order."""
+
+    statements: tuple[Statement, ...]
+    source: str = "<string>"
+
+    def of_type(self, kind: type[_S]) -> tuple[_S, ...]:
+        return tuple(s for s in self.statements if isinstance(s, kind))
+
+    @property
+    def queries(self) -> tuple[Query, ...]:
+        return self.of_type(Query)
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]:
+        return self.of_type(Evidence)
+
+    @property
+    def neural_predicates(self) -> tuple[NeuralPredicate, ...]:
+        return self.of_type(NeuralPredicate)
