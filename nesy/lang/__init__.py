@@ -1,0 +1,33 @@
+"""The nesy language: text to the :class:`~nesy.lang.ir.Program` IR.
+
+``parse(text)`` / ``parse_file(path)`` read a program written in a readable subset of clingo ASP
+with ProbLog / DeepProbLog annotations, build the IR (see :mod:`nesy.lang.ir` for its node
+grammar) and check it. Every node carries a :class:`Span`; errors render as ``file:line:col``.
+
+Node grammar::
+
+    Term       = Var | Const | Str | Func | BinOp | UnaryMinus | Interval | Pool
+    BodyItem   = Literal | Comparison | Aggregate
+    Statement  = Rule | Constraint | ChoiceRule | ProbFact | AnnotatedDisjunction
+               | NeuralPredicate | Query | Evidence | Show
+"""
+
+from typing import TYPE_CHECKING
+
+from nesy.lang.ir import *  # noqa: F403
+from nesy.lang.ir import __all__ as _ir_all
+
+if TYPE_CHECKING:
+    from nesy.lang.parser import parse, parse_file
+
+__all__ = ["parse", "parse_file", *_ir_all]
+
+
+def __getattr__(name: str):
+    # ``nesy.errors`` imports ``nesy.lang.ir``, and the parser imports ``nesy.errors``; loading the
+    # parser on first use keeps that import cycle from ever being half-initialised.
+    if name in ("parse", "parse_file"):
+        from nesy.lang import parser
+
+        return getattr(parser, name)
+    raise AttributeError(f"module 'nesy.lang' has no attribute {name!r}")
