@@ -1,0 +1,1 @@
+"""Correctness oracles: nesy against ProbLog and against an independent brute force."""
