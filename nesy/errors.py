@@ -42,7 +42,8 @@ class NesySyntaxError(NesyError):
 
 
 class NesyTypeError(NesyError):
-    """A well-formed program that means nothing: unsafe variable, unknown network, bad probability."""
+    """A well-formed program that means nothing: unsafe variable, unknown network, bad
+    probability."""
 
 
 class GroundingError(NesyError):

@@ -30,7 +30,7 @@ class _Collector(clingo.Observer):
         self, choice: bool, head: Sequence[int], lower_bound: int, body: Sequence[tuple[int, int]]
     ) -> None:
         self.weight_rules.append(
-            GroundWeightRule(choice, tuple(head), lower_bound, tuple((l, w) for l, w in body))
+            GroundWeightRule(choice, tuple(head), lower_bound, tuple((lit, w) for lit, w in body))
         )
 
     def output_atom(self, symbol: clingo.Symbol, atom: int) -> None:

@@ -8,8 +8,9 @@ instance, that carry enough to recover what they stand for:
   ground instance of the rule is an independent choice, as in ProbLog.
 - ``p1::h1; p2::h2 :- body.`` becomes ``{__nesy_ad(k,Key,i,h_i) : ...} :- body.`` plus one rule
   per head; at most one alternative per instance holds (the compiler adds that constraint).
-- ``nn(net,[X],Y,D) :: a.`` becomes ``{__nesy_nn(k,(X,),Y,a) : __nesy_dom(k,Y)} :- __nesy_tensor(X).``
-  and ``a :- __nesy_nn(k,(X,),Y,a).``; exactly one value per input holds (compiler constraint).
+- ``nn(net,[X],Y,D) :: a.`` becomes
+  ``{__nesy_nn(k,(X,),Y,a) : __nesy_dom(k,Y)} :- __nesy_tensor(X).`` and
+  ``a :- __nesy_nn(k,(X,),Y,a).``; exactly one value per input holds (compiler constraint).
   Inputs are the ``tensor(...)`` terms written anywhere in the program or its queries.
 
 The cardinality constraints are left to the compiler on purpose: the observer then sees only
@@ -106,9 +107,9 @@ def tensor_terms(program: ir.Program) -> list[str]:
     found: dict[str, None] = {}
     for statement in program.statements:
         for node in _walk_terms(_statement_terms(statement)):
-            if isinstance(node, ir.Func) and node.name == "tensor" and len(node.args) == 1:
-                if not _variables((node,)):
-                    found.setdefault(str(node), None)
+            is_tensor = isinstance(node, ir.Func) and node.name == "tensor"
+            if is_tensor and len(node.args) == 1 and not _variables((node,)):
+                found.setdefault(str(node), None)
     return list(found)
 
 

@@ -38,8 +38,10 @@ class CompiledQuery:
     timings: dict[str, float]  # seconds per stage: ground, formulas, circuit
 
 
-def match(pattern: ir.Term | ir.Atom, symbol: clingo.Symbol, binding: dict[str, clingo.Symbol]) -> bool:
-    """Unify an IR pattern (variables allowed) with a ground clingo symbol, extending ``binding``."""
+def match(
+    pattern: ir.Term | ir.Atom, symbol: clingo.Symbol, binding: dict[str, clingo.Symbol]
+) -> bool:
+    """Unify an IR pattern (variables allowed) with a ground symbol, extending ``binding``."""
     if isinstance(pattern, ir.Var):
         if pattern.name == "_":
             return True
@@ -57,7 +59,9 @@ def match(pattern: ir.Term | ir.Atom, symbol: clingo.Symbol, binding: dict[str, 
         name = pattern.predicate if isinstance(pattern, ir.Atom) else pattern.name
         if not symbol.match(name, len(pattern.args)):
             return False
-        return all(match(p, s, binding) for p, s in zip(pattern.args, symbol.arguments, strict=True))
+        return all(
+            match(p, s, binding) for p, s in zip(pattern.args, symbol.arguments, strict=True)
+        )
     raise NesyTypeError(f"cannot match {pattern} in a query: use plain terms", pattern.span)
 
 
@@ -112,7 +116,10 @@ def _compile_cached(
     relevant, order = relevant_atoms(ground_program, roots)
     choices = collect_choices(program, ground_program, relevant, order)
     num_vars = max(choices.num_vars, 1)
-    vtree = Vtree(var_count=num_vars, var_order=list(range(1, num_vars + 1)), vtree_type="right")
+    # Variables are numbered in the program's depth-first order (groups kept together); a
+    # balanced vtree over that order keeps circuits shallow, and evaluation costs per layer.
+    order = list(range(1, num_vars + 1))
+    vtree = Vtree(var_count=num_vars, var_order=order, vtree_type="balanced")
     manager = SddManager.from_vtree(vtree)
     formula = atom_formulas(manager, ground_program, choices.var_of_atom, relevant)
 

@@ -200,7 +200,7 @@ def _check_stratified(
 ) -> None:
     for atom in members:
         for rule in by_head.get(atom, ()):
-            literals = rule.body if isinstance(rule, GroundRule) else [l for l, _ in rule.body]
+            literals = rule.body if isinstance(rule, GroundRule) else [lit for lit, _ in rule.body]
             for lit in literals:
                 if lit < 0 and -lit in members:
                     raise CompileError(

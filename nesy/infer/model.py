@@ -151,8 +151,10 @@ class Model(nn.Module):
         dtype = next((p.dtype for p in self.parameters()), torch.float64)
         pos = self.const_pos.to(dtype).expand(batch, -1).clone()
         neg = self.const_neg.to(dtype).expand(batch, -1)
-        columns = [self._run_network(name, groups, inputs, batch)
-                   for name, groups in self._neural_groups.items()]
+        columns = [
+            self._run_network(name, groups, inputs, batch)
+            for name, groups in self._neural_groups.items()
+        ]
         if columns:
             pos = pos.index_copy(1, self.slots, torch.cat(columns, dim=1).to(dtype))
         return pos, neg
@@ -161,9 +163,7 @@ class Model(nn.Module):
         self, name: str, groups: list[Group], inputs: Mapping[str, Tensor], batch: int
     ) -> Tensor:
         arity = len(groups[0].inputs)
-        args = [
-            torch.cat([inputs[_input_name(g.inputs[i])] for g in groups]) for i in range(arity)
-        ]
+        args = [torch.cat([inputs[_input_name(g.inputs[i])] for g in groups]) for i in range(arity)]
         out = self.networks[name](*args)
         size = len(groups[0].vars)
         if out.dim() != 2 or out.shape != (batch * len(groups), size):
@@ -195,8 +195,9 @@ class Model(nn.Module):
             row = []
             for q, answer in enumerate(self.compiled.answers):
                 chosen = tuple(
-                    name[value] for name, value in zip(names, assignment[b, q].tolist(),
-                                                       strict=True) if name[value]
+                    name[value]
+                    for name, value in zip(names, assignment[b, q].tolist(), strict=True)
+                    if name[value]
                 )
                 row.append(Explanation(str(answer), math.exp(values[b, q].item()), chosen))
             result.append(row)
@@ -225,9 +226,7 @@ def _input_name(symbol: clingo.Symbol) -> str:
 def _batch_size(inputs: Mapping[str, Tensor], names: tuple[str, ...]) -> int:
     missing = [n for n in names if n not in inputs]
     if missing:
-        raise ConfigError(
-            f"missing input tensors {missing}; the query needs {list(names)}"
-        )
+        raise ConfigError(f"missing input tensors {missing}; the query needs {list(names)}")
     sizes = {n: inputs[n].shape[0] for n in names}
     if len(set(sizes.values())) > 1:
         raise DataError(f"inputs disagree on the batch size: {sizes}")

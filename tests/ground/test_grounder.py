@@ -34,9 +34,7 @@ def test_probabilistic_rule_keys_every_rule_variable():
 
 
 def test_neural_predicate_grounds_over_tensor_terms():
-    names = _symbols(
-        "nn(net, [X], Y, [0..2]) :: d(X, Y). s(Z) :- d(tensor(a), Z). query(s(Z))."
-    )
+    names = _symbols("nn(net, [X], Y, [0..2]) :: d(X, Y). s(Z) :- d(tensor(a), Z). query(s(Z)).")
     assert {f"d(tensor(a),{v})" for v in range(3)} <= names
     assert "__nesy_nn(0,(tensor(a),),1,d(tensor(a),1))" in names
 

@@ -134,3 +134,9 @@ def test_model_errors_name_what_is_wrong():
     bad = nesy.Model(program, {"net": nn.Linear(4, 3)})
     with pytest.raises(DataError, match="log-probabilities"):
         bad({"a": torch.randn(2, 4), "b": torch.randn(2, 4)})
+
+
+def test_mpe_of_a_circuit_without_or_nodes():
+    (e,) = nesy.explain(nesy.parse("0.5::a. 0.8::b. c :- a, b. query(c)."))
+    assert e.probability == pytest.approx(0.4)
+    assert set(e.choices) == {"a", "b"}
