@@ -87,6 +87,7 @@ class Model(nn.Module):
         self.compiled: CompiledQuery = compile_queries(program, queries)
         self.answers = self._answer_values(queries)
         self.circuit = CircuitModule(self.compiled.circuit, semiring="log")
+        self._mpe_circuit: CircuitModule | None = None
         self._layout_weights()
 
     # --- construction ----------------------------------------------------------------------
@@ -186,9 +187,9 @@ class Model(nn.Module):
     def explain(self, inputs: Mapping[str, Tensor] | None = None) -> list[list[Explanation]]:
         """Most probable explanation of every answer, for every example: (B lists of Q)."""
         pos, neg = self.weights(inputs or {})
-        values, assignment = CircuitModule(self.compiled.circuit, semiring="max_product").explain(
-            pos.detach(), neg.detach()
-        )
+        if self._mpe_circuit is None:  # smoothing and layout are paid once
+            self._mpe_circuit = CircuitModule(self.compiled.circuit, semiring="max_product")
+        values, assignment = self._mpe_circuit.explain(pos.detach(), neg.detach())
         names = self._variable_names()
         result = []
         for b in range(values.shape[0]):

@@ -102,12 +102,8 @@ def collect_choices(
 
     groups: list[Group] = []
     for index, key in grouped:
-        statement = program.statements[index]
-        if isinstance(statement, ir.NeuralPredicate):
-            group, next_var = _neural_group(statement, index, key, members[index, key], next_var)
-        else:
-            assert isinstance(statement, ir.AnnotatedDisjunction)
-            group, next_var = _ad_group(statement, index, key, members[index, key], next_var)
+        group = _group(program.statements[index], index, key, members[index, key], next_var)
+        next_var += len(group.vars)
         for atom, var in zip(group.atoms, group.vars, strict=True):
             if atom is not None:
                 var_of_atom[atom] = var
@@ -115,62 +111,39 @@ def collect_choices(
     return ChoiceVariables(tuple(fact_vars), tuple(groups), var_of_atom)
 
 
-def _neural_group(
-    statement: ir.NeuralPredicate,
+def _group(
+    statement: ir.Statement,
     index: int,
     key: clingo.Symbol,
     members: list[tuple[int, clingo.Symbol]],
     first: int,
-) -> tuple[Group, int]:
-    """All domain values, in declared order, even those the program cannot use."""
+) -> Group:
+    """Every value of the categorical, in declared order, even those the program cannot use.
+
+    A member's third argument names its value: the domain value of a neural predicate, the
+    head's position in an annotated disjunction; its fourth is the atom it makes true.
+    """
     by_value = {str(s.arguments[2]): (atom, s.arguments[3]) for atom, s in members}
-    atoms: list[int | None] = []
-    heads: list[clingo.Symbol | None] = []
-    for value in statement.domain:
-        atom, head = by_value.get(str(value), (None, None))
-        atoms.append(atom)
-        heads.append(head)
-    count = len(statement.domain)
-    group = Group(
-        statement=index,
-        key=key,
-        vars=tuple(range(first, first + count)),
-        heads=tuple(heads),
-        atoms=tuple(atoms),
-        network=statement.network,
-        inputs=tuple(key.arguments),
-    )
-    return group, first + count
-
-
-def _ad_group(
-    statement: ir.AnnotatedDisjunction,
-    index: int,
-    key: clingo.Symbol,
-    members: list[tuple[int, clingo.Symbol]],
-    first: int,
-) -> tuple[Group, int]:
-    by_position = {symbol.arguments[2].number: (atom, symbol) for atom, symbol in members}
-    atoms: list[int | None] = []
-    heads: list[clingo.Symbol | None] = []
-    probabilities: list[float] = []
-    for position, (probability, _) in enumerate(statement.heads):
-        atom, symbol = by_position.get(position, (None, None))
-        atoms.append(atom)
-        heads.append(None if symbol is None else symbol.arguments[3])
-        probabilities.append(probability)
+    if isinstance(statement, ir.NeuralPredicate):
+        values = [str(v) for v in statement.domain]
+        probabilities: list[float] = []
+    else:
+        assert isinstance(statement, ir.AnnotatedDisjunction)
+        values = [str(i) for i in range(len(statement.heads))]
+        probabilities = [p for p, _ in statement.heads]
+    found = [by_value.get(v, (None, None)) for v in values]
     residual = 1.0 - sum(probabilities)
-    if residual > 1e-12:
-        atoms.append(None)
-        heads.append(None)
+    if probabilities and residual > 1e-12:  # "no head" is a value of its own
+        found.append((None, None))
         probabilities.append(residual)
-    count = len(atoms)
-    group = Group(
+    neural = isinstance(statement, ir.NeuralPredicate)
+    return Group(
         statement=index,
         key=key,
-        vars=tuple(range(first, first + count)),
-        heads=tuple(heads),
-        atoms=tuple(atoms),
+        vars=tuple(range(first, first + len(found))),
+        heads=tuple(head for _, head in found),
+        atoms=tuple(atom for atom, _ in found),
+        network=statement.network if neural else None,
+        inputs=tuple(key.arguments) if neural else (),
         probabilities=tuple(probabilities),
     )
-    return group, first + count
