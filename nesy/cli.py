@@ -47,11 +47,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.task not in TASKS:
         raise ConfigError(f"unknown task '{args.task}'; known tasks: {', '.join(sorted(TASKS))}")
     run = TASKS[args.task]
+    settings = {"batch_size": args.batch_size, "lr": args.lr}
     run(
         args.program,
         epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
+        **{name: value for name, value in settings.items() if value is not None},
         seed=args.seed,
         out_dir=args.out,
         test_dir=args.test_data,
@@ -77,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--task", default="mnist-addition", help="default: mnist-addition")
     train.add_argument("--epochs", type=int, default=5)
     train.add_argument("--batch-size", type=int, default=None, help="default: the task's")
-    train.add_argument("--lr", type=float, default=1e-3)
+    train.add_argument("--lr", type=float, default=None, help="default: the task's")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", type=Path, default=Path("runs/mnist_addition"))
     train.add_argument(

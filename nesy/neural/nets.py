@@ -1,0 +1,108 @@
+"""Perception networks and the registry that names them.
+
+Every network here returns **log-probabilities** (a ``log_softmax`` over its domain), which is
+what :class:`nesy.Model` expects from a neural predicate.
+
+Shape letters: ``B`` batch, ``N`` size of the network's domain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from torch import Tensor, nn
+
+from nesy.errors import ConfigError
+
+__all__ = ["MnistNet", "NETWORKS", "build_network"]
+
+
+class MnistNet(nn.Module):
+    """DeepProbLog's MNIST network (LeNet-style), with a ``log_softmax`` output.
+
+    The layers are exactly those of DeepProbLog's ``MNIST_Net``: an encoder
+    ``Conv2d(1, 6, 5) -> MaxPool2d(2) -> ReLU -> Conv2d(6, 16, 5) -> MaxPool2d(2) -> ReLU`` and a
+    classifier ``Linear(256, 120) -> ReLU -> Linear(120, 84) -> ReLU -> Linear(84, N)``. The only
+    difference is the output: DeepProbLog applies ``softmax``; this network applies
+    ``log_softmax`` (``exp`` of its output is DeepProbLog's output).
+
+    Parameters
+    ----------
+    n
+        Size of the output domain (10 digits by default).
+
+    Shape:
+        x: ``(B, 1, 28, 28)`` images -> ``(B, N)`` log-probabilities.
+
+    Examples
+    --------
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> MnistNet()(torch.zeros(3, 1, 28, 28)).shape
+    torch.Size([3, 10])
+    """
+
+    def __init__(self, n: int = 10) -> None:
+        super().__init__()
+        if n < 1:
+            raise ConfigError(f"MnistNet needs a domain of at least one value; got n={n}")
+        self.n = n
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1, 6, 5),
+            nn.MaxPool2d(2, 2),  # 6 x 24 x 24 -> 6 x 12 x 12
+            nn.ReLU(True),
+            nn.Conv2d(6, 16, 5),  # -> 16 x 8 x 8
+            nn.MaxPool2d(2, 2),  # -> 16 x 4 x 4
+            nn.ReLU(True),
+        )
+        self.classifier = nn.Sequential(
+            nn.Linear(16 * 4 * 4, 120),
+            nn.ReLU(),
+            nn.Linear(120, 84),
+            nn.ReLU(),
+            nn.Linear(84, n),
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        h = self.encoder(x).flatten(1)
+        return self.classifier(h).log_softmax(dim=-1)
+
+    def extra_repr(self) -> str:
+        return f"n={self.n}, output=log_softmax"
+
+
+#: Network name (as written in ``nn(NAME, ...)``) -> constructor taking no arguments.
+NETWORKS: dict[str, Callable[[], nn.Module]] = {
+    "mnist_net": MnistNet,
+}
+
+
+def build_network(name: str) -> nn.Module:
+    """A fresh, randomly initialised network registered under ``name``.
+
+    Parameters
+    ----------
+    name
+        A key of :data:`NETWORKS`, e.g. ``"mnist_net"``.
+
+    Returns
+    -------
+    nn.Module
+        A network returning log-probabilities.
+
+    Raises
+    ------
+    ConfigError
+        ``name`` is not registered; the message lists the known names.
+
+    Examples
+    --------
+    >>> type(build_network("mnist_net")).__name__
+    'MnistNet'
+    """
+    try:
+        factory = NETWORKS[name]
+    except KeyError:
+        known = ", ".join(sorted(NETWORKS))
+        raise ConfigError(f"unknown network '{name}'; known networks: {known}") from None
+    return factory()

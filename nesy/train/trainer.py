@@ -1,0 +1,368 @@
+"""Training loop: epochs of mini-batches, NLL of the labelled answer, per-epoch evaluation.
+
+The trainer works with any ``nn.Module`` that maps a dict of input tensors to ``(B, Q)``
+log-probabilities over its ``answers`` (a :class:`nesy.Model`, or a plain classifier wrapped the
+same way). Data comes from an :class:`EpochData`, which re-draws its batches every epoch.
+
+Shape letters: ``B`` batch, ``Q`` answers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import random
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from tqdm import tqdm
+
+from nesy.errors import ConfigError, DataError
+from nesy.train.checkpoint import atomic_write_bytes, save_checkpoint
+
+__all__ = [
+    "OPTIMIZERS",
+    "TrainConfig",
+    "Batch",
+    "EpochData",
+    "TensorData",
+    "EpochRecord",
+    "TrainResult",
+    "Trainer",
+    "answer_indices",
+    "seed_everything",
+]
+
+_log = logging.getLogger("nesy.train")
+
+#: Optimiser name -> class; every one is built as ``cls(params, lr=lr)``.
+OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
+    "adam": torch.optim.Adam,
+    "sgd": torch.optim.SGD,
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrainConfig:
+    """Training settings, validated when built.
+
+    Parameters
+    ----------
+    epochs
+        Passes over the training data (>= 1).
+    batch_size
+        Examples per optimiser step (>= 1).
+    lr
+        Learning rate (> 0).
+    seed
+        Seeds ``random``, NumPy, torch and the data generator at the start of :meth:`Trainer.fit`.
+    optimizer
+        A key of :data:`OPTIMIZERS`.
+    log_path
+        Where to write one JSON line per epoch (truncated at the start of a run); ``None``: none.
+    checkpoint_path
+        Where to save model and optimiser state after every epoch (atomically); ``None``: none.
+    progress
+        Show a tqdm bar (only when stderr is a terminal).
+
+    Raises
+    ------
+    ConfigError
+        A value is out of range or the optimiser is unknown; the message lists the allowed values.
+    """
+
+    epochs: int = 5
+    batch_size: int = 16
+    lr: float = 1e-3
+    seed: int = 0
+    optimizer: str = "adam"
+    log_path: Path | None = None
+    checkpoint_path: Path | None = None
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{name} must be an integer >= 1; got {value!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ConfigError(f"seed must be an integer >= 0; got {self.seed!r}")
+        lr = self.lr
+        if isinstance(lr, bool) or not isinstance(lr, int | float) or not (0 < lr < math.inf):
+            raise ConfigError(f"lr must be a positive finite number; got {lr!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(
+                f"unknown optimizer {self.optimizer!r}; expected one of {', '.join(OPTIMIZERS)}"
+            )
+        for name in ("log_path", "checkpoint_path"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, Path(value))
+
+    @classmethod
+    def from_mapping(cls, options: Mapping[str, Any]) -> TrainConfig:
+        """Build from a mapping (e.g. parsed JSON/CLI options); unknown keys -> ``ConfigError``."""
+        allowed = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(set(options) - set(allowed))
+        if unknown:
+            raise ConfigError(f"unknown training options {unknown}; allowed: {', '.join(allowed)}")
+        return cls(**options)
+
+    def to_json(self) -> dict[str, Any]:
+        """The settings as JSON-ready values (paths as strings)."""
+        return {
+            f.name: (str(v) if isinstance(v, Path) else v)
+            for f in dataclasses.fields(self)
+            for v in [getattr(self, f.name)]
+        }
+
+
+class Batch(NamedTuple):
+    """One mini-batch: the model's inputs and, per example, the value of the right answer.
+
+    Shape:
+        inputs: ``{name: (B, ...)}``; labels: ``(B,)`` int64 answer values, or a sequence of ``B``
+        answer values (e.g. strings) when the answers are not integers.
+    """
+
+    inputs: Mapping[str, Tensor]
+    labels: Tensor | Sequence[object]
+
+
+class EpochData(Protocol):
+    """A training set that yields one epoch of batches at a time."""
+
+    def __len__(self) -> int:
+        """Number of examples in one epoch."""
+        ...
+
+    def batches(self, batch_size: int, generator: torch.Generator) -> Iterator[Batch]:
+        """One epoch of batches, drawn (shuffled, paired, ...) with ``generator``."""
+        ...
+
+
+class TensorData:
+    """Examples stored as tensors, shuffled every epoch.
+
+    Parameters
+    ----------
+    inputs
+        ``{name: (n, ...)}``, one row per example.
+    labels
+        ``(n,)`` answer values.
+    """
+
+    def __init__(self, inputs: Mapping[str, Tensor], labels: Tensor) -> None:
+        sizes = {name: len(t) for name, t in inputs.items()}
+        if any(size != len(labels) for size in sizes.values()):
+            raise DataError(f"inputs {sizes} and {len(labels)} labels disagree on the size")
+        self.inputs = dict(inputs)
+        self.labels = labels
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def batches(self, batch_size: int, generator: torch.Generator) -> Iterator[Batch]:
+        order = torch.randperm(len(self), generator=generator)
+        for chunk in order.split(batch_size):
+            yield Batch({k: v[chunk] for k, v in self.inputs.items()}, self.labels[chunk])
+
+
+@dataclass(frozen=True, slots=True)
+class EpochRecord:
+    """What happened in one epoch; ``metrics`` come from the evaluation callback."""
+
+    epoch: int
+    loss: float  # mean NLL per example
+    examples: int
+    train_seconds: float  # the epoch's batches, forward, backward and optimiser steps
+    eval_seconds: float
+    metrics: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def examples_per_second(self) -> float:
+        return self.examples / self.train_seconds if self.train_seconds > 0 else math.inf
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "epoch": self.epoch,
+            "loss": self.loss,
+            "examples": self.examples,
+            "train_seconds": self.train_seconds,
+            "examples_per_second": self.examples_per_second,
+            "eval_seconds": self.eval_seconds,
+            "metrics": dict(self.metrics),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TrainResult:
+    """Every epoch's record, in order."""
+
+    epochs: tuple[EpochRecord, ...]
+
+    @property
+    def final(self) -> EpochRecord:
+        return self.epochs[-1]
+
+    @property
+    def train_seconds(self) -> float:
+        return sum(e.train_seconds for e in self.epochs)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's ``random``, NumPy's global generator and torch."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def answer_indices(answers: Sequence[object], labels: Tensor | Sequence[object]) -> Tensor:
+    """Positions of ``labels`` among ``answers``.
+
+    Raises
+    ------
+    DataError
+        A label is not one of the answers; the message shows it and the answers.
+
+    Shape:
+        labels: ``(B,)`` -> ``(B,)`` int64.
+
+    Examples
+    --------
+    >>> import torch
+    >>> answer_indices((0, 1, 2), torch.tensor([2, 0])).tolist()
+    [2, 0]
+    """
+    ints = [a for a in answers if type(a) is int]
+    dense = bool(ints) and max(ints) - min(ints) < 16 * len(ints) + 1024  # small lookup table
+    if isinstance(labels, Tensor) and dense and len(ints) == len(answers):
+        lo = min(ints)
+        table = torch.full((max(ints) - lo + 1,), -1, dtype=torch.int64)
+        table[torch.tensor(ints) - lo] = torch.arange(len(ints))
+        shifted = labels.to(torch.int64) - lo
+        inside = (shifted >= 0) & (shifted < len(table))
+        index = torch.where(inside, table[shifted.clamp(0, len(table) - 1)], -1)
+        if bool((index >= 0).all()):
+            return index
+        bad = labels[index < 0][0].item()
+        raise DataError(_not_an_answer(bad, answers))
+    position = {a: i for i, a in enumerate(answers)}
+    values = labels.tolist() if isinstance(labels, Tensor) else list(labels)
+    try:
+        return torch.tensor([position[v] for v in values], dtype=torch.int64)
+    except KeyError as exc:
+        raise DataError(_not_an_answer(exc.args[0], answers)) from None
+
+
+def _not_an_answer(label: object, answers: Sequence[object]) -> str:
+    shown = ", ".join(map(repr, answers[:25])) + (", ..." if len(answers) > 25 else "")
+    return f"label {label!r} is not one of the model's {len(answers)} answers ({shown})"
+
+
+class Trainer:
+    """Fits a model by minimising the NLL of each example's labelled answer.
+
+    Parameters
+    ----------
+    model
+        Maps ``{name: (B, ...)}`` to ``(B, Q)`` log-probabilities over ``model.answers``.
+    config
+        The training settings.
+    evaluate
+        Called with the model (in eval mode, under ``torch.no_grad``) after every epoch; returns
+        named figures (e.g. ``{"sum_accuracy": 0.97}``) that go into the log.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        config: TrainConfig,
+        *,
+        evaluate: Callable[[nn.Module], Mapping[str, float]] | None = None,
+    ) -> None:
+        answers = getattr(model, "answers", None)
+        if not isinstance(answers, tuple | list) or not answers:
+            raise ConfigError("the model must expose a non-empty `answers` tuple")
+        self.model = model
+        self.config = config
+        self.answers = tuple(answers)
+        self.evaluate = evaluate
+        self.optimizer = OPTIMIZERS[config.optimizer](model.parameters(), lr=config.lr)
+
+    def fit(self, data: EpochData) -> TrainResult:
+        """Train for ``config.epochs`` epochs; log, evaluate and checkpoint after each."""
+        config = self.config
+        seed_everything(config.seed)
+        generator = torch.Generator().manual_seed(config.seed)
+        if config.log_path is not None:
+            atomic_write_bytes(config.log_path, lambda handle: None)  # start a fresh log
+        records = []
+        for epoch in range(1, config.epochs + 1):
+            record = self._epoch(epoch, data, generator)
+            records.append(record)
+            _log.info(
+                "epoch %d/%d: loss %.4f, %.1f examples/s, %s",
+                epoch, config.epochs, record.loss, record.examples_per_second,
+                ", ".join(f"{k} {v:.4f}" for k, v in record.metrics.items()),
+            )
+            if config.log_path is not None:
+                with config.log_path.open("a", encoding="utf-8") as handle:
+                    handle.write(json.dumps(record.to_json()) + "\n")
+            if config.checkpoint_path is not None:
+                save_checkpoint(config.checkpoint_path, self.state(epoch))
+        return TrainResult(tuple(records))
+
+    def state(self, epoch: int) -> dict[str, Any]:
+        """What a checkpoint holds: model and optimiser state, epoch and settings."""
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "epoch": epoch,
+            "config": self.config.to_json(),
+        }
+
+    def _epoch(self, epoch: int, data: EpochData, generator: torch.Generator) -> EpochRecord:
+        config = self.config
+        self.model.train()
+        show = config.progress and sys.stderr.isatty()
+        bar = tqdm(
+            total=len(data), desc=f"epoch {epoch}/{config.epochs}", unit="ex",
+            disable=not show, leave=False,
+        )
+        total_loss, examples = 0.0, 0
+        start = time.perf_counter()
+        with bar:
+            for batch in data.batches(config.batch_size, generator):
+                target = answer_indices(self.answers, batch.labels)
+                logp = self.model(batch.inputs)
+                loss = nn.functional.nll_loss(logp, target)
+                self.optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                self.optimizer.step()
+                total_loss += loss.item() * len(target)
+                examples += len(target)
+                bar.update(len(target))
+                bar.set_postfix(loss=f"{total_loss / examples:.4f}", refresh=False)
+        train_seconds = time.perf_counter() - start
+        metrics: Mapping[str, float] = {}
+        start = time.perf_counter()
+        if self.evaluate is not None:
+            self.model.eval()
+            with torch.no_grad():
+                metrics = dict(self.evaluate(self.model))
+        eval_seconds = time.perf_counter() - start
+        if examples == 0:
+            raise DataError("the training data yielded no examples")
+        return EpochRecord(
+            epoch, total_loss / examples, examples, train_seconds, eval_seconds, metrics
+        )
