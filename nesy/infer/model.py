@@ -16,8 +16,10 @@ import torch
 from torch import Tensor, nn
 
 from nesy.errors import ConfigError, DataError, NesyTypeError
+from nesy.infer.circuit import Circuit
 from nesy.infer.compile import CompiledQuery, compile_queries, match
 from nesy.infer.layers import CircuitModule
+from nesy.infer.terms import TermsModule, expand_terms
 from nesy.infer.variables import Group
 from nesy.lang import ir
 
@@ -86,7 +88,7 @@ class Model(nn.Module):
             raise NesyTypeError(f"{program.source}: the program has no query(...) to answer")
         self.compiled: CompiledQuery = compile_queries(program, queries)
         self.answers = self._answer_values(queries)
-        self.circuit = CircuitModule(self.compiled.circuit, semiring="log")
+        self.circuit = _evaluator(self.compiled.circuit)
         self._mpe_circuit: CircuitModule | None = None
         self._layout_weights()
 
@@ -131,13 +133,17 @@ class Model(nn.Module):
             else:
                 for var, p in zip(group.vars, group.probabilities, strict=True):
                     const_pos[var - 1] = _log(p)
-        # Network outputs are laid out network by network, group by group, value by value;
-        # ``slots`` says which variable each of those columns is.
-        slots = [v - 1 for groups in neural.values() for g in groups for v in g.vars]
+        # Network outputs come first, network by network, group by group, value by value, then
+        # the constants; ``pos_source`` picks each variable's column from that row.
+        neural_vars = [v - 1 for groups in neural.values() for g in groups for v in g.vars]
+        source = [len(neural_vars) + v for v in range(num_vars)]
+        for column, var in enumerate(neural_vars):
+            source[var] = column
         self._neural_groups = neural
+        self._checked_networks: set[str] = set()
         self.register_buffer("const_pos", const_pos, persistent=False)
         self.register_buffer("const_neg", const_neg, persistent=False)
-        self.register_buffer("slots", torch.tensor(slots, dtype=torch.long), persistent=False)
+        self.register_buffer("pos_source", torch.tensor(source, dtype=torch.long), False)
         self.input_names = tuple(
             dict.fromkeys(
                 _input_name(s) for groups in neural.values() for g in groups for s in g.inputs
@@ -150,15 +156,13 @@ class Model(nn.Module):
         """Log-weights of the positive and negative literals, each (B, V)."""
         batch = _batch_size(inputs, self.input_names)
         dtype = next((p.dtype for p in self.parameters()), torch.float64)
-        pos = self.const_pos.to(dtype).expand(batch, -1).clone()
-        neg = self.const_neg.to(dtype).expand(batch, -1)
         columns = [
-            self._run_network(name, groups, inputs, batch)
+            self._run_network(name, groups, inputs, batch).to(dtype)
             for name, groups in self._neural_groups.items()
         ]
-        if columns:
-            pos = pos.index_copy(1, self.slots, torch.cat(columns, dim=1).to(dtype))
-        return pos, neg
+        constants = self.const_pos.to(dtype).expand(batch, -1)
+        pos = torch.cat((*columns, constants), dim=1)[:, self.pos_source]
+        return pos, self.const_neg.to(dtype).expand(batch, -1)
 
     def _run_network(
         self, name: str, groups: list[Group], inputs: Mapping[str, Tensor], batch: int
@@ -172,9 +176,11 @@ class Model(nn.Module):
                 f"network '{name}' returned shape {tuple(out.shape)}; expected "
                 f"({batch * len(groups)}, {size}): one row per input, one column per domain value"
             )
-        if not torch.allclose(torch.logsumexp(out.detach(), 1), torch.zeros(1), atol=1e-3):
-            raise DataError(f"network '{name}' must return log-probabilities (a log_softmax)")
-        # (groups * B, D) -> (B, groups * D), matching the layout of ``slots``
+        if name not in self._checked_networks:  # a sanity check, once per network
+            if not torch.allclose(torch.logsumexp(out.detach(), 1), torch.zeros(1), atol=1e-3):
+                raise DataError(f"network '{name}' must return log-probabilities (a log_softmax)")
+            self._checked_networks.add(name)
+        # (groups * B, D) -> (B, groups * D), the layout ``pos_source`` expects
         return out.view(len(groups), batch, size).transpose(0, 1).reshape(batch, -1)
 
     def forward(self, inputs: Mapping[str, Tensor] | None = None) -> Tensor:
@@ -213,6 +219,18 @@ class Model(nn.Module):
             for var, head in zip(group.vars, group.heads, strict=True):
                 names[var - 1] = ("", "none" if head is None else str(head))
         return names
+
+
+# Up to this many terms in all, a circuit is evaluated as a flat sum of products: two segment
+# reductions instead of one per layer, which is what small circuits spend their time on.
+MAX_FLAT_TERMS = 4096
+
+
+def _evaluator(circuit: Circuit) -> nn.Module:
+    terms = expand_terms(circuit, MAX_FLAT_TERMS)
+    if terms is not None and sum(len(t) for t in terms) <= MAX_FLAT_TERMS:
+        return TermsModule(terms, circuit.num_vars, semiring="log")
+    return CircuitModule(circuit, semiring="log")
 
 
 def _log(p: float) -> float:

@@ -87,8 +87,11 @@ class _Problems:
             return
         for atom in _head_atoms(s):
             if _signature(atom) in self.neural:
-                raise self.error(f"{_signature(atom)} is a neural predicate: it is defined only "
-                                 "by its network and cannot be the head of a rule", atom.span)
+                raise self.error(
+                    f"{_signature(atom)} is a neural predicate: it is defined only "
+                    "by its network and cannot be the head of a rule",
+                    atom.span,
+                )
         if isinstance(s, ProbFact):
             self.probability(s.probability, s.atom, s.span)
         elif isinstance(s, AnnotatedDisjunction):
@@ -96,8 +99,10 @@ class _Problems:
                 self.probability(probability, atom, s.span if i == 0 else atom.span)
             total = sum(p for p, _ in s.heads)
             if total > 1 + _TOLERANCE:
-                raise self.error(f"the probabilities of an annotated disjunction sum to "
-                                 f"{total:g}, above 1", s.span)
+                raise self.error(
+                    f"the probabilities of an annotated disjunction sum to {total:g}, above 1",
+                    s.span,
+                )
         elif isinstance(s, Query | Evidence) and _signature(s.atom) not in self.defined:
             kind = "query" if isinstance(s, Query) else "evidence"
             raise self.error(f"{kind} on undefined predicate {_signature(s.atom)}", s.atom.span)
@@ -114,36 +119,50 @@ class _Problems:
     def neural_predicate(self, s: NeuralPredicate) -> None:
         sig = _signature(s.atom)
         if sig in self.neural:
-            raise self.error(f"neural predicate {sig} is declared twice "
-                             f"(first at {self.neural[sig].span})", s.span)
+            raise self.error(
+                f"neural predicate {sig} is declared twice (first at {self.neural[sig].span})",
+                s.span,
+            )
         self.neural[sig] = s
         declared = [*s.inputs, s.output]
         names = [v.name for v in declared]
         for i, var in enumerate(declared):
             if var.name == "_":
-                raise self.error("the inputs and output of a neural predicate must be named "
-                                 "variables, not '_'", var.span)
+                raise self.error(
+                    "the inputs and output of a neural predicate must be named variables, not '_'",
+                    var.span,
+                )
             if var.name in names[:i]:
                 role = "output" if var is s.output else "input"
-                raise self.error(f"neural predicate {role} variable '{var.name}' is already "
-                                 "declared as an input", var.span)
+                raise self.error(
+                    f"neural predicate {role} variable '{var.name}' is already "
+                    "declared as an input",
+                    var.span,
+                )
         args = sorted(a.name if isinstance(a, Var) else f"\0{a}" for a in s.atom.args)
         if args != sorted(names):
-            raise self.error(f"neural predicate atom {s.atom} must have exactly the arguments "
-                             f"{', '.join(names)} (its inputs and output, in any order)",
-                             s.atom.span)
+            raise self.error(
+                f"neural predicate atom {s.atom} must have exactly the arguments "
+                f"{', '.join(names)} (its inputs and output, in any order)",
+                s.atom.span,
+            )
         if not s.domain:
             raise self.error(f"the domain of neural predicate {sig} is empty", s.span)
         for i, value in enumerate(s.domain):
             if any(True for _ in _vars(value)):
-                raise self.error(f"domain value {value} of neural predicate {sig} is not a "
-                                 "ground term", value.span)
+                raise self.error(
+                    f"domain value {value} of neural predicate {sig} is not a ground term",
+                    value.span,
+                )
             if isinstance(value, Interval):
-                raise self.error(f"domain interval {value} of neural predicate {sig} needs "
-                                 "integer bounds", value.span)
+                raise self.error(
+                    f"domain interval {value} of neural predicate {sig} needs integer bounds",
+                    value.span,
+                )
             if value in s.domain[:i]:
-                raise self.error(f"duplicate value {value} in the domain of neural predicate "
-                                 f"{sig}", value.span)
+                raise self.error(
+                    f"duplicate value {value} in the domain of neural predicate {sig}", value.span
+                )
 
 
 # --- safety --------------------------------------------------------------------------------
@@ -230,8 +249,10 @@ def _check_items(items: Iterable[BodyItem], bound: set[str], hint: str):
             if item.negated:
                 for var in _all_vars(item.atom.args):
                     if var.name != "_" and var.name not in bound:
-                        yield var, (f"unsafe variable '{var.name}' in negated literal '{item}': "
-                                    f"{hint}")
+                        yield (
+                            var,
+                            (f"unsafe variable '{var.name}' in negated literal '{item}': {hint}"),
+                        )
         elif isinstance(item, Comparison):
             for var in _all_vars((item.left, item.right)):
                 if var.name not in bound:
@@ -243,12 +264,19 @@ def _check_items(items: Iterable[BodyItem], bound: set[str], hint: str):
                         yield var, f"unsafe variable '{var.name}' in aggregate bound: {hint}"
             for element in item.elements:
                 local = _bound(element.condition, bound)
-                element_hint = ("it must also occur in a positive literal of the element's "
-                                "condition or of the rule body")
+                element_hint = (
+                    "it must also occur in a positive literal of the element's "
+                    "condition or of the rule body"
+                )
                 for var in _all_vars(element.terms):
                     if var.name not in local:
-                        yield var, (f"unsafe variable '{var.name}' in aggregate element "
-                                    f"'{element}': {element_hint}")
+                        yield (
+                            var,
+                            (
+                                f"unsafe variable '{var.name}' in aggregate element "
+                                f"'{element}': {element_hint}"
+                            ),
+                        )
                 yield from _check_items(element.condition, local, element_hint)
 
 
@@ -261,8 +289,10 @@ def _unsafe(s: Rule | Constraint | ChoiceRule | ProbFact | AnnotatedDisjunction)
             for var in _vars(bound_term) if bound_term is not None else ():
                 if var.name not in bound:
                     yield var, f"unsafe variable '{var.name}' in choice bound: {_BIND_HINT}"
-        hint = ("it must also occur in a positive literal of the element's condition or of "
-                "the rule body")
+        hint = (
+            "it must also occur in a positive literal of the element's condition or of "
+            "the rule body"
+        )
         for element in s.elements:
             local = _bound(element.condition, bound)
             for var in _all_vars(element.atom.args):

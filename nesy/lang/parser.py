@@ -87,7 +87,10 @@ def parse_file(path: str | PathLike[str]) -> Program:
 def _parser() -> Lark:
     grammar = importlib.resources.files("nesy.lang").joinpath("grammar.lark").read_text("utf-8")
     return Lark(
-        grammar, parser="lalr", lexer="contextual", propagate_positions=True,
+        grammar,
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
         maybe_placeholders=True,
     )
 
@@ -129,8 +132,8 @@ class _Builder:
                 results.append(node)
             elif children_done:
                 count = len(node.children)
-                children = results[len(results) - count:]
-                del results[len(results) - count:]
+                children = results[len(results) - count :]
+                del results[len(results) - count :]
                 results.append(getattr(self, node.data)(node.meta, *children))
             else:
                 stack.append((node, True))
@@ -162,11 +165,13 @@ class _Builder:
         upper, body = rest[-2], rest[-1]
         if upper is not None and upper[0] == "exact":
             if lower is not None:
-                raise self._error("a choice rule with '= n' cannot also have a lower bound",
-                                  lower.span)
+                raise self._error(
+                    "a choice rule with '= n' cannot also have a lower bound", lower.span
+                )
             lower = upper[1]
-        return ir.ChoiceRule(elements, lower, None if upper is None else upper[1], body or (),
-                             self._span(meta))
+        return ir.ChoiceRule(
+            elements, lower, None if upper is None else upper[1], body or (), self._span(meta)
+        )
 
     def upper_bound(self, meta, term):
         return ("upper", term)
@@ -198,8 +203,11 @@ class _Builder:
         for term in terms:
             if term is None:
                 continue
-            lo, hi = (_int_value(term.lo), _int_value(term.hi)) if isinstance(
-                term, ir.Interval) else (None, None)
+            lo, hi = (
+                (_int_value(term.lo), _int_value(term.hi))
+                if isinstance(term, ir.Interval)
+                else (None, None)
+            )
             if lo is not None and hi is not None:  # `[0..9]`: intervals are expanded
                 values.extend(ir.Const(v, term.span) for v in range(lo, hi + 1))
             else:  # anything else is kept; the checks reject non-ground values
@@ -211,8 +219,9 @@ class _Builder:
 
     def evidence(self, meta, atom, value: Token | None):
         if value is not None and value not in ("true", "false"):
-            raise self._error(f"unexpected '{value}'; expected 'true' or 'false'",
-                              self._tspan(value))
+            raise self._error(
+                f"unexpected '{value}'; expected 'true' or 'false'", self._tspan(value)
+            )
         return ir.Evidence(atom, value != "false", self._span(meta))
 
     def show(self, meta, name: Token, arity: Token):
@@ -248,8 +257,9 @@ class _Builder:
             guards.append(ir.Guard(_FLIP[left_op], left, left.span))
         if right is not None:
             guards.append(ir.Guard(right_op, right, right.span))
-        return ir.Aggregate(str(function)[1:], elements, tuple(guards), bool(negated),
-                         self._span(meta))
+        return ir.Aggregate(
+            str(function)[1:], elements, tuple(guards), bool(negated), self._span(meta)
+        )
 
     def agg_element(self, meta, *children):
         return ir.AggregateElement(tuple(children[:-1]), children[-1] or (), self._span(meta))
@@ -274,8 +284,11 @@ class _Builder:
             return tuples[0]
         if all(len(t) == 1 for t in tuples):
             return (ir.Pool(tuple(t[0] for t in tuples), span),)
-        raise self._error("a pool of several arguments is not supported; "
-                          "pool one argument in parentheses, e.g. p(a,(1;2))", span)
+        raise self._error(
+            "a pool of several arguments is not supported; "
+            "pool one argument in parentheses, e.g. p(a,(1;2))",
+            span,
+        )
 
     def func(self, meta, name: Token, args):
         return ir.Func(str(name), self._flat_args(args), self._span(meta))
@@ -335,8 +348,20 @@ _TERMINAL_WORDS = {
 }
 # Operators are summarised as a group when several of them are expected.
 _GROUPS = {
-    "a comparison operator": {"=", "!=", "<", "<=", ">", ">=", "\\=", "==", "=<", "=:=", "=\\=",
-                              "is"},
+    "a comparison operator": {
+        "=",
+        "!=",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "\\=",
+        "==",
+        "=<",
+        "=:=",
+        "=\\=",
+        "is",
+    },
     "an arithmetic operator": {"+", "-", "*", "/", "\\", "**", ".."},
 }
 _MAX_EXPECTED = 8
@@ -408,8 +433,7 @@ def _syntax_error(exc: UnexpectedInput, text: str, source: str) -> NesySyntaxErr
     if isinstance(exc, UnexpectedToken | UnexpectedEOF):
         token = getattr(exc, "token", None)
         if token is not None and token.end_line is not None:
-            span = Span(source, token.end_line, token.end_column, token.end_line,
-                        token.end_column)
+            span = Span(source, token.end_line, token.end_column, token.end_line, token.end_column)
         else:
             line = text.count("\n") + 1
             column = len(text) - text.rfind("\n")
@@ -421,10 +445,11 @@ def _syntax_error(exc: UnexpectedInput, text: str, source: str) -> NesySyntaxErr
         return NesySyntaxError(message, span, text)
     assert isinstance(exc, UnexpectedCharacters)
     span = Span(source, exc.line, exc.column, exc.line, exc.column + 1)
-    rest = text[exc.pos_in_stream:]
+    rest = text[exc.pos_in_stream :]
     if rest.startswith("%*"):
         return NesySyntaxError("unterminated block comment: missing '*%'", span, text)
     if rest.startswith('"'):
         return NesySyntaxError("unterminated string: missing '\"'", span, text)
-    return NesySyntaxError(f"unexpected character {exc.char!r}{_expected_text(expected)}",
-                           span, text)
+    return NesySyntaxError(
+        f"unexpected character {exc.char!r}{_expected_text(expected)}", span, text
+    )

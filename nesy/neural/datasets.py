@@ -177,9 +177,7 @@ def load_idx_folder(path: str | os.PathLike[str] | None = None, split: str = "t1
         raise ConfigError(f"unknown MNIST split '{split}'; expected one of {', '.join(_SPLITS)}")
     folder = Path(path) if path is not None else default_mnist_dir()
     if not folder.is_dir():
-        raise DataError(
-            f"{folder}: MNIST folder not found (pass a folder or set $NESY_MNIST_TEST)"
-        )
+        raise DataError(f"{folder}: MNIST folder not found (pass a folder or set $NESY_MNIST_TEST)")
     images_file = _find(folder, f"{split}-images-idx3-ubyte")
     labels_file = _find(folder, f"{split}-labels-idx1-ubyte")
     pixels, labels = read_idx(images_file), read_idx(labels_file)

@@ -197,8 +197,13 @@ def run_mnist_addition(
     """
     out = Path(out_dir)
     config = TrainConfig(
-        epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, progress=progress,
-        log_path=out / "log.jsonl", checkpoint_path=out / "checkpoint.pt",
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        progress=progress,
+        log_path=out / "log.jsonl",
+        checkpoint_path=out / "checkpoint.pt",
     )
     program = parse_file(os.fspath(program_path))
     seed_everything(seed)

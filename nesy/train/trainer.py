@@ -312,7 +312,10 @@ class Trainer:
             records.append(record)
             _log.info(
                 "epoch %d/%d: loss %.4f, %.1f examples/s, %s",
-                epoch, config.epochs, record.loss, record.examples_per_second,
+                epoch,
+                config.epochs,
+                record.loss,
+                record.examples_per_second,
                 ", ".join(f"{k} {v:.4f}" for k, v in record.metrics.items()),
             )
             if config.log_path is not None:
@@ -336,8 +339,11 @@ class Trainer:
         self.model.train()
         show = config.progress and sys.stderr.isatty()
         bar = tqdm(
-            total=len(data), desc=f"epoch {epoch}/{config.epochs}", unit="ex",
-            disable=not show, leave=False,
+            total=len(data),
+            desc=f"epoch {epoch}/{config.epochs}",
+            unit="ex",
+            disable=not show,
+            leave=False,
         )
         total_loss, examples = 0.0, 0
         start = time.perf_counter()

@@ -29,8 +29,11 @@ def at(err: NesyError) -> tuple[int, int]:
 
 
 def test_unexpected_token_mid_line():
-    with pytest.raises(NesySyntaxError, match=r"^prog\.nesy:3:13: unexpected '\)'; expected one "
-                       r"of: ',', '\.', a comparison operator, an arithmetic operator\n") as info:
+    with pytest.raises(
+        NesySyntaxError,
+        match=r"^prog\.nesy:3:13: unexpected '\)'; expected one "
+        r"of: ',', '\.', a comparison operator, an arithmetic operator\n",
+    ) as info:
         parse("a.\nb.\np(X) :- q(X)).\n", "prog.nesy")
     err = info.value
     assert at(err) == (3, 13)
@@ -39,34 +42,46 @@ def test_unexpected_token_mid_line():
 
 
 def test_unexpected_token_lists_what_was_expected():
-    err = error("p(a, 1 2).", NesySyntaxError,
-                r"^unexpected '2'; expected one of: '\)', ',', ';', an arithmetic operator$")
+    err = error(
+        "p(a, 1 2).",
+        NesySyntaxError,
+        r"^unexpected '2'; expected one of: '\)', ',', ';', an arithmetic operator$",
+    )
     assert at(err) == (1, 8)
     error("p :- q r.", NesySyntaxError, "comparison operator")
     error("p(a). )", NesySyntaxError, r"^unexpected '\)'; expected a statement$")
     error("nn(n, X, Y, [1]) :: d(X,Y).", NesySyntaxError, r"^unexpected 'X'; expected '\['$")
 
 
-@pytest.mark.parametrize(("text", "position"), [
-    ("p(a)", (1, 5)),
-    ("a.\nb :- c", (2, 7)),
-    ("a.\nb :- c  % trailing comment\n\n", (2, 7)),
-    ("0.5::a", (1, 7)),
-])
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        ("p(a)", (1, 5)),
+        ("a.\nb :- c", (2, 7)),
+        ("a.\nb :- c  % trailing comment\n\n", (2, 7)),
+        ("0.5::a", (1, 7)),
+    ],
+)
 def test_unterminated_statement_at_end_of_input(text, position):
     err = error(text, NesySyntaxError, r"^unexpected end of input; expected '\.'")
     assert at(err) == position
 
 
 def test_end_of_input_inside_a_statement():
-    err = error("a :- b,", NesySyntaxError,
-                "^unexpected end of input; expected a literal, a comparison or an aggregate$")
+    err = error(
+        "a :- b,",
+        NesySyntaxError,
+        "^unexpected end of input; expected a literal, a comparison or an aggregate$",
+    )
     assert at(err) == (1, 8)
 
 
 def test_bad_character():
-    err = error("a.\n  p(a) @ q.", NesySyntaxError,
-                r"^unexpected character '@'; expected one of: '\.', ':-'$")
+    err = error(
+        "a.\n  p(a) @ q.",
+        NesySyntaxError,
+        r"^unexpected character '@'; expected one of: '\.', ':-'$",
+    )
     assert at(err) == (2, 8)
 
 
@@ -76,8 +91,11 @@ def test_unterminated_comment_and_string():
 
 
 def test_bad_evidence_value():
-    err = error("a. evidence(a, maybe).", NesySyntaxError,
-                "^unexpected 'maybe'; expected 'true' or 'false'$")
+    err = error(
+        "a. evidence(a, maybe).",
+        NesySyntaxError,
+        "^unexpected 'maybe'; expected 'true' or 'false'$",
+    )
     assert at(err) == (1, 16)
 
 
@@ -111,57 +129,68 @@ def test_no_lark_exception_escapes_for_any_prefix():
 
 
 def test_unsafe_head_variable():
-    err = error("p(a).\nq(X, Y) :- p(X).", NesyTypeError,
-                "^unsafe variable 'Y' in rule head: "
-                "it must also occur in a positive body literal$")
+    err = error(
+        "p(a).\nq(X, Y) :- p(X).",
+        NesyTypeError,
+        "^unsafe variable 'Y' in rule head: it must also occur in a positive body literal$",
+    )
     assert at(err) == (2, 6)
 
 
 def test_unsafe_negated_variable():
-    err = error("q(a).\np :- q(X), not r(X, Y).", NesyTypeError,
-                r"^unsafe variable 'Y' in negated literal 'not r\(X,Y\)'")
+    err = error(
+        "q(a).\np :- q(X), not r(X, Y).",
+        NesyTypeError,
+        r"^unsafe variable 'Y' in negated literal 'not r\(X,Y\)'",
+    )
     assert at(err) == (2, 21)
 
 
-@pytest.mark.parametrize(("text", "match", "position"), [
-    ("p(X).", "unsafe variable 'X' in rule head", (1, 3)),
-    ("p(_).", "anonymous variable '_' in rule head", (1, 3)),
-    ("p :- X < 3.", "unsafe variable 'X' in comparison 'X<3'", (1, 6)),
-    ("p :- q(X), X < Y.", "unsafe variable 'Y' in comparison", (1, 16)),
-    ("p :- q(X), X < _.", "unsafe variable '_' in comparison", (1, 16)),
-    ("p :- q(X), Y = Z.", "unsafe variable 'Y' in comparison", (1, 12)),
-    ("p :- #count{X : q(Y)} > 1.", "unsafe variable 'X' in aggregate element", (1, 13)),
-    ("p :- #count{X : q(X), not r(Y)} > 1.", "'Y' in negated literal 'not r", (1, 29)),
-    ("p :- q(X), #count{Y : r(Y)} > N.", "unsafe variable 'N' in aggregate bound", (1, 31)),
-    ("p :- q(X), not N = #count{Y : r(Y)}, N > 0.", "'N' in aggregate bound", (1, 16)),
-    ("{p(X)}.", "unsafe variable 'X' in choice element", (1, 4)),
-    ("{p(X) : q(Y)}.", "unsafe variable 'X' in choice element", (1, 4)),
-    ("N {a}.", "unsafe variable 'N' in choice bound", (1, 1)),
-    ("0.5::e(X).", "unsafe variable 'X' in rule head", (1, 8)),
-    ("0.5::e(X) :- not q(X).", "unsafe variable 'X' in rule head", (1, 8)),
-    ("0.5::a(X); 0.5::b(Y) :- q(X).", "unsafe variable 'Y' in rule head", (1, 19)),
-    ("h(X) :- q(Y), X = Y * Y * Z.", "unsafe variable 'X' in rule head", (1, 3)),
-])
+@pytest.mark.parametrize(
+    ("text", "match", "position"),
+    [
+        ("p(X).", "unsafe variable 'X' in rule head", (1, 3)),
+        ("p(_).", "anonymous variable '_' in rule head", (1, 3)),
+        ("p :- X < 3.", "unsafe variable 'X' in comparison 'X<3'", (1, 6)),
+        ("p :- q(X), X < Y.", "unsafe variable 'Y' in comparison", (1, 16)),
+        ("p :- q(X), X < _.", "unsafe variable '_' in comparison", (1, 16)),
+        ("p :- q(X), Y = Z.", "unsafe variable 'Y' in comparison", (1, 12)),
+        ("p :- #count{X : q(Y)} > 1.", "unsafe variable 'X' in aggregate element", (1, 13)),
+        ("p :- #count{X : q(X), not r(Y)} > 1.", "'Y' in negated literal 'not r", (1, 29)),
+        ("p :- q(X), #count{Y : r(Y)} > N.", "unsafe variable 'N' in aggregate bound", (1, 31)),
+        ("p :- q(X), not N = #count{Y : r(Y)}, N > 0.", "'N' in aggregate bound", (1, 16)),
+        ("{p(X)}.", "unsafe variable 'X' in choice element", (1, 4)),
+        ("{p(X) : q(Y)}.", "unsafe variable 'X' in choice element", (1, 4)),
+        ("N {a}.", "unsafe variable 'N' in choice bound", (1, 1)),
+        ("0.5::e(X).", "unsafe variable 'X' in rule head", (1, 8)),
+        ("0.5::e(X) :- not q(X).", "unsafe variable 'X' in rule head", (1, 8)),
+        ("0.5::a(X); 0.5::b(Y) :- q(X).", "unsafe variable 'Y' in rule head", (1, 19)),
+        ("h(X) :- q(Y), X = Y * Y * Z.", "unsafe variable 'X' in rule head", (1, 3)),
+    ],
+)
 def test_unsafe(text, match, position):
     assert at(error(text, NesyTypeError, match)) == position
 
 
-@pytest.mark.parametrize("text", [
-    "h(X) :- q(X+1).",
-    "h(X) :- q(-X).",
-    "h(X) :- q(2*X).",
-    "h(X) :- q(Y), X = Y+1.",
-    "h(X) :- q(Y), Y+1 = X.",
-    "h(X) :- X = 1..3.",
-    "h(N) :- N = #count{X : q(X)}.",
-    "h(N) :- #count{X : q(X)} = N.",
-    "h :- q(X), not r(X, _).",
-    "h(X) :- q((X, _)).",
-    "h(X,Y) :- q(Y), (X,Y) = (9,Y).",
-    "{h(X) : q(X)} :- r.",
-    "h :- #sum{X,Y : q(X), Z = X*2, r(Y, Z)} > 3.",
-    ":- q(X), not r(X).",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "h(X) :- q(X+1).",
+        "h(X) :- q(-X).",
+        "h(X) :- q(2*X).",
+        "h(X) :- q(Y), X = Y+1.",
+        "h(X) :- q(Y), Y+1 = X.",
+        "h(X) :- X = 1..3.",
+        "h(N) :- N = #count{X : q(X)}.",
+        "h(N) :- #count{X : q(X)} = N.",
+        "h :- q(X), not r(X, _).",
+        "h(X) :- q((X, _)).",
+        "h(X,Y) :- q(Y), (X,Y) = (9,Y).",
+        "{h(X) : q(X)} :- r.",
+        "h :- #sum{X,Y : q(X), Z = X*2, r(Y, Z)} > 3.",
+        ":- q(X), not r(X).",
+    ],
+)
 def test_safe(text):
     parse(text)
 
@@ -177,12 +206,24 @@ def _clingo_says_unsafe(text: str) -> bool:
     return False
 
 
-@pytest.mark.parametrize("text", [
-    "h(X) :- q(X*X).", "h(X) :- q(1..X).", "h :- q(X;Y).", "h(X) :- q(Y), X = Y * Y * Z.",
-    "h(X) :- q(X;1).", "h(X) :- q(X+1).", "h(X) :- X = 1..3.", "h(N) :- #count{X : q(X)} = N.",
-    "h(X,Y) :- q(Y), (X,Y) = (9,Y).", "h :- q(X), not r(X, _).", "h :- q(X), X < _.",
-    "p :- #count{X : q(X), not r(Y)} > 1.", "p :- q(X), not N = #count{Y : r(Y)}, N > 0.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "h(X) :- q(X*X).",
+        "h(X) :- q(1..X).",
+        "h :- q(X;Y).",
+        "h(X) :- q(Y), X = Y * Y * Z.",
+        "h(X) :- q(X;1).",
+        "h(X) :- q(X+1).",
+        "h(X) :- X = 1..3.",
+        "h(N) :- #count{X : q(X)} = N.",
+        "h(X,Y) :- q(Y), (X,Y) = (9,Y).",
+        "h :- q(X), not r(X, _).",
+        "h :- q(X), X < _.",
+        "p :- #count{X : q(X), not r(Y)} > 1.",
+        "p :- q(X), not N = #count{Y : r(Y)}, N > 0.",
+    ],
+)
 def test_safety_agrees_with_clingo(text):
     try:
         parse(text)
@@ -201,8 +242,11 @@ def test_probability_above_one():
 
 
 def test_annotated_disjunction_sum_above_one():
-    err = error("x.\n  0.2::a; 1.0::b :- x.", NesyTypeError,
-                r"^the probabilities of an annotated disjunction sum to 1\.2, above 1$")
+    err = error(
+        "x.\n  0.2::a; 1.0::b :- x.",
+        NesyTypeError,
+        r"^the probabilities of an annotated disjunction sum to 1\.2, above 1$",
+    )
     assert at(err) == (2, 3)
 
 
@@ -218,8 +262,7 @@ def test_probability_bounds_are_inclusive():
 
 
 def test_query_on_undefined_predicate():
-    err = error("foo(1).\nquery(foo(1,2)).", NesyTypeError,
-                r"^query on undefined predicate foo/2$")
+    err = error("foo(1).\nquery(foo(1,2)).", NesyTypeError, r"^query on undefined predicate foo/2$")
     assert at(err) == (2, 7)
     error("evidence(bar).", NesyTypeError, "^evidence on undefined predicate bar/0$")
 
@@ -232,8 +275,11 @@ def test_query_on_predicates_defined_every_way():
 
 
 def test_neural_atom_arguments_mismatch():
-    err = error("nn(net, [X], Y, [0..9]) :: digit(X, Z).", NesyTypeError,
-                r"^neural predicate atom digit\(X,Z\) must have exactly the arguments X, Y")
+    err = error(
+        "nn(net, [X], Y, [0..9]) :: digit(X, Z).",
+        NesyTypeError,
+        r"^neural predicate atom digit\(X,Z\) must have exactly the arguments X, Y",
+    )
     assert at(err) == (1, 28)
     error("nn(net, [X], Y, [0..9]) :: digit(X).", NesyTypeError, "exactly the arguments")
     error("nn(net, [X], Y, [0..9]) :: digit(X, Y, Y).", NesyTypeError, "exactly the arguments")
@@ -241,22 +287,36 @@ def test_neural_atom_arguments_mismatch():
     parse("nn(net, [X, Z], Y, [0..9]) :: add(Y, Z, X).")
 
 
-@pytest.mark.parametrize(("text", "match", "position"), [
-    ("nn(n, [X], Y, []) :: d(X, Y).", "^the domain of neural predicate d/2 is empty$", (1, 1)),
-    ("nn(n, [X], Y, [3..1]) :: d(X, Y).", "domain of neural predicate d/2 is empty", (1, 1)),
-    ("nn(n, [X], Y, [a, b, a]) :: d(X, Y).", "^duplicate value a in the domain", (1, 22)),
-    ("nn(n, [X], Y, [0..2, 1]) :: d(X, Y).", "^duplicate value 1 in the domain", (1, 22)),
-    ("nn(n, [X], Y, [1, N]) :: d(X, Y).", "^domain value N of neural .* not a ground term",
-     (1, 19)),
-    ("nn(n, [X], Y, [0..N]) :: d(X, Y).", "not a ground term", (1, 16)),
-    ("nn(n, [X], Y, [a..b]) :: d(X, Y).", r"interval \(a\.\.b\) .* needs integer bounds", (1, 16)),
-    ("nn(n, [X, X], Y, [1]) :: d(X, Y).", "input variable 'X' is already declared", (1, 11)),
-    ("nn(n, [X], X, [1]) :: d(X, X).", "output variable 'X' is already declared", (1, 12)),
-    ("nn(n, [_], Y, [1]) :: d(_, Y).", "must be named variables", (1, 8)),
-    ("nn(n, [X], Y, [1]) :: d(X, Y).\nd(1, 2).", "^d/2 is a neural predicate", (2, 1)),
-    ("nn(n, [X], Y, [1]) :: d(X, Y).\n0.5::d(1, 2).", "d/2 is a neural predicate", (2, 6)),
-    ("nn(n, [X], Y, [1]) :: d(X, Y).\nnn(m, [X], Y, [2]) :: d(X, Y).", "declared twice", (2, 1)),
-])
+@pytest.mark.parametrize(
+    ("text", "match", "position"),
+    [
+        ("nn(n, [X], Y, []) :: d(X, Y).", "^the domain of neural predicate d/2 is empty$", (1, 1)),
+        ("nn(n, [X], Y, [3..1]) :: d(X, Y).", "domain of neural predicate d/2 is empty", (1, 1)),
+        ("nn(n, [X], Y, [a, b, a]) :: d(X, Y).", "^duplicate value a in the domain", (1, 22)),
+        ("nn(n, [X], Y, [0..2, 1]) :: d(X, Y).", "^duplicate value 1 in the domain", (1, 22)),
+        (
+            "nn(n, [X], Y, [1, N]) :: d(X, Y).",
+            "^domain value N of neural .* not a ground term",
+            (1, 19),
+        ),
+        ("nn(n, [X], Y, [0..N]) :: d(X, Y).", "not a ground term", (1, 16)),
+        (
+            "nn(n, [X], Y, [a..b]) :: d(X, Y).",
+            r"interval \(a\.\.b\) .* needs integer bounds",
+            (1, 16),
+        ),
+        ("nn(n, [X, X], Y, [1]) :: d(X, Y).", "input variable 'X' is already declared", (1, 11)),
+        ("nn(n, [X], X, [1]) :: d(X, X).", "output variable 'X' is already declared", (1, 12)),
+        ("nn(n, [_], Y, [1]) :: d(_, Y).", "must be named variables", (1, 8)),
+        ("nn(n, [X], Y, [1]) :: d(X, Y).\nd(1, 2).", "^d/2 is a neural predicate", (2, 1)),
+        ("nn(n, [X], Y, [1]) :: d(X, Y).\n0.5::d(1, 2).", "d/2 is a neural predicate", (2, 6)),
+        (
+            "nn(n, [X], Y, [1]) :: d(X, Y).\nnn(m, [X], Y, [2]) :: d(X, Y).",
+            "declared twice",
+            (2, 1),
+        ),
+    ],
+)
 def test_neural_predicate_errors(text, match, position):
     assert at(error(text, NesyTypeError, match)) == position
 

@@ -65,25 +65,37 @@ STATEMENTS = [
     ("h(X) :- b(X), not c(X).", Rule(A("h", X), (pos(A("b", X)), neg(A("c", X))))),
     ("h(X) :- b(X), \\+ c(X).", Rule(A("h", X), (pos(A("b", X)), neg(A("c", X))))),
     ("h :- b(X,Y), X < Y.", Rule(A("h"), (pos(A("b", X, Y)), Comparison("<", X, Y)))),
-    ("h(Z) :- b(X,Y), Z = X+Y.",
-     Rule(A("h", Z), (pos(A("b", X, Y)), Comparison("=", Z, BinOp("+", X, Y))))),
-    ("h(Z) :- b(X,Y), Z is X+Y.",
-     Rule(A("h", Z), (pos(A("b", X, Y)), Comparison("=", Z, BinOp("+", X, Y))))),
+    (
+        "h(Z) :- b(X,Y), Z = X+Y.",
+        Rule(A("h", Z), (pos(A("b", X, Y)), Comparison("=", Z, BinOp("+", X, Y)))),
+    ),
+    (
+        "h(Z) :- b(X,Y), Z is X+Y.",
+        Rule(A("h", Z), (pos(A("b", X, Y)), Comparison("=", Z, BinOp("+", X, Y)))),
+    ),
     (":- a, not b.", Constraint((pos(A("a")), neg(A("b"))))),
-    ("{a; b : c(X)} :- d(X).",
-     ChoiceRule((ChoiceElement(A("a")), ChoiceElement(A("b"), (pos(A("c", X)),))),
-                body=(pos(A("d", X)),))),
+    (
+        "{a; b : c(X)} :- d(X).",
+        ChoiceRule(
+            (ChoiceElement(A("a")), ChoiceElement(A("b"), (pos(A("c", X)),))),
+            body=(pos(A("d", X)),),
+        ),
+    ),
     ("1 {a; b} 2.", ChoiceRule((ChoiceElement(A("a")), ChoiceElement(A("b"))), Const(1), Const(2))),
-    ("{p(X) : q(X)} = 1.",
-     ChoiceRule((ChoiceElement(A("p", X), (pos(A("q", X)),)),), Const(1), Const(1))),
+    (
+        "{p(X) : q(X)} = 1.",
+        ChoiceRule((ChoiceElement(A("p", X), (pos(A("q", X)),)),), Const(1), Const(1)),
+    ),
     ("#show p/2.", Show("p", 2)),
     ("0.3::edge(a,b).", ProbFact(0.3, A("edge", "a", "b"))),
     ("1::a.", ProbFact(1.0, A("a"))),
     ("2.5e-1::a.", ProbFact(0.25, A("a"))),
     ("0.3::a(X) :- b(X).", ProbFact(0.3, A("a", X), (pos(A("b", X)),))),
     ("0.2::a; 0.5::b.", AnnotatedDisjunction(((0.2, A("a")), (0.5, A("b"))))),
-    ("0.5::heads(C); 0.5::tails(C) :- coin(C).",
-     AnnotatedDisjunction(((0.5, A("heads", C)), (0.5, A("tails", C))), (pos(A("coin", C)),))),
+    (
+        "0.5::heads(C); 0.5::tails(C) :- coin(C).",
+        AnnotatedDisjunction(((0.5, A("heads", C)), (0.5, A("tails", C))), (pos(A("coin", C)),)),
+    ),
     ("query(p(a)).", Query(A("p", "a"))),
     ("evidence(p(a), true).", Evidence(A("p", "a"), True)),
     ("evidence(p(a), false).", Evidence(A("p", "a"), False)),
@@ -100,25 +112,41 @@ def test_statement(text, expected):
 
 def test_neural_predicate():
     nn = one("nn(mnist_net, [X], Y, [0..9]) :: digit(X, Y).")
-    assert nn == NeuralPredicate("mnist_net", (X,), Y, tuple(Const(i) for i in range(10)),
-                                 A("digit", X, Y))
+    assert nn == NeuralPredicate(
+        "mnist_net", (X,), Y, tuple(Const(i) for i in range(10)), A("digit", X, Y)
+    )
     nn = one("nn(net, [X, Y], Z, [a, b, c]) :: rel(X, Y, Z).")
     assert nn.inputs == (X, Y) and nn.output == Z
     assert nn.domain == (a, b, Const("c"))
     assert one("nn(n, [X], Y, [-1..1, 5]) :: d(Y, X).").domain == tuple(
-        Const(i) for i in (-1, 0, 1, 5))
+        Const(i) for i in (-1, 0, 1, 5)
+    )
 
 
 # --- body items ------------------------------------------------------------------------------
+
 
 def body(text: str):
     return one(f"h :- {text}.").body
 
 
-@pytest.mark.parametrize(("source", "op"), [
-    ("=", "="), ("!=", "!="), ("<", "<"), ("<=", "<="), (">", ">"), (">=", ">="),
-    ("\\=", "!="), ("==", "="), ("=<", "<="), ("=:=", "="), ("=\\=", "!="), ("is", "="),
-])
+@pytest.mark.parametrize(
+    ("source", "op"),
+    [
+        ("=", "="),
+        ("!=", "!="),
+        ("<", "<"),
+        ("<=", "<="),
+        (">", ">"),
+        (">=", ">="),
+        ("\\=", "!="),
+        ("==", "="),
+        ("=<", "<="),
+        ("=:=", "="),
+        ("=\\=", "!="),
+        ("is", "="),
+    ],
+)
 def test_comparison_operators(source, op):
     assert body(f"p(X,Y), X {source} Y")[1] == Comparison(op, X, Y)
 
@@ -126,56 +154,75 @@ def test_comparison_operators(source, op):
 COUNT_P = AggregateElement((X,), (pos(A("p", X)),))
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("#count{ X : p(X) } >= 2", Aggregate("count", (COUNT_P,), (Guard(">=", Const(2)),))),
-    ("2 <= #count{ X : p(X) }", Aggregate("count", (COUNT_P,), (Guard(">=", Const(2)),))),
-    ("N = #count{X : p(X)}", Aggregate("count", (COUNT_P,), (Guard("=", N),))),
-    ("2 <= #sum{ W,X : w(X,W) } < 5",
-     Aggregate("sum", (AggregateElement((W, X), (pos(A("w", X, W)),)),),
-               (Guard(">=", Const(2)), Guard("<", Const(5))))),
-    ("#min{X : p(X)} = 1", Aggregate("min", (COUNT_P,), (Guard("=", Const(1)),))),
-    ("#max{X : p(X); Y : q(Y), not r(Y)} > 1",
-     Aggregate("max", (COUNT_P, AggregateElement((Y,), (pos(A("q", Y)), neg(A("r", Y))))),
-               (Guard(">", Const(1)),))),
-    ("not #count{X : p(X)} > 1",
-     Aggregate("count", (COUNT_P,), (Guard(">", Const(1)),), negated=True)),
-    ("#count{}", Aggregate("count", (), ())),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("#count{ X : p(X) } >= 2", Aggregate("count", (COUNT_P,), (Guard(">=", Const(2)),))),
+        ("2 <= #count{ X : p(X) }", Aggregate("count", (COUNT_P,), (Guard(">=", Const(2)),))),
+        ("N = #count{X : p(X)}", Aggregate("count", (COUNT_P,), (Guard("=", N),))),
+        (
+            "2 <= #sum{ W,X : w(X,W) } < 5",
+            Aggregate(
+                "sum",
+                (AggregateElement((W, X), (pos(A("w", X, W)),)),),
+                (Guard(">=", Const(2)), Guard("<", Const(5))),
+            ),
+        ),
+        ("#min{X : p(X)} = 1", Aggregate("min", (COUNT_P,), (Guard("=", Const(1)),))),
+        (
+            "#max{X : p(X); Y : q(Y), not r(Y)} > 1",
+            Aggregate(
+                "max",
+                (COUNT_P, AggregateElement((Y,), (pos(A("q", Y)), neg(A("r", Y))))),
+                (Guard(">", Const(1)),),
+            ),
+        ),
+        (
+            "not #count{X : p(X)} > 1",
+            Aggregate("count", (COUNT_P,), (Guard(">", Const(1)),), negated=True),
+        ),
+        ("#count{}", Aggregate("count", (), ())),
+    ],
+)
 def test_aggregate(text, expected):
     assert body(f"n(N), {text}")[1] == expected
 
 
 # --- terms -----------------------------------------------------------------------------------
 
+
 def term(text: str):
     """The term ``text``, as the argument of a positive body literal (which makes it safe)."""
     return one(f":- b(X), q({text}).").body[1].atom.args[0]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("X", X),
-    ("_", Var("_")),
-    ("_Foo", Var("_Foo")),
-    ("42", Const(42)),
-    ("-3", Const(-3)),
-    ("-X", UnaryMinus(X)),
-    ("abc", Const("abc")),
-    ('"a \\"q\\" \\\\ b"', Str('a "q" \\ b')),
-    ("f(a,X)", Func("f", (a, X))),
-    ("(a,b)", Func("", (a, b))),
-    ("()", Func("", ())),
-    ("(X)", X),
-    ("1+2*3**2", BinOp("+", Const(1), BinOp("*", Const(2), BinOp("**", Const(3), Const(2))))),
-    ("(1+2)*3", BinOp("*", BinOp("+", Const(1), Const(2)), Const(3))),
-    ("7-2-1", BinOp("-", BinOp("-", Const(7), Const(2)), Const(1))),
-    ("7/2\\3", BinOp("\\", BinOp("/", Const(7), Const(2)), Const(3))),
-    ("2**3**2", BinOp("**", Const(2), BinOp("**", Const(3), Const(2)))),
-    ("1..3", Interval(Const(1), Const(3))),
-    ("1..n+1", Interval(Const(1), BinOp("+", Const("n"), Const(1)))),
-    ("1;2", Pool((Const(1), Const(2)))),
-    ("(a;b)", Pool((a, b))),
-    ("f(1;2)", Func("f", (Pool((Const(1), Const(2))),))),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("X", X),
+        ("_", Var("_")),
+        ("_Foo", Var("_Foo")),
+        ("42", Const(42)),
+        ("-3", Const(-3)),
+        ("-X", UnaryMinus(X)),
+        ("abc", Const("abc")),
+        ('"a \\"q\\" \\\\ b"', Str('a "q" \\ b')),
+        ("f(a,X)", Func("f", (a, X))),
+        ("(a,b)", Func("", (a, b))),
+        ("()", Func("", ())),
+        ("(X)", X),
+        ("1+2*3**2", BinOp("+", Const(1), BinOp("*", Const(2), BinOp("**", Const(3), Const(2))))),
+        ("(1+2)*3", BinOp("*", BinOp("+", Const(1), Const(2)), Const(3))),
+        ("7-2-1", BinOp("-", BinOp("-", Const(7), Const(2)), Const(1))),
+        ("7/2\\3", BinOp("\\", BinOp("/", Const(7), Const(2)), Const(3))),
+        ("2**3**2", BinOp("**", Const(2), BinOp("**", Const(3), Const(2)))),
+        ("1..3", Interval(Const(1), Const(3))),
+        ("1..n+1", Interval(Const(1), BinOp("+", Const("n"), Const(1)))),
+        ("1;2", Pool((Const(1), Const(2)))),
+        ("(a;b)", Pool((a, b))),
+        ("f(1;2)", Func("f", (Pool((Const(1), Const(2))),))),
+    ],
+)
 def test_term(text, expected):
     assert term(text) == expected
 
@@ -234,6 +281,7 @@ def test_parse_file(tmp_path):
 
 # --- spans -----------------------------------------------------------------------------------
 
+
 def test_spans():
     program = parse("a.\nh(X) :- b(X),\n   not c(X), X < 3.\n0.3 :: e.\n", "prog.nesy")
     rule = program.statements[1]
@@ -286,8 +334,9 @@ def test_rendering_is_clingo_with_the_same_models(text):
 
 
 def test_prolog_syntax_renders_to_clingo():
-    text = ("p(1..3). q(X) :- p(X), \\+ r(X), X =< 2, Y is X*2, Y =\\= 3.\n"
-            "r(3). r(Z) :- p(Z), Z == 9.")
+    text = (
+        "p(1..3). q(X) :- p(X), \\+ r(X), X =< 2, Y is X*2, Y =\\= 3.\nr(3). r(Z) :- p(Z), Z == 9."
+    )
     rendered = "\n".join(str(s) for s in parse(text).statements)
     assert _models(rendered) == [sorted(["p(1)", "p(2)", "p(3)", "q(1)", "q(2)", "r(3)"])]
 

@@ -72,8 +72,13 @@ def test_one_epoch_improves_the_loss(digits: Digits, tmp_path) -> None:
     data = AdditionData(digits, ("a", "b"))  # 200 pairs
     before = _mean_nll(model, data)
     config = TrainConfig(
-        epochs=1, batch_size=4, lr=1e-3, seed=0, progress=False,
-        log_path=tmp_path / "log.jsonl", checkpoint_path=tmp_path / "ckpt.pt",
+        epochs=1,
+        batch_size=4,
+        lr=1e-3,
+        seed=0,
+        progress=False,
+        log_path=tmp_path / "log.jsonl",
+        checkpoint_path=tmp_path / "ckpt.pt",
     )
     calls = []
 
