@@ -1,0 +1,97 @@
+"""Regenerate the README's results section from the benchmark JSON files.
+
+    python benchmarks/report.py            # rewrites README.md between the result markers
+    python benchmarks/report.py --check    # exits 1 if README.md is out of date
+
+Every figure the README states is read from ``benchmarks/results/*.json``; none is typed by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def _mnist_addition_n1(record: dict) -> list[str]:
+    nesy, sup, ratios = record["nesy"], record["supervised"], record["ratios"]
+    machine = record["machine"]
+    lines = [
+        "### MNIST addition, N = 1 (`benchmarks/mnist_addition.py`)",
+        "",
+        f"{record['protocol']}. {record['config']['epochs']} epochs, Adam lr "
+        f"{record['config']['lr']}, batch {record['config']['batch_size']} pairs, seed "
+        f"{record['seed']}; {machine['cpu_count']} CPUs, {machine['torch_threads']} torch "
+        f"thread(s), torch {record['versions']['torch']}.",
+        "",
+        "| system | sum accuracy | digit accuracy | training examples/s | ms per image |",
+        "|---|---|---|---|---|",
+        f"| nesy | {nesy['sum_accuracy']:.4f} | {nesy['digit_accuracy']:.4f} | "
+        f"{nesy['examples_per_second']:.0f} | {1e3 * nesy['seconds_per_image']:.3f} |",
+        f"| supervised CNN (digit labels): ceiling d^2 | {sup['sum_ceiling']:.4f} | "
+        f"{sup['digit_accuracy']:.4f} | - | {1e3 * sup['seconds_per_image']:.3f} |",
+    ]
+    dpl = record.get("deepproblog")
+    if dpl:
+        same = dpl["nesy_same_settings"]
+        lines += [
+            f"| DeepProbLog {record['versions'].get('deepproblog', '')} (batch "
+            f"{dpl['batch_size']}, {dpl['examples']} pairs, {dpl['test_pairs']} test pairs) | "
+            f"{dpl['sum_accuracy']:.4f} | - | {dpl['examples_per_second']:.1f} | - |",
+            f"| nesy, DeepProbLog's settings | {same['sum_accuracy']:.4f} | - | "
+            f"{same['examples_per_second']:.1f} | - |",
+        ]
+    lines += [
+        "",
+        f"- sum accuracy / ceiling: **{ratios['sum_accuracy_over_ceiling']:.3f}** (target >= 0.99)",
+        f"- reasoning overhead (training time per image vs supervised): "
+        f"**{ratios['reasoning_overhead']:.2f}x** whole run, "
+        f"{ratios['reasoning_overhead_interleaved_steps']:.2f}x interleaved steps (target <= 1.5)",
+    ]
+    if dpl:
+        same_speed = ratios["speed_vs_deepproblog_same_settings"]
+        lines.append(
+            f"- training throughput vs DeepProbLog: **{same_speed:.1f}x** at its batch size 2, "
+            f"{ratios['speed_vs_deepproblog_tuned']:.0f}x at nesy's (target >= 10x)"
+        )
+    lines.append(f"- peak RSS {record['peak_rss_mb']:.0f} MB")
+    return lines
+
+
+RENDERERS = {"mnist_addition_N1": _mnist_addition_n1}
+
+
+def render() -> str:
+    blocks = []
+    for path in sorted(RESULTS.glob("*.json")):
+        record = json.loads(path.read_text())
+        renderer = RENDERERS.get(record.get("benchmark", ""))
+        if renderer is not None:
+            blocks.append("\n".join(renderer(record)) + f"\n\n(from `{path.relative_to(ROOT)}`)")
+    return "\n\n".join(blocks)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args()
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    new = f"{head}{START}\n{render()}\n{END}{tail}"
+    if args.check:
+        return 0 if new == text else 1
+    tmp = readme.with_suffix(".md.tmp")
+    tmp.write_text(new)
+    tmp.replace(readme)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
