@@ -343,7 +343,7 @@ class Trainer:
             desc=f"epoch {epoch}/{config.epochs}",
             unit="ex",
             disable=not show,
-            leave=False,
+            leave=True,
         )
         total_loss, examples = 0.0, 0
         start = time.perf_counter()
