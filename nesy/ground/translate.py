@@ -9,9 +9,12 @@ instance, that carry enough to recover what they stand for:
 - ``p1::h1; p2::h2 :- body.`` becomes ``{__nesy_ad(k,Key,i,h_i) : ...} :- body.`` plus one rule
   per head; at most one alternative per instance holds (the compiler adds that constraint).
 - ``nn(net,[X],Y,D) :: a.`` becomes
-  ``{__nesy_nn(k,(X,),Y,a) : __nesy_dom(k,Y)} :- __nesy_tensor(X).`` and
+  ``{__nesy_nn(k,(X,),Y,a) : __nesy_dom(k,Y)} :- __nesy_input(k,(X,)).`` and
   ``a :- __nesy_nn(k,(X,),Y,a).``; exactly one value per input holds (compiler constraint).
-  Inputs are the ``tensor(...)`` terms written anywhere in the program or its queries.
+  Inputs are the ground ``tensor(...)`` terms written anywhere in the program or its queries,
+  and every input a rule asks for where its other positive literals bind it: a body literal
+  ``digit(tensor(a(I)), A)`` next to ``column(I)`` gives ``__nesy_input(k,(tensor(a(I)),)) :-
+  column(I).``, so a program can name its inputs with variables.
 
 The cardinality constraints are left to the compiler on purpose: the observer then sees only
 rules the user wrote, so any remaining choice rule or constraint is the user's.
@@ -41,6 +44,7 @@ AD = "__nesy_ad"
 NN = "__nesy_nn"
 DOM = "__nesy_dom"
 TENSOR = "__nesy_tensor"
+INPUT = "__nesy_input"
 
 
 def _term_children(node: object) -> Iterator[object]:
@@ -128,7 +132,7 @@ def _statement_terms(statement: ir.Statement) -> ir.Func:
 
 
 def _translate(index: int, statement: ir.Statement) -> list[str]:
-    if isinstance(statement, ir.Rule | ir.Constraint | ir.ChoiceRule):
+    if isinstance(statement, ir.Rule | ir.Constraint | ir.ChoiceRule | ir.ConstDef):
         return [str(statement)]
     if isinstance(statement, ir.ProbFact):
         key = _key(rule_variables((statement.atom,), statement.body))
@@ -154,18 +158,46 @@ def _translate(index: int, statement: ir.Statement) -> list[str]:
         y = statement.output.name
         choice = f"{NN}({index},{inputs},{y},{statement.atom})"
         domain = [f"{DOM}({index},{value})." for value in statement.domain]
-        guard = ",".join(f"{TENSOR}({v.name})" for v in statement.inputs)
+        tensors = ",".join(f"{TENSOR}({v.name})" for v in statement.inputs)
         return [
             *domain,
-            f"{{{choice}:{DOM}({index},{y})}}:-{guard}.",
+            f"{INPUT}({index},{inputs}):-{tensors}.",
+            f"{{{choice}:{DOM}({index},{y})}}:-{INPUT}({index},{inputs}).",
             f"{statement.atom}:-{choice}.",
         ]
     return []  # queries, evidence and #show steer the engine, not the grounder
 
 
+def _input_domains(program: ir.Program) -> list[str]:
+    """``__nesy_input(k, Inputs) :- Binders.`` for every neural literal in a rule body whose
+    inputs the rule's other positive, non-neural literals bind."""
+    neural = {
+        s.atom.signature: (k, s)
+        for k, s in enumerate(program.statements)
+        if isinstance(s, ir.NeuralPredicate)
+    }
+    lines = []
+    for statement in program.statements:
+        body = getattr(statement, "body", ())
+        literals = [b for b in body if isinstance(b, ir.Literal)]
+        binders = [b for b in literals if not b.negated and b.atom.signature not in neural]
+        bound = set(_variables(tuple(binders)))
+        for literal in literals:
+            if literal.atom.signature not in neural:
+                continue
+            index, declaration = neural[literal.atom.signature]
+            where = [declaration.atom.args.index(v) for v in declaration.inputs]
+            inputs = tuple(literal.atom.args[i] for i in where)
+            if set(_variables(inputs)) <= bound:
+                rendered = ",".join(str(t) for t in inputs) + ("," if len(inputs) == 1 else "")
+                lines.append(_rule(f"{INPUT}({index},({rendered}))", _body(tuple(binders))))
+    return lines
+
+
 def to_clingo(program: ir.Program, extra_tensors: tuple[str, ...] = ()) -> str:
     """Render ``program`` as clingo input, with one ``__nesy_tensor`` fact per input term."""
     lines = [f"{TENSOR}({t})." for t in dict.fromkeys((*tensor_terms(program), *extra_tensors))]
+    lines += _input_domains(program)
     for index, statement in enumerate(program.statements):
         lines.extend(_translate(index, statement))
     return "\n".join(lines) + "\n"

@@ -13,14 +13,21 @@ import time
 from dataclasses import dataclass
 
 import clingo
-from pysdd.sdd import SddManager, Vtree
+from pysdd.sdd import SddManager
 
 from nesy.errors import CompileError, NesyTypeError
 from nesy.ground.grounder import ground
 from nesy.ground.program import GroundProgram
 from nesy.infer.circuit import Circuit, circuit_from_sdd
-from nesy.infer.logic import ASP_HINT, atom_formulas, exactly_one, relevant_atoms
+from nesy.infer.logic import (
+    ASP_HINT,
+    atom_formulas,
+    exactly_one,
+    relevant_atoms,
+    rule_crossings,
+)
 from nesy.infer.variables import ChoiceVariables, collect_choices
+from nesy.infer.vtree import block_vtree
 from nesy.lang import ir
 
 __all__ = ["CompiledQuery", "compile_queries", "match"]
@@ -116,12 +123,25 @@ def _compile_cached(
     relevant, order = relevant_atoms(ground_program, roots)
     choices = collect_choices(program, ground_program, relevant, order)
     num_vars = max(choices.num_vars, 1)
-    # Variables are numbered in the program's depth-first order (groups kept together); a
-    # balanced vtree over that order keeps circuits shallow, and evaluation costs per layer.
-    order = list(range(1, num_vars + 1))
-    vtree = Vtree(var_count=num_vars, var_order=order, vtree_type="balanced")
+    # Variables are numbered in the program's depth-first order, facts and whole groups as
+    # blocks; a balanced vtree over the blocks keeps circuits shallow (evaluation pays per
+    # layer), never splits a group, and cuts where the fewest rules cross.
+    blocks = sorted([(f.var,) for f in choices.facts] + [g.vars for g in choices.groups])
+    crossing = rule_crossings(ground_program, relevant, choices.var_of_atom, blocks)
+    vtree = block_vtree(blocks or [(1,)], crossing)
     manager = SddManager.from_vtree(vtree)
-    formula = atom_formulas(manager, ground_program, choices.var_of_atom, relevant)
+    # A categorical's value is its indicator *and* its group's exactly-one constraint: the
+    # formulas built on it then never range over impossible combinations of indicators, which
+    # keeps the intermediate SDDs of long chains (carries) small.
+    exactly = {group.vars: exactly_one(manager, group.vars) for group in choices.groups}
+    group_of = {var: group.vars for group in choices.groups for var in group.vars}
+    choice_formula = {
+        atom: manager.literal(var) & exactly[group_of[var]]
+        if var in group_of
+        else manager.literal(var)
+        for atom, var in choices.var_of_atom.items()
+    }
+    formula = atom_formulas(manager, ground_program, choice_formula, relevant)
 
     def truth(atom: int):  # noqa: ANN202 - an SddNode
         if atom == 0:
@@ -129,8 +149,8 @@ def _compile_cached(
         return formula.get(atom, manager.false()) if atom > 0 else manager.false()
 
     context = manager.true()
-    for group in choices.groups:
-        context = context & exactly_one(manager, group.vars)
+    for constraint in exactly.values():
+        context = context & constraint
     for atom, value in evidence:
         context = context & (truth(atom) if value else ~truth(atom))
     sdd_roots = [truth(atom) & context for _, atom in answers]

@@ -155,16 +155,38 @@ class CircuitModule(nn.Module):
     semiring
         Name in :data:`~nesy.infer.semiring.SEMIRINGS`: ``"log"`` (log-probabilities, the
         training default), ``"prob"`` (probabilities), ``"max_product"`` (log-probabilities,
-        Viterbi), ``"max_min"`` (possibility degrees).
+        Viterbi), ``"max_min"`` (possibility degrees); or the approximate ``"top_k"``
+        (log-probabilities; see below).
     smoothed
         Evaluate the :func:`~nesy.infer.circuit.smooth`-ed circuit. Default: when the semiring
         needs it (max-product, max-min). Smoothing with ``prob``/``log`` makes every missing
         variable count ``pos (+) neg``, which is only right for weights like ``(p, 1 - p)``.
+    k
+        For ``"top_k"`` (required there): how many proofs each node keeps, an integer
+        ``>= 1``. Not allowed for other semirings.
 
     Raises
     ------
     ConfigError
-        For an unknown semiring, or ``smoothed=False`` with one that needs smoothing.
+        For an unknown semiring, ``smoothed=False`` with one that needs smoothing, ``top_k``
+        without a valid ``k``, or ``k`` with another semiring.
+
+    Top-k proofs (approximate):
+        A *proof* of a root is a sub-circuit of it: from the root, every child of an ``AND``
+        and one child of an ``OR``, down to literals; its weight is the sum of its literals'
+        log-weights. By default the circuit is not smoothed, and a proof is a *partial*
+        assignment that implies the root, leaving out the variables it does not need (as a
+        ProbLog proof does; with ``(log p, log(1 - p))`` weights a left-out fact counts
+        ``p + (1 - p) = 1``). Determinism makes a root's proofs mutually exclusive and
+        decomposability keeps each variable once, so the exact ``log`` value is the
+        ``logsumexp`` of all proof weights. ``top_k`` keeps the ``k`` heaviest at every node;
+        :meth:`forward` returns the ``logsumexp`` of the root's ``k`` kept ones: a lower
+        bound on the ``log`` value, equal to it when the root has at most ``k`` proofs of
+        non-zero weight (so, with ``(p, 1 - p)`` weights, at most ``k`` models of non-zero
+        probability). Which partial assignments are proofs depends on the circuit (the SDD's
+        vtree): ``a | b`` may give ``{a}, {not a, b}``. With ``smoothed=True`` every proof
+        assigns all ``V`` variables, so proofs are models and ``k = 1`` gives
+        ``max_product``'s value. Gradients reach only the literals of the kept proofs.
 
     Shape:
         - pos: ``(B, V)`` weight of each positive literal, in the semiring's domain.
@@ -196,9 +218,18 @@ class CircuitModule(nn.Module):
     child_ptr: Tensor
     child_idx: Tensor
 
-    def __init__(self, circuit: Circuit, semiring: str = "log", *, smoothed: bool | None = None):
+    def __init__(
+        self,
+        circuit: Circuit,
+        semiring: str = "log",
+        *,
+        smoothed: bool | None = None,
+        k: int | None = None,
+    ):
         super().__init__()
-        self.semiring = get_semiring(semiring)
+        self.semiring = get_semiring(semiring, k=k)
+        if self.semiring.with_k is not None and k is None:
+            raise ConfigError(f"semiring {semiring!r} needs k, the number of proofs to keep")
         if smoothed is None:
             smoothed = self.semiring.needs_smoothing
         if self.semiring.needs_smoothing and not smoothed:
@@ -233,6 +264,7 @@ class CircuitModule(nn.Module):
             f"nodes={self.num_nodes}, edges={self.num_edges}, layers={len(self.sizes)}, "
             f"slots={sum(map(sum, self.sizes))}, queries={self.num_queries}, "
             f"semiring={self.semiring.name!r}, smoothed={self.smoothed}"
+            + ("" if self.semiring.k is None else f", k={self.semiring.k}")
         )
 
     def _table(self, pos: Tensor, neg: Tensor) -> Tensor:
@@ -291,7 +323,8 @@ class CircuitModule(nn.Module):
         Returns
         -------
         Tensor
-            Root values in the semiring's domain.
+            Root values in the semiring's domain (for ``top_k``, the ``logsumexp`` of the kept
+            proofs' log-weights).
 
         Raises
         ------
@@ -302,6 +335,39 @@ class CircuitModule(nn.Module):
             - pos: ``(B, V)``; neg: ``(B, V)``.
             - Output: ``(B, Q)``.
         """
+        return self.semiring.readout(self._bottom_up(pos, neg, None).movedim(0, 1).contiguous())
+
+    def forward_topk(self, pos: Tensor, neg: Tensor) -> Tensor:
+        """The log-weights of each root's ``k`` best proofs (``top_k`` only).
+
+        Sorted descending; ``-inf`` where a root has fewer than ``k`` proofs of non-zero
+        weight. :meth:`forward` is their ``logsumexp``.
+
+        Raises
+        ------
+        ConfigError
+            If the semiring is not ``top_k``.
+        DataError
+            As :meth:`forward`.
+
+        Shape:
+            - pos: ``(B, V)``; neg: ``(B, V)``.
+            - Output: ``(B, Q, k)``.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from pysdd.sdd import SddManager
+        >>> from nesy.infer.circuit import circuit_from_sdd
+        >>> mgr = SddManager(2)
+        >>> a, b = mgr.literal(1), mgr.literal(2)
+        >>> module = CircuitModule(circuit_from_sdd([a | b], num_vars=2), "top_k", k=3)
+        >>> p = torch.tensor([[0.5, 0.4]])
+        >>> module.forward_topk(p.log(), (1 - p).log()).exp()  # proofs {a}, {not a, b}
+        tensor([[[0.5000, 0.2000, 0.0000]]])
+        """
+        if self.semiring.k is None:
+            raise ConfigError(f"forward_topk needs the top_k semiring, got {self.semiring.name!r}")
         return self._bottom_up(pos, neg, None).movedim(0, 1).contiguous()
 
     @torch.no_grad()

@@ -85,6 +85,43 @@ def relevant_atoms(ground: GroundProgram, roots: Iterable[int]) -> tuple[set[int
     return seen, order
 
 
+def rule_crossings(
+    ground: GroundProgram,
+    relevant: set[int],
+    variable_of: dict[int, int],
+    blocks: list[tuple[int, ...]],
+) -> list[int]:
+    """For each cut between blocks, how many relevant rules touch blocks on both sides.
+
+    A rule touches the blocks of the choice atoms in its body and the *home* blocks of the
+    derived atoms in its body (the blocks their own rules touch directly): one level of
+    indirection is enough to see that ``result(I,D)`` lives in column I.
+    """
+    block_of = {var: b for b, block in enumerate(blocks) for var in block}
+    rules = [r for r in (*ground.rules, *ground.weight_rules) if set(r.head) & relevant]
+
+    def direct(rule: _Rule) -> set[int]:
+        return {block_of[variable_of[a]] for a in _body_atoms(rule) if a in variable_of}
+
+    home: dict[int, set[int]] = {}
+    for rule in rules:
+        for head in rule.head:
+            home.setdefault(head, set()).update(direct(rule))
+    change = [0] * (len(blocks) + 1)
+    for rule in rules:
+        touched = direct(rule)
+        for atom in _body_atoms(rule):
+            touched |= home.get(atom, set())
+        if len(touched) > 1:
+            change[min(touched) + 1] += 1
+            change[max(touched) + 1] -= 1
+    crossing, running = [], 0
+    for step in change:
+        running += step
+        crossing.append(running)
+    return crossing
+
+
 def exactly_one(manager: SddManager, variables: tuple[int, ...]) -> SddNode:
     """Exactly one of ``variables`` is true, built in linear many apply calls."""
     none_after = manager.true()  # no variable from position k on is true
@@ -135,7 +172,7 @@ def _weight_formula(
 def atom_formulas(
     manager: SddManager,
     ground: GroundProgram,
-    variable_of: dict[int, int],
+    choice_formula: dict[int, SddNode],
     relevant: set[int],
 ) -> dict[int, SddNode]:
     """An SDD for every relevant atom (choice atoms map to their variable's literal).
@@ -147,7 +184,7 @@ def atom_formulas(
         whose total choices may have zero or several stable models.
     """
     by_head = _rules_by_head(ground)
-    formula: dict[int, SddNode] = {a: manager.literal(v) for a, v in variable_of.items()}
+    formula = dict(choice_formula)
     graph = nx.DiGraph()
     derived = [a for a in relevant if a not in formula]
     graph.add_nodes_from(derived)

@@ -14,11 +14,23 @@ Registered semirings (literal weights are in the domain)::
     log           log-probabilities            logsumexp   sum      -inf   0
     max_product   log-probabilities            max         sum      -inf   0
     max_min       possibility degrees [0, 1]   max         min      0      1
+
+and one approximate semiring, kept apart in :data:`APPROXIMATE_SEMIRINGS` (its root value only
+bounds the exact one) but found by :func:`get_semiring` all the same::
+
+    top_k         log-probabilities            top-k of    top-k of  all    (0, -inf,
+                  (elements: k best proofs)    the union   the sums  -inf   ..., -inf)
+
+Its elements are lists of ``k`` log-weights (a trailing dimension; see :mod:`nesy.infer.topk`),
+read out at the roots by ``logsumexp`` over the list: the log of the total weight of the ``k``
+best proofs, a lower bound on the ``log`` semiring's value.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -27,13 +39,16 @@ import torch
 from torch import Tensor
 
 from nesy.errors import ConfigError
+from nesy.infer.topk import segment_topk_product, segment_topk_union, topk_lift, topk_readout
 
 __all__ = [
     "SegmentReduce",
     "SegmentSelect",
     "Semiring",
     "SEMIRINGS",
+    "APPROXIMATE_SEMIRINGS",
     "get_semiring",
+    "top_k",
     "segment_sum",
     "segment_prod",
     "segment_logsumexp",
@@ -81,6 +96,16 @@ class Semiring:
     lift
         Maps an ``(X, B)`` tensor of domain scalars to semiring elements; the identity for
         scalar semirings.
+    readout
+        Maps root elements ``(B, Q, ...)`` back to domain scalars ``(B, Q)``; the identity for
+        scalar semirings.
+    approximate
+        Whether the root value only approximates (bounds) the exact one.
+    k
+        The list length of a ``top_k`` instance; ``None`` for other semirings.
+    with_k
+        For a semiring parameterised by a list length (``top_k``): makes the instance keeping
+        ``k`` entries. ``None`` for other semirings.
     """
 
     name: str
@@ -92,6 +117,10 @@ class Semiring:
     select: SegmentSelect | None = None
     needs_smoothing: bool = False
     lift: Callable[[Tensor], Tensor] = _identity
+    readout: Callable[[Tensor], Tensor] = _identity
+    approximate: bool = False
+    k: int | None = None
+    with_k: Callable[[int], Semiring] | None = None
 
 
 def _shape(values: Tensor, n: int) -> tuple[int, ...]:
@@ -203,24 +232,81 @@ SEMIRINGS: Mapping[str, Semiring] = MappingProxyType(
         ),
     }
 )
-"""The known semirings by name; ``"log"`` is the training default."""
+"""The exact semirings by name; ``"log"`` is the training default."""
 
 
-def get_semiring(name: str) -> Semiring:
-    """The semiring called ``name``.
+def top_k(k: int) -> Semiring:
+    """The approximate ``top_k`` semiring keeping the ``k`` best proofs of every node.
+
+    Elements are ``(..., k)`` log-weights sorted descending, padded with ``-inf``; ``OR`` keeps
+    the ``k`` largest of the union, ``AND`` the ``k`` largest sums (:mod:`nesy.infer.topk`); the
+    readout is ``logsumexp`` over the list. What a proof is depends on smoothing; see
+    :class:`~nesy.infer.layers.CircuitModule`.
 
     Raises
     ------
     ConfigError
-        If ``name`` is unknown; the message lists the known names.
+        If ``k`` is not an integer ``>= 1``.
+
+    Examples
+    --------
+    >>> top_k(2).lift(torch.tensor([[-0.5]]))
+    tensor([[[-0.5000,    -inf]]])
+    """
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+        raise ConfigError(f"top_k needs an integer k >= 1, got {k!r}")
+    k = int(k)
+    return Semiring(
+        "top_k",
+        plus=segment_topk_union,
+        times=segment_topk_product,
+        zero=-math.inf,
+        one=0.0,
+        domain="log-probabilities in [-inf, 0]",
+        lift=functools.partial(topk_lift, k=k),
+        readout=topk_readout,
+        approximate=True,
+        k=k,
+        with_k=top_k,
+    )
+
+
+APPROXIMATE_SEMIRINGS: Mapping[str, Semiring] = MappingProxyType({"top_k": top_k(1)})
+"""Semirings whose root value only approximates the exact one (``top_k`` here with ``k = 1``;
+:func:`get_semiring` with ``k`` makes others)."""
+
+
+def get_semiring(name: str, *, k: int | None = None) -> Semiring:
+    """The semiring called ``name``, exact or approximate.
+
+    Parameters
+    ----------
+    name
+        A key of :data:`SEMIRINGS` or :data:`APPROXIMATE_SEMIRINGS`.
+    k
+        For ``"top_k"``: how many proofs to keep (default 1). Not allowed for other semirings.
+
+    Raises
+    ------
+    ConfigError
+        If ``name`` is unknown (the message lists the known names), or ``k`` is given for a
+        semiring without a list length, or is not an integer ``>= 1``.
 
     Examples
     --------
     >>> get_semiring("log").zero
     -inf
+    >>> get_semiring("top_k", k=4).k
+    4
     """
-    try:
-        return SEMIRINGS[name]
-    except KeyError as exc:
-        known = ", ".join(repr(k) for k in SEMIRINGS)
-        raise ConfigError(f"unknown semiring {name!r}; expected one of {known}") from exc
+    semiring = SEMIRINGS.get(name) or APPROXIMATE_SEMIRINGS.get(name)
+    if semiring is None:
+        known = ", ".join(
+            [repr(n) for n in SEMIRINGS] + [f"{n!r} (approximate)" for n in APPROXIMATE_SEMIRINGS]
+        )
+        raise ConfigError(f"unknown semiring {name!r}; expected one of {known}")
+    if k is None:
+        return semiring
+    if semiring.with_k is None:
+        raise ConfigError(f"k is only for the top_k semiring, not {name!r}; got k={k!r}")
+    return semiring.with_k(k)

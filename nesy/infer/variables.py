@@ -78,36 +78,36 @@ def collect_choices(
             members.setdefault((symbol.arguments[0].number, symbol.arguments[1]), []).append(
                 (atom, symbol)
             )
-    facts: list[tuple[int, clingo.Symbol]] = []
-    grouped: dict[tuple[int, clingo.Symbol], None] = {}
     rank = {atom: i for i, atom in enumerate(order)}
+    next_var = 1
+    fact_vars: list[FactVariable] = []
+    groups: list[Group] = []
+    var_of_atom: dict[int, int] = {}
+    seen_groups: set[tuple[int, clingo.Symbol]] = set()
+    # Facts and whole groups are numbered as the order first meets them, so variables that
+    # meet in rules stay close: the compiler's vtree follows this numbering.
     for atom in sorted(relevant, key=lambda a: rank.get(a, len(rank))):
         symbol = ground.symbols.get(atom)
         if symbol is None:
             continue
         if _reserved(symbol, PF):
-            facts.append((atom, symbol))
+            statement = program.statements[symbol.arguments[0].number]
+            assert isinstance(statement, ir.ProbFact)
+            fact = FactVariable(next_var, symbol, symbol.arguments[1], statement.probability)
+            fact_vars.append(fact)
+            var_of_atom[atom] = next_var
+            next_var += 1
         elif _reserved(symbol, AD) or _reserved(symbol, NN):
-            grouped.setdefault((symbol.arguments[0].number, symbol.arguments[1]), None)
-
-    next_var = 1
-    fact_vars: list[FactVariable] = []
-    var_of_atom: dict[int, int] = {}
-    for atom, symbol in facts:
-        statement = program.statements[symbol.arguments[0].number]
-        assert isinstance(statement, ir.ProbFact)
-        fact_vars.append(FactVariable(next_var, symbol, symbol.arguments[1], statement.probability))
-        var_of_atom[atom] = next_var
-        next_var += 1
-
-    groups: list[Group] = []
-    for index, key in grouped:
-        group = _group(program.statements[index], index, key, members[index, key], next_var)
-        next_var += len(group.vars)
-        for atom, var in zip(group.atoms, group.vars, strict=True):
-            if atom is not None:
-                var_of_atom[atom] = var
-        groups.append(group)
+            index, key = symbol.arguments[0].number, symbol.arguments[1]
+            if (index, key) in seen_groups:
+                continue
+            seen_groups.add((index, key))
+            group = _group(program.statements[index], index, key, members[index, key], next_var)
+            next_var += len(group.vars)
+            for member, var in zip(group.atoms, group.vars, strict=True):
+                if member is not None:
+                    var_of_atom[member] = var
+            groups.append(group)
     return ChoiceVariables(tuple(fact_vars), tuple(groups), var_of_atom)
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "Query",
     "Evidence",
     "Show",
+    "ConstDef",
     "Statement",
     "Program",
 ]
@@ -388,6 +389,18 @@ class Show:
         return f"#show {self.predicate}/{self.arity}."
 
 
+@dataclass(frozen=True, slots=True)
+class ConstDef:
+    """``#const name = value.``: a default that :meth:`Program.with_constants` can override."""
+
+    name: str
+    value: Term
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    def __str__(self) -> str:
+        return f"#const {self.name}={self.value}."
+
+
 Statement = (
     Rule
     | Constraint
@@ -398,6 +411,7 @@ Statement = (
     | Query
     | Evidence
     | Show
+    | ConstDef
 )
 
 
@@ -425,3 +439,22 @@ class Program:
     @property
     def neural_predicates(self) -> tuple[NeuralPredicate, ...]:
         return self.of_type(NeuralPredicate)
+
+    def with_constants(self, values: dict[str, int]) -> Program:
+        """The same program with these ``#const`` values (each must be declared)."""
+        from nesy.errors import ConfigError  # errors import this module: import it late
+
+        declared = {c.name for c in self.of_type(ConstDef)}
+        unknown = sorted(set(values) - declared)
+        if unknown:
+            known = ", ".join(sorted(declared)) or "none"
+            raise ConfigError(
+                f"no #const {', '.join(unknown)} in {self.source} (declared: {known})"
+            )
+        statements = tuple(
+            ConstDef(s.name, Const(values[s.name]), s.span)
+            if isinstance(s, ConstDef) and s.name in values
+            else s
+            for s in self.statements
+        )
+        return Program(statements, self.source)

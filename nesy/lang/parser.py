@@ -227,6 +227,9 @@ class _Builder:
     def show(self, meta, name: Token, arity: Token):
         return ir.Show(str(name), int(arity), self._span(meta))
 
+    def const_def(self, meta, name: Token, value):
+        return ir.ConstDef(str(name), value, self._span(meta))
+
     # bodies
 
     def body(self, meta, *items):
