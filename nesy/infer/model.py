@@ -66,6 +66,9 @@ class Model(nn.Module):
         The query (template) to answer; defaults to the program's ``query(...)`` statements.
         Free variables become the answers: ``addition(tensor(a), tensor(b), S)`` has one answer
         per possible sum.
+    top_k
+        Approximate mode: sum only the ``top_k`` most probable proofs of each answer (a lower
+        bound on its log-probability, exact when an answer has at most ``top_k`` proofs).
 
     Shape:
         inputs: ``{name: (B, ...)}`` for every ``tensor(name)`` term -> ``(B, Q)`` log-probabilities
@@ -78,6 +81,7 @@ class Model(nn.Module):
         networks: Mapping[str, nn.Module] | None = None,
         *,
         query: ir.Atom | None = None,
+        top_k: int | None = None,
     ) -> None:
         super().__init__()
         networks = dict(networks or {})
@@ -88,7 +92,14 @@ class Model(nn.Module):
             raise NesyTypeError(f"{program.source}: the program has no query(...) to answer")
         self.compiled: CompiledQuery = compile_queries(program, queries)
         self.answers = self._answer_values(queries)
-        self.circuit = _evaluator(self.compiled.circuit)
+        # top_k: the APPROXIMATE mode, the k most probable proofs of each answer (a lower
+        # bound on its probability); exact otherwise.
+        self.approximate = top_k is not None
+        self.circuit = (
+            CircuitModule(self.compiled.circuit, semiring="top_k", k=top_k)
+            if top_k is not None
+            else _evaluator(self.compiled.circuit)
+        )
         self._mpe_circuit: CircuitModule | None = None
         self._layout_weights()
 

@@ -140,3 +140,15 @@ def test_mpe_of_a_circuit_without_or_nodes():
     (e,) = nesy.explain(nesy.parse("0.5::a. 0.8::b. c :- a, b. query(c)."))
     assert e.probability == pytest.approx(0.4)
     assert set(e.choices) == {"a", "b"}
+
+
+def test_top_k_mode_is_a_lower_bound_and_exact_for_large_k():
+    torch.manual_seed(0)
+    net = _Calls()
+    program = nesy.parse(ADDITION)
+    x = {"a": torch.randn(3, 4), "b": torch.randn(3, 4)}
+    exact = nesy.Model(program, {"net": net})(x)
+    one = nesy.Model(program, {"net": net}, top_k=1)
+    assert one.approximate
+    assert (one(x) <= exact + 1e-6).all()
+    assert torch.allclose(nesy.Model(program, {"net": net}, top_k=9)(x), exact, atol=1e-5)
