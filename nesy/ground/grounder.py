@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import clingo
@@ -14,17 +15,31 @@ from nesy.lang import ir
 __all__ = ["ground"]
 
 
+class _TooLarge(Exception):
+    """Raised inside clingo's callback to stop a grounding that outgrew its budget."""
+
+
 class _Collector(clingo.Observer):
     """Records the ground program exactly as clingo's grounder hands it to the solver."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_rules: int, deadline: float) -> None:
+        self.max_rules = max_rules
+        self.deadline = deadline
         self.rules: list[GroundRule] = []
         self.weight_rules: list[GroundWeightRule] = []
         self.symbols: dict[int, clingo.Symbol] = {}
         self.facts: set[clingo.Symbol] = set()
 
+    def _count(self) -> None:
+        size = len(self.rules) + len(self.weight_rules)
+        if size > self.max_rules:
+            raise _TooLarge(f"over {self.max_rules} ground rules")
+        if size % 10_000 == 0 and time.perf_counter() > self.deadline:
+            raise _TooLarge(f"{size} ground rules and still grounding past the time limit")
+
     def rule(self, choice: bool, head: Sequence[int], body: Sequence[int]) -> None:
         self.rules.append(GroundRule(choice, tuple(head), tuple(body)))
+        self._count()
 
     def weight_rule(
         self, choice: bool, head: Sequence[int], lower_bound: int, body: Sequence[tuple[int, int]]
@@ -32,6 +47,7 @@ class _Collector(clingo.Observer):
         self.weight_rules.append(
             GroundWeightRule(choice, tuple(head), lower_bound, tuple((lit, w) for lit, w in body))
         )
+        self._count()
 
     def output_atom(self, symbol: clingo.Symbol, atom: int) -> None:
         if atom == 0:
@@ -40,7 +56,13 @@ class _Collector(clingo.Observer):
             self.symbols[atom] = symbol
 
 
-def ground(program: ir.Program, extra_tensors: tuple[str, ...] = ()) -> GroundProgram:
+def ground(
+    program: ir.Program,
+    extra_tensors: tuple[str, ...] = (),
+    *,
+    max_rules: int = 5_000_000,
+    max_seconds: float = 600.0,
+) -> GroundProgram:
     """Ground ``program`` with clingo.
 
     Parameters
@@ -49,11 +71,14 @@ def ground(program: ir.Program, extra_tensors: tuple[str, ...] = ()) -> GroundPr
         The parsed program.
     extra_tensors
         Further ``tensor(...)`` input terms to ground neural predicates for.
+    max_rules, max_seconds
+        The budget: grounding stops cleanly, with a GroundingError, past either.
 
     Raises
     ------
     GroundingError
-        When clingo rejects the translated program (with clingo's own message).
+        When clingo rejects the translated program (with clingo's own message), or when the
+        ground program outgrows the budget.
     """
     messages: list[str] = []
 
@@ -61,12 +86,18 @@ def ground(program: ir.Program, extra_tensors: tuple[str, ...] = ()) -> GroundPr
         messages.append(message.strip())
 
     control = clingo.Control(["--warn=none"], logger=log, message_limit=20)
-    collector = _Collector()
+    collector = _Collector(max_rules, time.perf_counter() + max_seconds)
     control.register_observer(collector)
     text = to_clingo(program, extra_tensors)
     try:
         control.add("base", [], text)
         control.ground([("base", [])])
+    except _TooLarge as exc:
+        raise GroundingError(
+            f"grounding {program.source} stopped: {exc}. A program that enumerates every value "
+            "of a large quantity (e.g. whole multi-digit numbers) grounds exponentially; "
+            "decompose it (e.g. add column by column with carries)"
+        ) from exc
     except RuntimeError as exc:
         detail = "; ".join(messages) or str(exc)
         raise GroundingError(f"clingo could not ground {program.source}: {detail}") from exc

@@ -90,26 +90,32 @@ def _has_variables(node: object) -> bool:
 
 
 def compile_queries(
-    program: ir.Program, queries: tuple[ir.Atom, ...], *, max_sdd_size: int = 5_000_000
+    program: ir.Program,
+    queries: tuple[ir.Atom, ...],
+    *,
+    max_sdd_size: int = 20_000_000,
+    max_seconds: float = 600.0,
 ) -> CompiledQuery:
     """Compile ``queries`` of ``program`` (cached: the same program and queries compile once).
 
     Raises
     ------
-    CompileError
-        For programs outside the exact backend's class, or circuits past ``max_sdd_size``.
+    GroundingError, CompileError
+        For programs outside the exact backend's class, or when grounding or compilation
+        outgrows ``max_sdd_size`` SDD nodes or ``max_seconds``: they stop cleanly and say why.
     """
-    return _compile_cached(program, queries, max_sdd_size)
+    return _compile_cached(program, queries, max_sdd_size, max_seconds)
 
 
 @functools.lru_cache(maxsize=32)
 def _compile_cached(
-    program: ir.Program, queries: tuple[ir.Atom, ...], max_sdd_size: int
+    program: ir.Program, queries: tuple[ir.Atom, ...], max_sdd_size: int, max_seconds: float
 ) -> CompiledQuery:
     _refuse_outside_class(program)
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    ground_program = ground(program)
+    deadline = start + max_seconds
+    ground_program = ground(program, max_seconds=max_seconds)
     timings["ground"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -141,7 +147,18 @@ def _compile_cached(
         else manager.literal(var)
         for atom, var in choices.var_of_atom.items()
     }
-    formula = atom_formulas(manager, ground_program, choice_formula, relevant)
+
+    def budget() -> None:
+        if manager.size() > max_sdd_size or time.perf_counter() > deadline:
+            raise CompileError(
+                f"compiling {program.source} stopped: the SDDs reached {manager.size()} nodes "
+                f"after {time.perf_counter() - start:.0f} s (budget: {max_sdd_size} nodes, "
+                f"{max_seconds:.0f} s). A program that enumerates every value of a large "
+                "quantity (e.g. whole multi-digit numbers) compiles exponentially; decompose it "
+                "(e.g. add column by column with carries), or use the approximate mode"
+            )
+
+    formula = atom_formulas(manager, ground_program, choice_formula, relevant, budget)
 
     def truth(atom: int):  # noqa: ANN202 - an SddNode
         if atom == 0:
@@ -157,8 +174,7 @@ def _compile_cached(
     if evidence:
         sdd_roots.append(context)
     sdd_size = sum(root.size() for root in sdd_roots)
-    if sdd_size > max_sdd_size:
-        raise CompileError(f"compiled circuit has {sdd_size} SDD elements, over {max_sdd_size}")
+    budget()
     timings["formulas"] = time.perf_counter() - start
 
     start = time.perf_counter()

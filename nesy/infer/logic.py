@@ -8,7 +8,7 @@ changes; SDDs are canonical for a fixed vtree, so "no change" is a node-identity
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import networkx as nx
 from pysdd.sdd import SddManager, SddNode
@@ -174,6 +174,7 @@ def atom_formulas(
     ground: GroundProgram,
     choice_formula: dict[int, SddNode],
     relevant: set[int],
+    budget: Callable[[], None] = lambda: None,
 ) -> dict[int, SddNode]:
     """An SDD for every relevant atom (choice atoms map to their variable's literal).
 
@@ -208,6 +209,7 @@ def atom_formulas(
             else:
                 body = _weight_formula(manager, rule, {lit: literal(lit) for lit, _ in rule.body})
             result = result | body
+            budget()  # raises once the compilation outgrows its budget
         return result
 
     condensed = nx.condensation(graph)
