@@ -63,7 +63,35 @@ def _mnist_addition_n1(record: dict) -> list[str]:
     return lines
 
 
-RENDERERS = {"mnist_addition_N1": _mnist_addition_n1}
+def _circuit_scaling(record: dict) -> list[str]:
+    lines = [
+        "### Multi-digit addition: compile time and circuit size (`benchmarks/circuit_scaling.py`)",
+        "",
+        "| program | N | compile s | circuit nodes | edges | layers |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in record["rows"]:
+        name = row["program"].removesuffix(".nesy")
+        if "stopped" in row:
+            reason = row["stopped"].split(". A program")[0].split("stopped: ")[-1]
+            lines.append(
+                f"| {name} | {row['digits']} | {row['seconds']:.1f} | stopped: {reason} | | |"
+            )
+        else:
+            lines.append(
+                f"| {name} | {row['digits']} | {row['seconds']:.2f} | {row['nodes']:,} | "
+                f"{row['edges']:,} | {row['layers']} |"
+            )
+    budget = record["budget"]
+    lines += [
+        "",
+        f"Budget: {budget['max_sdd_size']:,} SDD nodes or {budget['max_seconds']:.0f} s per "
+        f"program; peak RSS {record['peak_rss_mb']:.0f} MB.",
+    ]
+    return lines
+
+
+RENDERERS = {"mnist_addition_N1": _mnist_addition_n1, "circuit_scaling": _circuit_scaling}
 
 
 def render() -> str:
