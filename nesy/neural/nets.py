@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import torch
 from torch import Tensor, nn
 
 from nesy.errors import ConfigError
 
-__all__ = ["MnistNet", "NETWORKS", "build_network"]
+__all__ = ["MnistNet", "Observed", "NETWORKS", "build_network"]
 
 
 class MnistNet(nn.Module):
@@ -71,9 +72,46 @@ class MnistNet(nn.Module):
         return f"n={self.n}, output=log_softmax"
 
 
+class Observed(nn.Module):
+    """An observed value as a "network": integer labels -> their log one-hot distribution.
+
+    Feeds data (e.g. the digits of an addition's label) into a neural predicate of a program:
+    the log-probability is 0 at the label and ``-inf`` elsewhere. It has no parameters.
+
+    Parameters
+    ----------
+    num_classes
+        Size of the domain (labels must lie in ``0..num_classes - 1``).
+
+    Shape:
+        x: ``(B,)`` integer labels -> ``(B, num_classes)`` float32 log-probabilities.
+
+    Examples
+    --------
+    >>> import torch
+    >>> Observed(3)(torch.tensor([2, 0])).tolist()
+    [[-inf, -inf, 0.0], [0.0, -inf, -inf]]
+    """
+
+    def __init__(self, num_classes: int = 10) -> None:
+        super().__init__()
+        if num_classes < 1:
+            raise ConfigError(f"Observed needs at least one class; got num_classes={num_classes}")
+        self.num_classes = num_classes
+
+    def forward(self, x: Tensor) -> Tensor:
+        labels = x.reshape(len(x), -1)[:, 0].to(torch.int64) if x.dim() > 1 else x.to(torch.int64)
+        out = torch.full((len(labels), self.num_classes), -torch.inf, device=x.device)
+        return out.scatter(1, labels.unsqueeze(1), 0.0)
+
+    def extra_repr(self) -> str:
+        return f"num_classes={self.num_classes}, output=log one-hot"
+
+
 #: Network name (as written in ``nn(NAME, ...)``) -> constructor taking no arguments.
 NETWORKS: dict[str, Callable[[], nn.Module]] = {
     "mnist_net": MnistNet,
+    "observed": Observed,
 }
 
 
