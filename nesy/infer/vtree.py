@@ -3,8 +3,8 @@
 A balanced vtree over all variables cuts through the indicator block of a categorical group
 now and then; every such cut multiplies the states an SDD must keep (which indicator of the
 half-seen group is set). Building the balanced tree over *blocks* (a group's indicators, or
-one fact) and a small right-linear tree inside each block keeps circuits of chain-structured
-programs (carries through n columns) linear in n.
+one fact), balanced inside each block too, keeps circuits of chain-structured programs
+(carries through n columns) small and shallow.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ __all__ = ["block_vtree"]
 
 
 def block_vtree(blocks: Sequence[Sequence[int]], crossing: Sequence[int] = ()) -> Vtree:
-    """A vtree: balanced over ``blocks`` (in order), right-linear inside each block.
+    """A vtree: balanced over ``blocks`` (in order), and balanced inside each block.
 
     ``crossing[m]`` counts the rules that touch blocks on both sides of the cut before block
     ``m``; each split is made where it is lowest within the middle third of its range, so
@@ -35,15 +35,15 @@ def block_vtree(blocks: Sequence[Sequence[int]], crossing: Sequence[int] = ()) -
         lines.append(f"I {len(lines)} {left} {right}")
         return len(lines) - 1
 
-    def right_linear(variables: Sequence[int]) -> int:
-        node = leaf(variables[-1])
-        for var in reversed(variables[:-1]):
-            node = internal(leaf(var), node)
-        return node
+    def within(variables: Sequence[int]) -> int:
+        if len(variables) == 1:
+            return leaf(variables[0])
+        half = len(variables) // 2
+        return internal(within(variables[:half]), within(variables[half:]))
 
     def balanced(lo: int, hi: int) -> int:
         if hi - lo == 1:
-            return right_linear(blocks[lo])
+            return within(blocks[lo])
         third = (hi - lo) // 3
         candidates = range(lo + max(third, 1), hi - third) if third else [(lo + hi) // 2]
         mid = min(candidates, key=lambda m: (crossing[m] if crossing else 0, abs(2 * m - lo - hi)))
