@@ -91,7 +91,34 @@ def _circuit_scaling(record: dict) -> list[str]:
     return lines
 
 
-RENDERERS = {"mnist_addition_N1": _mnist_addition_n1, "circuit_scaling": _circuit_scaling}
+def _mnist_addition_digits(record: dict) -> list[str]:
+    lines = [
+        "### Multi-digit MNIST addition, sum label only (`benchmarks/mnist_addition_digits.py`)",
+        "",
+        f"{record['protocol']}. {record['machine'].get('torch_threads', '?')} torch thread(s).",
+        "",
+        "| N | mode | epochs / batch / lr | sum accuracy | ceiling d^(2N) | ratio | digit accuracy "
+        "| epoch s | overhead | circuit nodes |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in record["rows"]:
+        nesy, s = row["nesy"], row["settings"]
+        mode = f"approximate (top_k={nesy['top_k']})" if nesy["approximate"] else "exact"
+        lines.append(
+            f"| {row['digits']} | {mode} | {s['epochs']} / {s['batch_size']} / {s['lr']:g} | "
+            f"{nesy['sum_accuracy']:.4f} | {row['sum_ceiling']:.4f} | "
+            f"{row['sum_accuracy_over_ceiling']:.3f} | {nesy['digit_accuracy']:.4f} | "
+            f"{nesy['epoch_seconds']:.2f} | {row['reasoning_overhead']:.2f}x | "
+            f"{nesy['circuit']['nodes']:,} |"
+        )
+    return lines
+
+
+RENDERERS = {
+    "mnist_addition_N1": _mnist_addition_n1,
+    "circuit_scaling": _circuit_scaling,
+    "mnist_addition_digits": _mnist_addition_digits,
+}
 
 
 def render() -> str:
