@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 
 def _run(*args: str, cwd=None) -> subprocess.CompletedProcess:
@@ -46,3 +47,10 @@ def test_refused_program_names_the_asp_backend(tmp_path):
 def test_missing_file(tmp_path):
     result = _run("query", str(tmp_path / "nope.nesy"))
     assert result.returncode == 1 and "No such file" in result.stderr
+
+
+def test_train_rejects_an_unknown_task_with_the_known_ones(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    result = _run("train", str(root / "programs/mnist_addition.nesy"), "--task", "nope")
+    assert result.returncode == 1
+    assert "unknown task 'nope'" in result.stderr and "mnist-addition" in result.stderr
