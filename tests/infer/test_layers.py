@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
 
@@ -10,48 +9,16 @@ import numpy as np
 import pytest
 import torch
 from pysdd.sdd import SddManager, Vtree
+from random_formulas import ASSIGNMENTS, NUM_VARS
+from random_formulas import holds as _holds
+from random_formulas import random_formula as _random_formula
+from random_formulas import to_sdd as _to_sdd
 
 from nesy.errors import ConfigError, DataError
 from nesy.infer.circuit import Circuit, circuit_from_sdd
 from nesy.infer.layers import CircuitModule
 
 SEMIRINGS = ["prob", "log", "max_product", "max_min"]
-NUM_VARS = 6  # formulas use variables 1..5 only, so variable 6 is never mentioned
-
-
-def _random_formula(rng: random.Random, depth: int):
-    """A random formula as a nested tuple over variables 1..NUM_VARS - 1."""
-    if depth == 0 or rng.random() < 0.2:
-        return ("lit", rng.choice([-1, 1]) * rng.randint(1, NUM_VARS - 1))
-    op = rng.choice(["and", "or", "and", "or", "not"])
-    if op == "not":
-        return ("not", _random_formula(rng, depth - 1))
-    return (op, _random_formula(rng, depth - 1), _random_formula(rng, depth - 1))
-
-
-def _to_sdd(mgr: SddManager, formula):
-    op, *args = formula
-    if op == "lit":
-        return mgr.literal(args[0])
-    if op == "not":
-        return ~_to_sdd(mgr, args[0])
-    left, right = (_to_sdd(mgr, a) for a in args)
-    return left & right if op == "and" else left | right
-
-
-def _holds(formula, assignment: torch.Tensor) -> torch.Tensor:
-    """Truth of ``formula`` under each row of ``assignment`` (M, V) bool."""
-    op, *args = formula
-    if op == "lit":
-        column = assignment[:, abs(args[0]) - 1]
-        return column if args[0] > 0 else ~column
-    if op == "not":
-        return ~_holds(args[0], assignment)
-    left, right = (_holds(a, assignment) for a in args)
-    return left & right if op == "and" else left | right
-
-
-ASSIGNMENTS = torch.tensor(list(itertools.product([False, True], repeat=NUM_VARS)))
 
 
 def _problem(seed: int):

@@ -9,6 +9,10 @@ import random
 import pytest
 import torch
 from pysdd.sdd import SddManager, Vtree
+from random_formulas import ASSIGNMENTS, NUM_VARS
+from random_formulas import holds as _holds
+from random_formulas import random_formula as _random_formula
+from random_formulas import to_sdd as _to_sdd
 
 from nesy.errors import ConfigError
 from nesy.infer.circuit import Circuit, NodeKind, circuit_from_sdd
@@ -17,39 +21,7 @@ from nesy.infer.semiring import APPROXIMATE_SEMIRINGS, SEMIRINGS, get_semiring
 from nesy.infer.topk import segment_topk_product, segment_topk_union, topk_readout
 
 INF = math.inf
-NUM_VARS = 6  # formulas use variables 1..5 only, so variable 6 is never mentioned
-ASSIGNMENTS = torch.tensor(list(itertools.product([False, True], repeat=NUM_VARS)))
 TOL = {"atol": 1e-9, "rtol": 0.0}
-
-
-def _random_formula(rng: random.Random, depth: int):
-    if depth == 0 or rng.random() < 0.2:
-        return ("lit", rng.choice([-1, 1]) * rng.randint(1, NUM_VARS - 1))
-    op = rng.choice(["and", "or", "and", "or", "not"])
-    if op == "not":
-        return ("not", _random_formula(rng, depth - 1))
-    return (op, _random_formula(rng, depth - 1), _random_formula(rng, depth - 1))
-
-
-def _to_sdd(mgr: SddManager, formula):
-    op, *args = formula
-    if op == "lit":
-        return mgr.literal(args[0])
-    if op == "not":
-        return ~_to_sdd(mgr, args[0])
-    left, right = (_to_sdd(mgr, a) for a in args)
-    return left & right if op == "and" else left | right
-
-
-def _holds(formula, assignment: torch.Tensor) -> torch.Tensor:
-    op, *args = formula
-    if op == "lit":
-        column = assignment[:, abs(args[0]) - 1]
-        return column if args[0] > 0 else ~column
-    if op == "not":
-        return ~_holds(args[0], assignment)
-    left, right = (_holds(a, assignment) for a in args)
-    return left & right if op == "and" else left | right
 
 
 def _problem(seed: int) -> tuple[Circuit, torch.Tensor]:

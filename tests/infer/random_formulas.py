@@ -1,0 +1,43 @@
+"""Random Boolean formulas over variables 1..NUM_VARS - 1, their SDDs and their truth tables:
+the brute-force side of the circuit tests."""
+
+import itertools
+import random
+
+import torch
+from pysdd.sdd import SddManager
+
+NUM_VARS = 6  # formulas use variables 1..5 only, so variable 6 is never mentioned
+ASSIGNMENTS = torch.tensor(list(itertools.product([False, True], repeat=NUM_VARS)))
+
+
+def random_formula(rng: random.Random, depth: int):
+    """A random formula as a nested tuple over variables 1..NUM_VARS - 1."""
+    if depth == 0 or rng.random() < 0.2:
+        return ("lit", rng.choice([-1, 1]) * rng.randint(1, NUM_VARS - 1))
+    op = rng.choice(["and", "or", "and", "or", "not"])
+    if op == "not":
+        return ("not", random_formula(rng, depth - 1))
+    return (op, random_formula(rng, depth - 1), random_formula(rng, depth - 1))
+
+
+def to_sdd(mgr: SddManager, formula):
+    op, *args = formula
+    if op == "lit":
+        return mgr.literal(args[0])
+    if op == "not":
+        return ~to_sdd(mgr, args[0])
+    left, right = (to_sdd(mgr, a) for a in args)
+    return left & right if op == "and" else left | right
+
+
+def holds(formula, assignment: torch.Tensor) -> torch.Tensor:
+    """Truth of ``formula`` under each row of ``assignment`` (M, V) bool."""
+    op, *args = formula
+    if op == "lit":
+        column = assignment[:, abs(args[0]) - 1]
+        return column if args[0] > 0 else ~column
+    if op == "not":
+        return ~holds(args[0], assignment)
+    left, right = (holds(a, assignment) for a in args)
+    return left & right if op == "and" else left | right
