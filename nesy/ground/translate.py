@@ -32,6 +32,7 @@ __all__ = [
     "NN",
     "DOM",
     "TENSOR",
+    "INPUT",
     "RESERVED_PREFIX",
     "to_clingo",
     "tensor_terms",
@@ -93,6 +94,7 @@ def rule_variables(head: tuple[ir.Atom, ...], body: tuple[ir.BodyItem, ...]) -> 
 
 
 def _key(variables: list[str]) -> str:
+    """Render terms as a clingo tuple; a 1-tuple needs its trailing comma."""
     if len(variables) == 1:
         return f"({variables[0]},)"
     return "(" + ",".join(variables) + ")"
@@ -189,8 +191,8 @@ def _input_domains(program: ir.Program) -> list[str]:
             where = [declaration.atom.args.index(v) for v in declaration.inputs]
             inputs = tuple(literal.atom.args[i] for i in where)
             if set(_variables(inputs)) <= bound:
-                rendered = ",".join(str(t) for t in inputs) + ("," if len(inputs) == 1 else "")
-                lines.append(_rule(f"{INPUT}({index},({rendered}))", _body(tuple(binders))))
+                key = _key([str(t) for t in inputs])
+                lines.append(_rule(f"{INPUT}({index},{key})", _body(tuple(binders))))
     return lines
 
 
