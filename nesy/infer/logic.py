@@ -93,15 +93,25 @@ def rule_crossings(
 ) -> list[int]:
     """For each cut between blocks, how many relevant rules touch blocks on both sides.
 
-    A rule touches the blocks of the choice atoms in its body and the *home* blocks of the
+    A rule touches the blocks of the choice atoms in its body, also when an atom in between
+    only renames one (``digit(X, 3) :- __nesy_nn(...)``), and the *home* blocks of the other
     derived atoms in its body (the blocks their own rules touch directly): one level of
-    indirection is enough to see that ``result(I,D)`` lives in column I.
+    indirection is enough to see that ``result(I,D)`` lives in column I and that the carry
+    into column I comes from column I - 1.
     """
     block_of = {var: b for b, block in enumerate(blocks) for var in block}
     rules = [r for r in (*ground.rules, *ground.weight_rules) if set(r.head) & relevant]
+    bodies: dict[int, list[list[int]]] = {}
+    for rule in rules:
+        for head in rule.head:
+            bodies.setdefault(head, []).append(list(_body_atoms(rule)))
+    renamed = _renamed_blocks(bodies, {a: block_of[v] for a, v in variable_of.items()})
+
+    def stands_for(atom: int) -> set[int]:
+        return renamed.get(atom, set())
 
     def direct(rule: _Rule) -> set[int]:
-        return {block_of[variable_of[a]] for a in _body_atoms(rule) if a in variable_of}
+        return set().union(*map(stands_for, _body_atoms(rule)))
 
     home: dict[int, set[int]] = {}
     for rule in rules:
@@ -120,6 +130,26 @@ def rule_crossings(
         running += step
         crossing.append(running)
     return crossing
+
+
+def _renamed_blocks(
+    bodies: dict[int, list[list[int]]], block: dict[int, int]
+) -> dict[int, set[int]]:
+    """The blocks each atom stands for: a choice atom its own; an atom all of whose rules have
+    one body atom (a renaming) those of its bodies' atoms, followed through chains and cycles."""
+    renames = nx.DiGraph()
+    renames.add_nodes_from(block)
+    for head, options in bodies.items():
+        if head not in block and all(len(body) == 1 for body in options):
+            renames.add_edges_from((head, body[0]) for body in options)
+    dag = nx.condensation(renames)
+    found: dict[int, set[int]] = {}
+    for component in reversed(list(nx.topological_sort(dag))):  # targets before renamings
+        members = dag.nodes[component]["members"]
+        found[component] = {block[a] for a in members if a in block}.union(
+            *(found[c] for c in dag.successors(component))
+        )
+    return {atom: found[c] for atom, c in dag.graph["mapping"].items()}
 
 
 def exactly_one(manager: SddManager, variables: tuple[int, ...]) -> SddNode:

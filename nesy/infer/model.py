@@ -150,7 +150,16 @@ class Model(nn.Module):
         source = [len(neural_vars) + v for v in range(num_vars)]
         for column, var in enumerate(neural_vars):
             source[var] = column
-        self._neural_groups = neural
+        # Per network, the input names of each argument, group by group: read once here, since
+        # rendering clingo symbols in every forward pass cost as much as a small circuit.
+        self._network_inputs = {
+            name: tuple(
+                tuple(_input_name(g.inputs[i]) for g in groups)
+                for i in range(len(groups[0].inputs))
+            )
+            for name, groups in neural.items()
+        }
+        self._domain_size = {name: len(groups[0].vars) for name, groups in neural.items()}
         self._checked_networks: set[str] = set()
         self.register_buffer("const_pos", const_pos, persistent=False)
         self.register_buffer("const_neg", const_neg, persistent=False)
@@ -168,31 +177,27 @@ class Model(nn.Module):
         batch = _batch_size(inputs, self.input_names)
         dtype = next((p.dtype for p in self.parameters()), torch.float64)
         columns = [
-            self._run_network(name, groups, inputs, batch).to(dtype)
-            for name, groups in self._neural_groups.items()
+            self._run_network(name, inputs, batch).to(dtype) for name in self._network_inputs
         ]
         constants = self.const_pos.to(dtype).expand(batch, -1)
         pos = torch.cat((*columns, constants), dim=1)[:, self.pos_source]
         return pos, self.const_neg.to(dtype).expand(batch, -1)
 
-    def _run_network(
-        self, name: str, groups: list[Group], inputs: Mapping[str, Tensor], batch: int
-    ) -> Tensor:
-        arity = len(groups[0].inputs)
-        args = [torch.cat([inputs[_input_name(g.inputs[i])] for g in groups]) for i in range(arity)]
-        out = self.networks[name](*args)
-        size = len(groups[0].vars)
-        if out.dim() != 2 or out.shape != (batch * len(groups), size):
+    def _run_network(self, name: str, inputs: Mapping[str, Tensor], batch: int) -> Tensor:
+        names = self._network_inputs[name]
+        out = self.networks[name](*(torch.cat([inputs[n] for n in arg]) for arg in names))
+        groups, size = len(names[0]), self._domain_size[name]
+        if out.dim() != 2 or out.shape != (batch * groups, size):
             raise DataError(
                 f"network '{name}' returned shape {tuple(out.shape)}; expected "
-                f"({batch * len(groups)}, {size}): one row per input, one column per domain value"
+                f"({batch * groups}, {size}): one row per input, one column per domain value"
             )
         if name not in self._checked_networks:  # a sanity check, once per network
             if not torch.allclose(torch.logsumexp(out.detach(), 1), torch.zeros(1), atol=1e-3):
                 raise DataError(f"network '{name}' must return log-probabilities (a log_softmax)")
             self._checked_networks.add(name)
         # (groups * B, D) -> (B, groups * D), the layout ``pos_source`` expects
-        return out.view(len(groups), batch, size).transpose(0, 1).reshape(batch, -1)
+        return out.view(groups, batch, size).transpose(0, 1).reshape(batch, -1)
 
     def forward(self, inputs: Mapping[str, Tensor] | None = None) -> Tensor:
         pos, neg = self.weights(inputs or {})

@@ -57,11 +57,14 @@ def test_carry_program_is_exact_against_enumeration():
         assert logp[row].exp().item() == pytest.approx(total, rel=1e-4)
 
 
-@pytest.mark.parametrize("n", [1, 2, 4, 8])
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 7, 8, 15])
 def test_carry_circuit_grows_linearly(n):
+    # Also where n is no power of two: the vtree's cuts must fall between columns (the carry
+    # into a column is seen through the renaming digit(...) :- __nesy_nn(...)); they fell
+    # inside one at n = 3, 7, 15 before, with 2-4x the edges per column.
     program = nesy.parse_file(PROGRAMS / "mnist_addition_carry.nesy").with_constants({"n": n})
     compiled = compile_queries(program, tuple(q.atom for q in program.queries))
-    assert compiled.circuit.num_nodes < 1_200 * n
+    assert compiled.circuit.num_edges < 1_800 * n
 
 
 def test_whole_number_program_stops_at_the_compile_budget():
