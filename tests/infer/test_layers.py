@@ -3,40 +3,19 @@
 from __future__ import annotations
 
 import math
-import random
 
 import numpy as np
 import pytest
 import torch
 from pysdd.sdd import SddManager, Vtree
 from random_formulas import ASSIGNMENTS, NUM_VARS
-from random_formulas import holds as _holds
-from random_formulas import random_formula as _random_formula
-from random_formulas import to_sdd as _to_sdd
+from random_formulas import random_problem as _problem
 
 from nesy.errors import ConfigError, DataError
 from nesy.infer.circuit import Circuit, circuit_from_sdd
 from nesy.infer.layers import CircuitModule
 
 SEMIRINGS = ["prob", "log", "max_product", "max_min"]
-
-
-def _problem(seed: int):
-    """Random roots (plus true, false and a literal) on a random vtree, and their models."""
-    rng = random.Random(seed)
-    order = list(range(1, NUM_VARS + 1))
-    rng.shuffle(order)
-    vtree = Vtree(
-        var_count=NUM_VARS,
-        var_order=order,
-        vtree_type=rng.choice(["balanced", "right", "left", "random"]),
-    )
-    mgr = SddManager.from_vtree(vtree)
-    formulas = [_random_formula(rng, 4) for _ in range(4)]
-    formulas += [("or", ("lit", 1), ("lit", -1)), ("and", ("lit", 2), ("lit", -2)), ("lit", -3)]
-    roots = [_to_sdd(mgr, f) for f in formulas]
-    models = torch.stack([_holds(f, ASSIGNMENTS) for f in formulas])  # (Q, M)
-    return circuit_from_sdd(roots, num_vars=NUM_VARS), models
 
 
 def _brute(semiring: str, pos: torch.Tensor, neg: torch.Tensor, models: torch.Tensor):

@@ -111,6 +111,7 @@ def test_task_runs_end_to_end(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN
         PROGRAM, digits=2, epochs=1, batch_size=8, seed=0, out_dir=tmp_path, progress=False
     )
     assert result["digits"] == 2 and result["train_examples"] == 20
-    assert result["test_examples"] == 10000 // 4  # fixed examples drawn from the test images
+    assert result["test_examples"] == 5000  # 10000 // 4, regrouped to at least 5,000
+    assert result["schedule"] == "cosine"  # the task's default
     assert 0.0 <= result["sum_accuracy"] <= 1.0 and result["circuit"]["nodes"] > 0
     assert (tmp_path / "checkpoint.pt").exists()

@@ -119,11 +119,24 @@ def test_training_is_seeded(digits: Digits) -> None:
         ({"lr": float("nan")}, "lr must be"),
         ({"seed": -1}, "seed must be"),
         ({"optimizer": "adamw"}, "unknown optimizer 'adamw'; expected one of adam, sgd"),
+        ({"schedule": "step"}, "unknown schedule 'step'; expected one of constant, cosine"),
     ],
 )
 def test_config_validation(options: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         TrainConfig(**options)  # type: ignore[arg-type]
+
+
+def test_cosine_schedule_sets_each_epochs_lr(digits: Digits) -> None:
+    seen = []
+    model = SumOfDigits()
+    config = TrainConfig(epochs=4, batch_size=50, lr=0.01, schedule="cosine", progress=False)
+    trainer = Trainer(
+        model, config, evaluate=lambda _: seen.append(trainer.optimizer.param_groups[0]["lr"]) or {}
+    )
+    data = AdditionData(Digits(digits.images[:100], digits.labels[:100]), ("a", "b"))
+    trainer.fit(data)
+    assert seen == pytest.approx([0.01, 0.01 * (1 + 2**-0.5) / 2, 0.005, 0.01 * (1 - 2**-0.5) / 2])
 
 
 def test_config_from_mapping_rejects_unknown_keys() -> None:
