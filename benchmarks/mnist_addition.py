@@ -54,7 +54,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="pairs per step")
     p.add_argument("--lr", type=float, default=DEFAULT_LR)
-    p.add_argument("--schedule", default="constant", help="lr per epoch: constant or cosine")
+    p.add_argument(
+        "--schedule", default="constant", help="lr per epoch: constant, cosine, warmup_cosine"
+    )
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads")
     p.add_argument("--program", type=Path, default=PROGRAM)
     p.add_argument("--test-dir", type=Path, default=None, help="folder of t10k-* IDX files")

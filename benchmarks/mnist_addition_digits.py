@@ -70,7 +70,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--epochs", type=int, default=None, help="all N (default: per N, see --help)")
     p.add_argument("--batch-size", type=int, default=None, help="examples per step, all N")
     p.add_argument("--lr", type=float, default=None, help="Adam's learning rate, all N")
-    p.add_argument("--schedule", default=None, help="lr per epoch (constant, cosine), all N")
+    p.add_argument(
+        "--schedule", default=None, help="lr per epoch (constant, cosine, warmup_cosine), all N"
+    )
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="exact rows")
     p.add_argument("--approx-seeds", type=int, nargs="+", default=[0], help="approximate rows")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads")

@@ -136,9 +136,11 @@ def _deepproblog_digits(record: dict) -> list[str]:
         ratio, at_least = row["speed_ratio_nesy_over_deepproblog"], row["speed_ratio_at_least"]
         for name, label in (("deepproblog", "DeepProbLog"), ("nesy", "nesy")):
             r = row[name]
-            speed = (
-                "" if name == "deepproblog" else f"{ratio:.0f}x" if ratio else f">{at_least:.0f}x"
-            )
+            speed = f"{ratio:.0f}x" if ratio else f">{at_least:.0f}x"
+            if name == "deepproblog":
+                speed = ""
+            elif row["deepproblog"].get("capped"):  # nesy's rate over a handful of examples
+                speed += f" (over {row['deepproblog']['examples']} examples)"
             capped = " (capped)" if r.get("capped") else ""
             lines.append(
                 f"| {row['digits']} | {label} | {r['examples']} / {row['train_examples_per_pass']} "

@@ -79,7 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=int, default=None, help="default: the task's")
     train.add_argument("--lr", type=float, default=None, help="default: the task's")
     train.add_argument(
-        "--schedule", default=None, help="constant or cosine (the lr per epoch); default: task's"
+        "--schedule",
+        default=None,
+        help="lr per epoch: constant, cosine, warmup_cosine; default: task's",
     )
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", type=Path, default=Path("runs/mnist_addition"))

@@ -51,11 +51,24 @@ OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
     "sgd": torch.optim.SGD,
 }
 
+
+def _cosine(e: int, epochs: int) -> float:
+    return 0.5 * (1.0 + math.cos(math.pi * (e - 1) / epochs))
+
+
+def _warmup_cosine(e: int, epochs: int) -> float:
+    warm = max(1, epochs // 5)
+    return e / warm if e <= warm else _cosine(e - warm, epochs - warm)
+
+
 #: Schedule name -> the factor on ``lr`` in epoch ``e`` (1-based) of ``E``. ``cosine`` anneals
-#: from ``lr`` in the first epoch towards 0 in the last, which settles the final weights.
+#: from ``lr`` in the first epoch towards 0 in the last, which settles the final weights;
+#: ``warmup_cosine`` first rises linearly over a fifth of the epochs (gentle steps while a
+#: weakly supervised network's targets are still mostly noise), then anneals the same way.
 SCHEDULES: dict[str, Callable[[int, int], float]] = {
     "constant": lambda e, epochs: 1.0,
-    "cosine": lambda e, epochs: 0.5 * (1.0 + math.cos(math.pi * (e - 1) / epochs)),
+    "cosine": _cosine,
+    "warmup_cosine": _warmup_cosine,
 }
 
 

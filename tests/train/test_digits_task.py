@@ -113,7 +113,7 @@ def test_task_runs_end_to_end(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN
     )
     assert result["digits"] == 2 and result["train_examples"] == 20
     assert result["test_examples"] == 5000  # 10000 // 4, regrouped to at least 5,000
-    assert result["schedule"] == "cosine"  # the task's default
+    assert result["schedule"] == "warmup_cosine"  # the task's default up to N = 15
     assert 0.0 <= result["sum_accuracy"] <= 1.0 and result["circuit"]["nodes"] > 0
     assert (tmp_path / "checkpoint.pt").exists()
 

