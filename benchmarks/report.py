@@ -98,16 +98,19 @@ def _mnist_addition_digits(record: dict) -> list[str]:
         f"{record['protocol']}. Exact rows: seeds {record['seeds']}; approximate rows: seeds "
         f"{record['approx_seeds']}. {record['machine'].get('torch_threads', '?')} torch "
         "thread(s). Overhead: nesy's training time per image over the supervised CNN's (whole "
-        "runs, mean over seeds; and median interleaved steps).",
+        "runs, mean over seeds; and median interleaved steps). Peak RSS: of the benchmark's "
+        "process so far.",
         "",
         "| N | mode | epochs / batch / lr / schedule | sum accuracy | ceiling d^(2N) "
         "| ratio, mean (min..max) | digit accuracy | supervised digit accuracy | epoch s "
-        "| overhead: runs / steps | circuit nodes / edges |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| overhead: runs / steps | circuit nodes / edges | compile s | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in record["rows"]:
         s, c, ratio = row["settings"], row["circuit"], row["sum_accuracy_over_ceiling"]
         acc = row["sum_accuracy"]
+        # Later rows of an N reuse the compiled circuit (compile_queries caches it).
+        compile_s = "cached" if row["approximate"] else f"{row['build_seconds']:.2f}"
         lines.append(
             f"| {row['digits']} | {row['mode']} | {s['epochs']} / {s['batch_size']} / "
             f"{s['lr']:g} / {s['schedule']} | {acc['mean']:.4f} ± {acc['std']:.4f} | "
@@ -116,7 +119,8 @@ def _mnist_addition_digits(record: dict) -> list[str]:
             f"{row['supervised_digit_accuracy']['mean']:.4f} | "
             f"{row['epoch_seconds']['mean']:.2f} | {row['reasoning_overhead']['mean']:.2f}x / "
             f"{row['reasoning_overhead_interleaved_steps']:.2f}x | "
-            f"{c['nodes']:,} / {c['edges']:,} |"
+            f"{c['nodes']:,} / {c['edges']:,} | {compile_s} | "
+            f"{row['peak_rss_mb_so_far']:.0f} |"
         )
     return lines
 
