@@ -47,10 +47,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.task not in TASKS:
         raise ConfigError(f"unknown task '{args.task}'; known tasks: {', '.join(sorted(TASKS))}")
     run = TASKS[args.task]
-    settings = {"batch_size": args.batch_size, "lr": args.lr, "schedule": args.schedule}
+    settings = {
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "lr": args.lr,
+        "schedule": args.schedule,
+    }
     run(
         args.program,
-        epochs=args.epochs,
         **{name: value for name, value in settings.items() if value is not None},
         seed=args.seed,
         out_dir=args.out,
@@ -75,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train a program's networks on a task")
     train.add_argument("program", type=Path)
     train.add_argument("--task", default="mnist-addition", help="default: mnist-addition")
-    train.add_argument("--epochs", type=int, default=5)
+    train.add_argument("--epochs", type=int, default=None, help="default: the task's")
     train.add_argument("--batch-size", type=int, default=None, help="default: the task's")
     train.add_argument("--lr", type=float, default=None, help="default: the task's")
     train.add_argument(
