@@ -4,10 +4,11 @@ the brute-force side of the circuit tests."""
 import itertools
 import random
 
+import numpy as np
 import torch
 from pysdd.sdd import SddManager, Vtree
 
-from nesy.infer.circuit import circuit_from_sdd
+from nesy.infer.circuit import Circuit, circuit_from_sdd
 
 NUM_VARS = 6  # formulas use variables 1..5 only, so variable 6 is never mentioned
 ASSIGNMENTS = torch.tensor(list(itertools.product([False, True], repeat=NUM_VARS)))
@@ -61,3 +62,17 @@ def random_problem(seed: int):
     roots = [to_sdd(mgr, f) for f in formulas]
     models = torch.stack([holds(f, ASSIGNMENTS) for f in formulas])  # (Q, M)
     return circuit_from_sdd(roots, num_vars=NUM_VARS), models
+
+
+def one_child_circuit() -> Circuit:
+    """OR(AND(x1)) and AND(OR(not x2), x1), hand-built: one-child nodes, a leaf root, and
+    node 5 above every root; roots are P(x1), P(not x2) * P(x1) and P(x1)."""
+    return Circuit(
+        kind=np.array([2, 2, 3, 4, 4, 4, 3], np.int8),
+        literal=np.array([1, -2, 0, 0, 0, 0, 0]),
+        child_ptr=np.array([0, 0, 0, 1, 2, 3, 5, 7]),
+        child_idx=np.array([0, 2, 1, 3, 4, 0, 4]),
+        layer=np.array([0, 0, 1, 2, 2, 4, 3]),
+        roots=np.array([3, 6, 0]),
+        var_order=np.array([1, 2]),
+    )

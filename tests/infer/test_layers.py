@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 import torch
 from pysdd.sdd import SddManager, Vtree
-from random_formulas import ASSIGNMENTS, NUM_VARS
+from random_formulas import ASSIGNMENTS, NUM_VARS, one_child_circuit
 from random_formulas import random_problem as _problem
 
 from nesy.errors import ConfigError, DataError
-from nesy.infer.circuit import Circuit, circuit_from_sdd
+from nesy.infer.circuit import circuit_from_sdd
 from nesy.infer.layers import CircuitModule
 
 SEMIRINGS = ["prob", "log", "max_product", "max_min"]
@@ -172,15 +171,7 @@ def test_deep_circuit_evaluates_and_explains():
 
 def test_hand_built_circuit_with_one_child_nodes():
     # OR(AND(1)) and AND(OR(-2), 1): one-child nodes are copies; node 5 sits above every root.
-    circuit = Circuit(
-        kind=np.array([2, 2, 3, 4, 4, 4, 3], np.int8),
-        literal=np.array([1, -2, 0, 0, 0, 0, 0]),
-        child_ptr=np.array([0, 0, 0, 1, 2, 3, 5, 7]),
-        child_idx=np.array([0, 2, 1, 3, 4, 0, 4]),
-        layer=np.array([0, 0, 1, 2, 2, 4, 3]),
-        roots=np.array([3, 6, 0]),
-        var_order=np.array([1, 2]),
-    )
+    circuit = one_child_circuit()
     p = torch.tensor([[0.3, 0.6]], dtype=torch.float64)
     want = torch.tensor([[0.3, 0.4 * 0.3, 0.3]], dtype=torch.float64)
     torch.testing.assert_close(CircuitModule(circuit, "prob")(p, 1 - p), want)

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 import torch
 from pysdd.sdd import SddManager, Vtree
-from random_formulas import NUM_VARS, random_problem
+from random_formulas import NUM_VARS, one_child_circuit, random_problem
 
 from nesy.errors import DataError
 from nesy.infer.circuit import Circuit, circuit_from_sdd
@@ -67,15 +66,7 @@ def test_gradcheck() -> None:
 
 def test_one_child_nodes_share_their_childs_row() -> None:
     # OR(AND(1)) and AND(OR(-2), 1), as in test_layers: one-child nodes are no rows of their own.
-    circuit = Circuit(
-        kind=np.array([2, 2, 3, 4, 4, 4, 3], np.int8),
-        literal=np.array([1, -2, 0, 0, 0, 0, 0]),
-        child_ptr=np.array([0, 0, 0, 1, 2, 3, 5, 7]),
-        child_idx=np.array([0, 2, 1, 3, 4, 0, 4]),
-        layer=np.array([0, 0, 1, 2, 2, 4, 3]),
-        roots=np.array([3, 6, 0]),
-        var_order=np.array([1, 2]),
-    )
+    circuit = one_child_circuit()
     p = torch.tensor([[0.3, 0.6]], dtype=torch.float64, requires_grad=True)
     got = LogCircuit(circuit)(p.log(), (1 - p).log())
     torch.testing.assert_close(got.exp(), torch.tensor([[0.3, 0.4 * 0.3, 0.3]], dtype=p.dtype))
