@@ -130,10 +130,11 @@ def _plan(circuit: Circuit) -> tuple[dict[str, np.ndarray], list[tuple[int, ...]
         src.append(row[children])
         dst.append(np.repeat(np.arange(len(nodes)), count))
         is_and = depth % 2 == 1
-        if is_and and np.all(count == 2):  # SDD elements: (prime, sub) pairs
+        paired = is_and and bool(np.all(count == 2))  # SDD elements: (prime, sub) pairs
+        if paired:
             first.append(src[-1][0::2])
             second.append(src[-1][1::2])
-        npairs = len(nodes) if is_and and np.all(count == 2) else 0
+        npairs = len(nodes) if paired else 0
         bounds.append(
             (start, start + len(nodes), is_and, edges, edges + len(children), pairs, pairs + npairs)
         )
