@@ -22,8 +22,6 @@ rules the user wrote, so any remaining choice rule or constraint is the user's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from nesy.lang import ir
 
 __all__ = [
@@ -48,43 +46,13 @@ TENSOR = "__nesy_tensor"
 INPUT = "__nesy_input"
 
 
-def _term_children(node: object) -> Iterator[object]:
-    if isinstance(node, ir.Func):
-        yield from node.args
-    elif isinstance(node, ir.BinOp):
-        yield node.left
-        yield node.right
-    elif isinstance(node, ir.UnaryMinus):
-        yield node.arg
-    elif isinstance(node, ir.Interval):
-        yield node.lo
-        yield node.hi
-    elif isinstance(node, ir.Pool):
-        yield from node.alternatives
-    elif isinstance(node, ir.Atom):
-        yield from node.args
-    elif isinstance(node, ir.Literal):
-        yield node.atom
-    elif isinstance(node, ir.Comparison):
-        yield node.left
-        yield node.right
-
-
-def _walk_terms(node: object) -> Iterator[object]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(_term_children(current))
-
-
 def _variables(nodes: tuple[object, ...]) -> list[str]:
     """Named variables in order of first occurrence (``_`` and ``_X`` are local, skipped)."""
     seen: dict[str, None] = {}
     for node in nodes:
-        for sub in _walk_terms(node):
-            if isinstance(sub, ir.Var) and not sub.name.startswith("_"):
-                seen.setdefault(sub.name, None)
+        for var in ir.variables(node):
+            if not var.name.startswith("_"):
+                seen.setdefault(var.name, None)
     return list(seen)
 
 
@@ -112,7 +80,7 @@ def tensor_terms(program: ir.Program) -> list[str]:
     """Ground ``tensor(...)`` terms written anywhere in the program, rendered, in order."""
     found: dict[str, None] = {}
     for statement in program.statements:
-        for node in _walk_terms(_statement_terms(statement)):
+        for node in ir.walk(_statement_terms(statement)):
             is_tensor = isinstance(node, ir.Func) and node.name == "tensor"
             if is_tensor and len(node.args) == 1 and not _variables((node,)):
                 found.setdefault(str(node), None)

@@ -83,10 +83,7 @@ def _instances(ground_program: GroundProgram, atom: ir.Atom) -> list[tuple[cling
 
 
 def _has_variables(node: object) -> bool:
-    if isinstance(node, ir.Var):
-        return True
-    children = getattr(node, "args", ()) or getattr(node, "alternatives", ())
-    return any(_has_variables(c) for c in children)
+    return next(ir.variables(node), None) is not None
 
 
 def compile_queries(

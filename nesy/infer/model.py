@@ -44,14 +44,7 @@ def python_value(symbol: clingo.Symbol) -> int | str:
 
 
 def _free_variables(atom: ir.Atom) -> list[str]:
-    names: dict[str, None] = {}
-    stack: list[object] = [atom]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ir.Var) and node.name != "_":
-            names[node.name] = None
-        stack.extend(reversed(getattr(node, "args", ())))
-    return list(names)
+    return list(dict.fromkeys(v.name for v in ir.variables(atom) if v.name != "_"))
 
 
 class Model(nn.Module):

@@ -13,6 +13,7 @@ from these renderings, so the IR is the single source of truth for what the prog
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -47,6 +48,8 @@ __all__ = [
     "ConstDef",
     "Statement",
     "Program",
+    "walk",
+    "variables",
 ]
 
 
@@ -458,3 +461,38 @@ class Program:
             for s in self.statements
         )
         return Program(statements, self.source)
+
+
+def _children(node: object) -> tuple[object, ...]:
+    if isinstance(node, Func | Atom):
+        return node.args
+    if isinstance(node, BinOp | Comparison):
+        return (node.left, node.right)
+    if isinstance(node, UnaryMinus):
+        return (node.arg,)
+    if isinstance(node, Interval):
+        return (node.lo, node.hi)
+    if isinstance(node, Pool):
+        return node.alternatives
+    if isinstance(node, Literal):
+        return (node.atom,)
+    return ()
+
+
+def walk(node: object) -> Iterator[object]:
+    """``node`` and every term inside it (of an atom, literal, comparison or term), pre-order,
+    left to right."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(_children(current)))
+
+
+def variables(node: object) -> Iterator[Var]:
+    """Every variable occurrence in ``node``, left to right (``_`` included; callers filter).
+
+    >>> [v.name for v in variables(Atom("p", (Var("X"), BinOp("+", Var("Y"), Const(1)))))]
+    ['X', 'Y']
+    """
+    return (sub for sub in walk(node) if isinstance(sub, Var))

@@ -187,3 +187,16 @@ def test_perturbed_top_k_follows_other_proofs_in_training_only():
     assert picks_one_one(perturbed) == 0
     with pytest.raises(ConfigError, match="perturb=True needs top_k"):
         nesy.Model(program, {"net": net}, perturb=True)
+
+
+@pytest.mark.parametrize("atom", ["p(X)", "p(X+1)", "p(-X)", "p(f(1;X))"])
+def test_evidence_with_a_variable_anywhere_is_refused_at_the_evidence(atom):
+    program = nesy.parse(f"0.5::p(1). 0.5::p(2). evidence({atom}, true). query(p(1)).")
+    with pytest.raises(NesyTypeError, match=r"1:23: evidence must be ground"):
+        nesy.query(program)
+
+
+def test_answers_follow_the_query_variables_left_to_right():
+    program = nesy.parse("0.5::p(1,2). q(A, B) :- p(A, B). query(q(X, Y)).")
+    model = nesy.Model(program, query=program.queries[0].atom)
+    assert model.answers == ((1, 2),)
