@@ -63,13 +63,20 @@ def _rules_by_head(ground: GroundProgram) -> dict[int, list[_Rule]]:
     return by_head
 
 
-def relevant_atoms(ground: GroundProgram, roots: Iterable[int]) -> tuple[set[int], list[int]]:
-    """Atoms the roots depend on, and a depth-first order of them (roots' first dependencies
-    first), which the compiler turns into the variable order."""
+def _any_rules_by_head(ground: GroundProgram) -> dict[int, list[_Rule]]:
+    """Every rule under each of its heads, declarations and choices too (for dependencies;
+    :func:`_rules_by_head` is the checked map that formulas are built from)."""
     by_head: dict[int, list[_Rule]] = {}
     for rule in (*ground.rules, *ground.weight_rules):
         for head in rule.head:
             by_head.setdefault(head, []).append(rule)
+    return by_head
+
+
+def relevant_atoms(ground: GroundProgram, roots: Iterable[int]) -> tuple[set[int], list[int]]:
+    """Atoms the roots depend on, and a depth-first order of them (roots' first dependencies
+    first), which the compiler turns into the variable order."""
+    by_head = _any_rules_by_head(ground)
     seen: set[int] = set()
     order: list[int] = []
     for root in roots:
@@ -101,10 +108,11 @@ def rule_crossings(
     """
     block_of = {var: b for b, block in enumerate(blocks) for var in block}
     rules = [r for r in (*ground.rules, *ground.weight_rules) if set(r.head) & relevant]
-    bodies: dict[int, list[list[int]]] = {}
-    for rule in rules:
-        for head in rule.head:
-            bodies.setdefault(head, []).append(list(_body_atoms(rule)))
+    bodies = {
+        head: [list(_body_atoms(rule)) for rule in head_rules]
+        for head, head_rules in _any_rules_by_head(ground).items()
+        if head in relevant
+    }
     renamed = _renamed_blocks(bodies, {a: block_of[v] for a, v in variable_of.items()})
 
     def stands_for(atom: int) -> set[int]:
