@@ -32,13 +32,12 @@ def query(program: ir.Program) -> dict[str, float]:
     {'c': 0.75}
     """
     model = _model(program)
-    pos, neg = model.weights({})
-    raw = model.circuit(pos, neg)[0]
-    if model.compiled.has_evidence:
-        if raw[-1].item() == -math.inf:
-            raise NesyTypeError(f"{program.source}: the evidence has probability 0")
-        raw = raw[:-1] - raw[-1]
-    return {str(a): math.exp(v) for a, v in zip(model.compiled.answers, raw.tolist(), strict=True)}
+    logp = model({})[0]
+    # Every answer is conjoined with the evidence, so evidence of probability 0 leaves
+    # -inf - (-inf) = NaN in every column (and no NaN otherwise: weights are finite or -inf).
+    if model.compiled.has_evidence and len(logp) and logp.isnan().all():
+        raise NesyTypeError(f"{program.source}: the evidence has probability 0")
+    return {str(a): math.exp(v) for a, v in zip(model.compiled.answers, logp.tolist(), strict=True)}
 
 
 def explain(program: ir.Program) -> list[Explanation]:
