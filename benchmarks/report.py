@@ -143,6 +143,10 @@ def _deepproblog_digits(record: dict) -> list[str]:
             speed = f"{ratio:.0f}x" if ratio else f">{at_least:.0f}x"
             if name == "deepproblog":
                 speed = ""
+            elif "full_pass" in r:  # DeepProbLog capped: nesy's rate over the whole pass
+                speed += (
+                    f" (nesy: {r['full_pass']['examples_per_second']:.0f} examples/s, full pass)"
+                )
             elif row["deepproblog"].get("capped"):  # nesy's rate over a handful of examples
                 speed += f" (over {row['deepproblog']['examples']} examples)"
             capped = " (capped)" if r.get("capped") else ""
