@@ -1,0 +1,125 @@
+"""f-EDR: error detection over fine and coarse labels, and the constraints the rules recover.
+
+One main model predicts a fine and a coarse label. A detection rule is learned for every class of
+both granularities (:func:`learn_hierarchical`); a sample is flagged when any rule fires, and a
+true error is a wrong fine *or* coarse label. A learned condition "the main model predicts coarse
+``c``" in a rule for fine ``f`` (or "predicts fine ``f``" in a rule for coarse ``c``) recovers the
+pair ``(f, c)``; it is a true constraint when ``c`` is not ``f``'s parent (B.8).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from solvers.edcr.conditions import Conditions
+from solvers.edcr.metrics import f1_of, ratio
+from solvers.edcr.rules import RuleSet, learn_rules
+
+__all__ = [
+    "Levels",
+    "HierarchicalRules",
+    "learn_hierarchical",
+    "errors",
+    "ConstraintScores",
+    "recovered_constraints",
+    "constraint_scores",
+]
+
+
+class Levels(NamedTuple):
+    """A pair of ``(n,)`` int arrays: the fine and the coarse label of each sample."""
+
+    fine: np.ndarray
+    coarse: np.ndarray
+
+
+class HierarchicalRules(NamedTuple):
+    fine: RuleSet
+    coarse: RuleSet
+
+    def flag(self, predictions: Levels, conditions: Conditions) -> np.ndarray:
+        """``(n,)`` bool: where a detection rule of either granularity fires."""
+        return (
+            self.fine.apply(predictions.fine, conditions).flagged
+            | self.coarse.apply(predictions.coarse, conditions).flagged
+        )
+
+
+def errors(predictions: Levels, labels: Levels) -> np.ndarray:
+    """``(n,)`` bool: the fine or the coarse prediction is wrong."""
+    return (predictions.fine != labels.fine) | (predictions.coarse != labels.coarse)
+
+
+def learn_hierarchical(
+    predictions: Levels,
+    labels: Levels,
+    conditions: Conditions,
+    fine_classes: Sequence[str],
+    coarse_classes: Sequence[str],
+    *,
+    detector: str = "ratio",
+    epsilon: float = 0.1,
+) -> HierarchicalRules:
+    """Detection rules (no correction) for every fine and every coarse class.
+
+    ``detector="ratio"`` (RatioDetRuleLearn) is f-EDR's default; ``"det"`` is DetRuleLearn with
+    ``epsilon``.
+    """
+    options = {"detector": detector, "epsilon": epsilon, "correct": False}
+    return HierarchicalRules(
+        learn_rules(predictions.fine, labels.fine, conditions, fine_classes, **options),
+        learn_rules(predictions.coarse, labels.coarse, conditions, coarse_classes, **options),
+    )
+
+
+def recovered_constraints(
+    rules: HierarchicalRules,
+    fine_prefix: str = "main_fine=",
+    coarse_prefix: str = "main_coarse=",
+) -> set[tuple[int, int]]:
+    """The ``(fine, coarse)`` index pairs that the rules' other-granularity conditions name.
+
+    Examples
+    --------
+    >>> from solvers.edcr.rules import DetectionRule, RuleSet
+    >>> fine = RuleSet(("f0", "f1"), (DetectionRule(1, ("main_coarse=c0", "sec_fine=f0")),))
+    >>> coarse = RuleSet(("c0", "c1"), (DetectionRule(1, ("main_fine=f0",)),))
+    >>> sorted(recovered_constraints(HierarchicalRules(fine, coarse)))
+    [(0, 1), (1, 0)]
+    """
+    pairs = set()
+    for rule in rules.fine.detection:
+        for name in rule.conditions:
+            if name.startswith(coarse_prefix):
+                pairs.add((rule.label, rules.coarse.classes.index(name[len(coarse_prefix) :])))
+    for rule in rules.coarse.detection:
+        for name in rule.conditions:
+            if name.startswith(fine_prefix):
+                pairs.add((rules.fine.classes.index(name[len(fine_prefix) :]), rule.label))
+    return pairs
+
+
+class ConstraintScores(NamedTuple):
+    precision: float
+    recall: float
+    f1: float
+    recovered: int
+    inconsistent_seen: int
+
+
+def constraint_scores(
+    recovered: set[tuple[int, int]], parent: Sequence[int], predictions: Levels
+) -> ConstraintScores:
+    """Precision: recovered pairs that are inconsistent (``c != parent[f]``) over all recovered.
+    Recall: those over the distinct inconsistent ``(fine, coarse)`` pairs among ``predictions``
+    (the rule-learning data's)."""
+    parent = np.asarray(parent)
+    true = {(f, c) for f, c in recovered if parent[f] != c}
+    bad = predictions.coarse != parent[predictions.fine]
+    seen = set(zip(predictions.fine[bad].tolist(), predictions.coarse[bad].tolist(), strict=True))
+    precision = ratio(len(true), len(recovered))
+    recall = ratio(len(true & seen), len(seen))
+    return ConstraintScores(precision, recall, f1_of(precision, recall), len(recovered), len(seen))
