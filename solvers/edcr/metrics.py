@@ -75,13 +75,13 @@ def class_recall(predictions: np.ndarray, labels: np.ndarray, label: int) -> flo
     return ratio((truth & (np.asarray(predictions) == label)).sum(), truth.sum())
 
 
-def macrof1_of(predictions: np.ndarray, labels: np.ndarray, num_classes: int) -> float:
+def macro_f1(predictions: np.ndarray, labels: np.ndarray, num_classes: int) -> float:
     """Mean F1 over the classes ``0..K-1`` (abstentions count as wrong for their true class).
 
     Examples
     --------
     >>> import numpy as np
-    >>> macrof1_of(np.array([0, 1, 1]), np.array([0, 1, 0]), 2)
+    >>> macro_f1(np.array([0, 1, 1]), np.array([0, 1, 0]), 2)
     0.6666666666666666
     """
     scores = [

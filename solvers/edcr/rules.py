@@ -268,7 +268,7 @@ def read_rules(path: str | os.PathLike[str]) -> RuleSet:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise DataError(
-            f"{path}:{error.lineno}:{error.colno}: not JSON ({error.msg}); expected an EDCR rule file"
+            f"{path}:{error.lineno}:{error.colno}: not JSON ({error.msg})"
         ) from error
     if not isinstance(data, dict) or data.get("format") != _FORMAT:
         raise DataError(f'{path}: not an EDCR rule file (expected "format": "{_FORMAT}")')
