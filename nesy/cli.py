@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from nesy.errors import NesyError
@@ -94,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--no-progress", action="store_true")
     train.set_defaults(run=_cmd_train)
+    # Backends add their own command groups (``nesy edcr ...``) through entry points, so the core
+    # never imports them.
+    for entry in entry_points(group="nesy.commands"):
+        entry.load()(commands)
     return parser
 
 
