@@ -24,6 +24,7 @@ from solvers.edcr.conditions import read_conditions
 from solvers.edcr.metrics import accuracy, detection_scores, macro_f1
 from solvers.edcr.rules import (
     ABSTAIN,
+    CORRECTORS,
     DETECTORS,
     ORDERS,
     RuleSet,
@@ -121,7 +122,7 @@ def _learn(args: argparse.Namespace) -> int:
         _classes(args.classes, predictions, labels),
         detector=args.detector,
         epsilon=args.epsilon,
-        correct=not args.no_correct,
+        corrector=args.corrector,
         order=args.order,
     )
     write_rules(args.out, rules)
@@ -178,7 +179,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     learn.add_argument("--classes", default=None, help="comma-separated class names")
     learn.add_argument("--detector", choices=DETECTORS, default="det", help="default: det")
     learn.add_argument("--epsilon", type=float, default=0.1, help="largest recall drop (det)")
-    learn.add_argument("--no-correct", action="store_true", help="learn detection rules only")
+    learn.add_argument(
+        "--corrector", choices=CORRECTORS, default="guarded", help="default: guarded"
+    )
     learn.add_argument("--order", choices=ORDERS, default=ORDERS[0], help=f"default: {ORDERS[0]}")
     learn.add_argument("--out", type=Path, required=True, help="rule file to write (JSON)")
     learn.add_argument("--program", type=Path, default=None, help="also write a program")

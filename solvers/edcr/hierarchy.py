@@ -68,7 +68,7 @@ def learn_hierarchical(
     ``detector="ratio"`` (RatioDetRuleLearn) is f-EDR's default; ``"det"`` is DetRuleLearn with
     ``epsilon``.
     """
-    options = {"detector": detector, "epsilon": epsilon, "correct": False}
+    options = {"detector": detector, "epsilon": epsilon, "corrector": "none"}
     return HierarchicalRules(
         learn_rules(predictions.fine, labels.fine, conditions, fine_classes, **options),
         learn_rules(predictions.coarse, labels.coarse, conditions, coarse_classes, **options),

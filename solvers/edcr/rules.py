@@ -33,6 +33,7 @@ from solvers.edcr.learn import corr_rule_learn, det_rule_learn, ratio_det_rule_l
 __all__ = [
     "ABSTAIN",
     "DETECTORS",
+    "CORRECTORS",
     "ORDERS",
     "DetectionRule",
     "CorrectionRule",
@@ -45,6 +46,7 @@ __all__ = [
 
 ABSTAIN = -1
 DETECTORS = ("det", "ratio", "none")
+CORRECTORS = ("guarded", "published", "none")
 ORDERS = ("detect-correct", "correct-detect")
 _FORMAT = "nesy-edcr-rules"
 
@@ -196,10 +198,10 @@ def learn_rules(
     *,
     detector: str = "det",
     epsilon: float = 0.1,
-    correct: bool = True,
+    corrector: str = "guarded",
     order: str = "detect-correct",
 ) -> RuleSet:
-    """Learn one detection and (if ``correct``) one correction rule per class.
+    """Learn one detection and one correction rule per class.
 
     Parameters
     ----------
@@ -212,18 +214,24 @@ def learn_rules(
     detector
         ``"det"`` (DetRuleLearn, recall drop at most ``epsilon``), ``"ratio"``
         (RatioDetRuleLearn, best error-detection F1) or ``"none"``.
-    correct
-        Also learn correction rules (CorrRuleLearn).
+    corrector
+        ``"published"`` (CorrRuleLearn as published: never lowers class ``i``'s precision),
+        ``"guarded"`` (also refuses relabellings that lose accuracy on the learning data; see
+        :func:`~solvers.edcr.learn.corr_rule_learn`) or ``"none"``.
     order
         How :meth:`RuleSet.apply` resolves samples where both kinds of rule fire.
 
     Raises
     ------
     ConfigError
-        An unknown ``detector`` or ``order``, or a label outside ``0..K-1``.
+        An unknown ``detector``, ``corrector`` or ``order``, or a label outside ``0..K-1``.
     """
     if detector not in DETECTORS:
         raise ConfigError(f"unknown detector '{detector}'; expected one of {', '.join(DETECTORS)}")
+    if corrector not in CORRECTORS:
+        raise ConfigError(
+            f"unknown corrector '{corrector}'; expected one of {', '.join(CORRECTORS)}"
+        )
     predictions, labels = np.asarray(predictions), np.asarray(labels)
     k = len(classes)
     for name, values in (("predictions", predictions), ("labels", labels)):
@@ -240,12 +248,17 @@ def learn_rules(
             body = ()
         if body:
             detection.append(DetectionRule(i, tuple(conditions.names[c] for c in body)))
-        if correct:
-            pairs = corr_rule_learn(predictions, labels, values, i, k)
+        if corrector != "none":
+            pairs = corr_rule_learn(predictions, labels, values, i, k, corrector == "guarded")
             if pairs:
                 named = tuple((conditions.names[c], j) for c, j in pairs)
                 correction.append(CorrectionRule(i, named))
-    meta = {"detector": detector, "epsilon": epsilon, "samples": int(len(predictions))}
+    meta = {
+        "detector": detector,
+        "epsilon": epsilon,
+        "corrector": corrector,
+        "samples": int(len(predictions)),
+    }
     return RuleSet(tuple(classes), tuple(detection), tuple(correction), order, meta)
 
 
@@ -267,9 +280,7 @@ def read_rules(path: str | os.PathLike[str]) -> RuleSet:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
-        raise DataError(
-            f"{path}:{error.lineno}:{error.colno}: not JSON ({error.msg})"
-        ) from error
+        raise DataError(f"{path}:{error.lineno}:{error.colno}: not JSON ({error.msg})") from error
     if not isinstance(data, dict) or data.get("format") != _FORMAT:
         raise DataError(f'{path}: not an EDCR rule file (expected "format": "{_FORMAT}")')
     try:

@@ -118,3 +118,26 @@ def test_bad_shapes_and_epsilon_are_refused():
         det_rule_learn(np.zeros(3, int), np.zeros(2, int), np.zeros((3, 1), bool), 0)
     with pytest.raises(ConfigError, match="epsilon"):
         det_rule_learn(np.zeros(3, int), np.zeros(3, int), np.zeros((3, 1), bool), 0, 1.5)
+
+
+def test_published_correction_can_cost_accuracy_and_the_guard_refuses_it():
+    # class 0 is never predicted (P_0 = 0): the published filter f > 0 admits a body of ten
+    # predictions of 1 of which only two are truly 0, and relabelling it loses six correct labels
+    predictions = np.ones(12, dtype=int)
+    labels = np.array([0, 0] + [1] * 8 + [0, 1])
+    conditions = np.zeros((12, 1), dtype=bool)
+    conditions[:10, 0] = True
+    assert corr_rule_learn(predictions, labels, conditions, 0, 2) == ((0, 1),)
+    assert corr_rule_learn(predictions, labels, conditions, 0, 2, guarded=True) == ()
+
+
+def test_guarded_correction_never_lowers_accuracy():
+    for seed in SEEDS:
+        predictions, labels, conditions = _random_task(seed)
+        for label in range(4):
+            pairs = corr_rule_learn(predictions, labels, conditions, label, 4, guarded=True)
+            fires = np.zeros(len(labels), dtype=bool)
+            for c, j in pairs:
+                fires |= conditions[:, c] & (predictions == j)
+            after = np.where(fires, label, predictions)
+            assert (after == labels).mean() >= (predictions == labels).mean(), (seed, label)
