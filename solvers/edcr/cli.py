@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from nesy.errors import DataError
+from nesy.errors import ConfigError, DataError
 from nesy.lang.ir import Span
 from nesy.train.checkpoint import atomic_write_bytes
-from solvers.edcr.conditions import read_conditions
+from solvers.edcr.conditions import read_conditions, write_conditions
 from solvers.edcr.metrics import accuracy, detection_scores, macro_f1
 from solvers.edcr.rules import (
     ABSTAIN,
@@ -167,6 +167,43 @@ def _apply(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fashion(args: argparse.Namespace) -> int:
+    from nesy.neural.datasets import Digits  # torch only when asked for
+    from solvers.edcr import fashion
+
+    train = fashion.load_fashion("train", args.data)
+    test = fashion.load_fashion("t10k", args.data)
+    split = len(train.labels) - args.rule_images
+    if not 0 < split < len(train.labels):
+        raise ConfigError(
+            f"--rule-images must lie in 1..{len(train.labels) - 1}; got {args.rule_images}"
+        )
+    parts = {
+        "learn": (train.images[split:], train.labels[split:]),
+        "test": (test.images, test.labels),
+    }
+    models = fashion.train_models(
+        Digits(
+            train.images[: min(split, args.train_images)],
+            train.labels[: min(split, args.train_images)],
+        ),
+        epochs=args.epochs,
+        seed=args.seed,
+        progress=True,
+    )
+    for name, (images, labels) in parts.items():
+        outputs = fashion.predict(models, images)
+        for suffix, values in (("pred", outputs.main_fine), ("labels", labels.numpy())):
+            target = args.out / f"{name}_{suffix}.npy"
+            atomic_write_bytes(target, lambda f, v=values: np.save(f, v))
+        write_conditions(args.out / f"{name}_conditions.npz", fashion.conditions(outputs))
+        accuracy_text = f"{accuracy(outputs.main_fine, labels.numpy()):.4f}"
+        print(f"{name}: {len(labels)} samples, main model fine accuracy {accuracy_text}")
+    print(f"wrote {args.out}/{{learn,test}}_{{pred,labels}}.npy and *_conditions.npz")
+    print(f"classes: {','.join(fashion.FINE)}")
+    return 0
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``edcr learn`` and ``edcr apply`` to the ``nesy`` command."""
     edcr = commands.add_parser("edcr", help="learn and apply error detection and correction rules")
@@ -195,3 +232,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     apply.add_argument("--out", type=Path, default=None, help="write new labels (-1: withdrawn)")
     apply.add_argument("--json", action="store_true", help="print labels and scores as JSON")
     apply.set_defaults(run=_apply)
+
+    data = verbs.add_parser(
+        "fashion", help="train Fashion-MNIST models; write predictions, labels and conditions"
+    )
+    data.add_argument("out", type=Path, help="folder to write into")
+    data.add_argument("--epochs", type=int, default=3)
+    data.add_argument("--seed", type=int, default=0)
+    data.add_argument(
+        "--rule-images", type=int, default=10_000, help="last training images kept for rules"
+    )
+    data.add_argument(
+        "--train-images", type=int, default=60_000, help="at most this many train the models"
+    )
+    data.add_argument("--data", type=Path, default=None, help="Fashion-MNIST IDX folder")
+    data.set_defaults(run=_fashion)

@@ -165,3 +165,44 @@ def test_a_label_file_with_a_bad_line_names_it(files):
     )
     assert result.returncode == 1
     assert f"{bad}:3:3: expected one integer class index per line; got 'two'" in result.stderr
+
+
+def test_fashion_writes_files_that_learn_and_apply_read(tmp_path):
+    from solvers.edcr.fashion import default_fashion_dir
+
+    if not default_fashion_dir().is_dir():
+        pytest.skip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+    out = tmp_path / "data"
+    result = _run(
+        "fashion", str(out), "--epochs", "1", "--train-images", "300", "--rule-images", "500"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "learn: 500 samples" in result.stdout and "test: 10000 samples" in result.stdout
+    classes = result.stdout.strip().splitlines()[-1].removeprefix("classes: ")
+    rules = tmp_path / "rules.json"
+    result = _run(
+        "learn",
+        "--predictions",
+        str(out / "learn_pred.npy"),
+        "--labels",
+        str(out / "learn_labels.npy"),
+        "--conditions",
+        str(out / "learn_conditions.npz"),
+        "--classes",
+        classes,
+        "--out",
+        str(rules),
+    )
+    assert result.returncode == 0, result.stderr
+    result = _run(
+        "apply",
+        str(rules),
+        "--predictions",
+        str(out / "test_pred.npy"),
+        "--conditions",
+        str(out / "test_conditions.npz"),
+        "--labels",
+        str(out / "test_labels.npy"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "10000 samples: accuracy" in result.stdout
