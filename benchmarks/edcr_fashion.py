@@ -1,20 +1,20 @@
 """EDCR / f-EDR on Fashion-MNIST: error detection, correction and constraint recovery.
 
 Protocol (one run per seed):
-- Data: Fashion-MNIST (Debian package ``dataset-fashion-mnist``). The first 50,000 training images
+- Data: Fashion-MNIST (Debian package `dataset-fashion-mnist`). The first 50,000 training images
   train the models, the last 10,000 are the rule-learning data, the official 10,000 test images
   are the test set. Labels are fine (10 classes) and coarse (tops, trouser, footwear, bag).
-- Models (``solvers.edcr.fashion``): a main CNN with fine and coarse heads, a secondary MLP with
+- Models (`solvers.edcr.fashion`): a main CNN with fine and coarse heads, a secondary MLP with
   the same heads, ten one-vs-rest logistic regressions. Conditions (68 columns): both models'
   predictions at both levels and four thresholds per binary score (B.2, B.8).
-- Settings: ``all`` (every class in the models' training data); ``zero-shot`` (40 % of the fine
-  classes, chosen by ``default_rng(seed).permutation(10)[:4]``, left out of the models' training
-  data); ``few-shot`` (the same classes with only ``--few-shot`` training images each). The rules
+- Settings: `all` (every class in the models' training data); `zero-shot` (40 % of the fine
+  classes, chosen by `default_rng(seed).permutation(10)[:4]`, left out of the models' training
+  data); `few-shot` (the same classes with only `--few-shot` training images each). The rules
   always learn from the labelled rule-learning data, which has every class.
 - EDCR rows (fine labels): DetRuleLearn (epsilon) for detection, CorrRuleLearn for correction,
   applied to the test predictions. f-EDR rows (both levels): RatioDetRuleLearn detection, errors =
   wrong fine or wrong coarse, and the recovered (fine, coarse) constraints.
-- Noise sweep (B.8) on the ``all`` models: fine classes 0..r-1 are removed from the rule-learning
+- Noise sweep (B.8) on the `all` models: fine classes 0..r-1 are removed from the rule-learning
   ground truth (their samples relabelled round-robin to the kept classes, their conditions
   dropped), r = 0..5; f-EDR rules learned on the noisy labels are scored on the clean test set.
 
@@ -88,7 +88,7 @@ def _truth(fine: np.ndarray) -> Levels:
 
 
 def _training_subset(train: Digits, left_out: list[int], keep_per_class: int | None, seed: int):
-    """All images, or those of kept classes plus ``keep_per_class`` of each left-out class."""
+    """All images, or those of kept classes plus `keep_per_class` of each left-out class."""
     labels = train.labels.numpy()
     keep = ~np.isin(labels, left_out)
     rng = np.random.default_rng(seed)

@@ -85,29 +85,33 @@ def _same_length(**arrays: Any) -> None:
 
 def _scores(predictions: np.ndarray, labels: np.ndarray, rules: RuleSet, conditions) -> dict:
     applied = rules.apply(predictions, conditions)
-    errors = predictions != labels
-    detection = detection_scores(applied.flagged, errors)._asdict()
+    kept = applied.labels != ABSTAIN
     k = len(rules.classes)
     return {
         "samples": int(len(labels)),
         "accuracy_before": accuracy(predictions, labels),
-        "accuracy_after": accuracy(applied.labels, labels),
+        "accuracy_after": accuracy(applied.labels, labels),  # a withdrawn label counts as wrong
+        "accuracy_on_kept": accuracy(applied.labels[kept], labels[kept]),
         "macro_f1_before": macro_f1(predictions, labels, k),
         "macro_f1_after": macro_f1(applied.labels, labels, k),
-        "abstained": int((applied.labels == ABSTAIN).sum()),
+        "withdrawn": int((~kept).sum()),
         "relabelled": int((applied.corrected & (applied.labels != predictions)).sum()),
-        "detection": detection,
+        "detection": detection_scores(applied.flagged, predictions != labels)._asdict(),
     }
 
 
 def _print_scores(scores: dict) -> None:
     d = scores["detection"]
     print(
-        f"{scores['samples']} samples: accuracy {scores['accuracy_before']:.4f} -> "
-        f"{scores['accuracy_after']:.4f}, macro-F1 {scores['macro_f1_before']:.4f} -> "
-        f"{scores['macro_f1_after']:.4f}; {scores['abstained']} withdrawn, "
-        f"{scores['relabelled']} relabelled; error detection precision {d['precision']:.4f} "
-        f"recall {d['recall']:.4f} F1 {d['f1']:.4f}"
+        f"accuracy {scores['accuracy_before']:.4f} -> {scores['accuracy_after']:.4f} "
+        f"({scores['withdrawn']} withdrawn, counted wrong; {scores['accuracy_on_kept']:.4f} on "
+        f"the {scores['samples'] - scores['withdrawn']} kept), macro-F1 "
+        f"{scores['macro_f1_before']:.4f} -> {scores['macro_f1_after']:.4f}, "
+        f"{scores['relabelled']} relabelled"
+    )
+    print(
+        f"error detection: precision {d['precision']:.4f}, recall {d['recall']:.4f}, "
+        f"F1 {d['f1']:.4f}"
     )
 
 
@@ -131,7 +135,7 @@ def _learn(args: argparse.Namespace) -> int:
         text += rules.to_text() + "\n"
         atomic_write_bytes(args.program, lambda f: f.write(text.encode()))
     print(rules.to_text() or "% no rule was worth learning")
-    print(f"% wrote {args.out}")
+    print(f"% wrote {args.out}; on the rule-learning data ({len(labels)} samples):")
     _print_scores(_scores(predictions, labels, rules, conditions))
     return 0
 
@@ -158,8 +162,7 @@ def _apply(args: argparse.Namespace) -> int:
         return 0
     print(
         f"{len(predictions)} samples: {int(applied.flagged.sum())} flagged as errors, "
-        f"{int((applied.labels == ABSTAIN).sum())} withdrawn, "
-        f"{int((applied.corrected & (applied.labels != predictions)).sum())} relabelled"
+        f"{int(applied.corrected.sum())} matched by a correction rule"
         + (f"; wrote {args.out}" if args.out else "")
     )
     if scores:

@@ -102,15 +102,8 @@ def test_bad_rule_files_are_refused(tmp_path, text, message):
         read_rules(path)
 
 
-def test_learn_rules_learns_both_kinds_and_checks_its_input():
-    rng = np.random.default_rng(0)
-    labels = rng.integers(0, 3, 400)
-    predictions = np.where(rng.random(400) < 0.3, (labels + 1) % 3, labels)
-    # a secondary model that is right 90% of the time
-    secondary = np.where(rng.random(400) < 0.9, labels, (labels + 2) % 3)
-    conditions = Conditions(
-        tuple(f"sec={k}" for k in range(3)), secondary[:, None] == np.arange(3)[None, :]
-    )
+def test_learn_rules_learns_both_kinds_and_checks_its_input(make_secondary_task):
+    predictions, labels, conditions = make_secondary_task(0, 400)
     rules = learn_rules(predictions, labels, conditions, ["0", "1", "2"], detector="det")
     assert rules.detection and rules.correction
     before = (predictions == labels).mean()

@@ -17,15 +17,18 @@ def _run(*args):
     )
 
 
-@pytest.fixture
-def files(tmp_path):
-    rng = np.random.default_rng(1)
-    labels = rng.integers(0, 3, 600)
-    predictions = np.where(rng.random(600) < 0.3, (labels + 1) % 3, labels)
-    secondary = np.where(rng.random(600) < 0.9, labels, (labels + 2) % 3)
-    conditions = Conditions(
-        tuple(f"sec={k}" for k in range(3)), secondary[:, None] == np.arange(3)[None, :]
+def _learn(predictions, labels, conditions, out, *options):
+    return _run(
+        "learn",
+        *("--predictions", str(predictions), "--labels", str(labels)),
+        *("--conditions", str(conditions), "--out", str(out)),
+        *options,
     )
+
+
+@pytest.fixture
+def files(tmp_path, make_secondary_task):
+    predictions, labels, conditions = make_secondary_task(1, 600)
     half = slice(0, 300), slice(300, 600)
     paths = {}
     for part, rows in zip(("learn", "test"), half, strict=True):
@@ -44,21 +47,7 @@ def test_learn_then_apply(files):
     tmp, paths = files
     pred, labels, cond = paths["learn"]
     rules_file, program = tmp / "rules.json", tmp / "rules.lp"
-    result = _run(
-        "learn",
-        "--predictions",
-        str(pred),
-        "--labels",
-        str(labels),
-        "--conditions",
-        str(cond),
-        "--classes",
-        "a,b,c",
-        "--out",
-        str(rules_file),
-        "--program",
-        str(program),
-    )
+    result = _learn(pred, labels, cond, rules_file, "--classes", "a,b,c", "--program", str(program))
     assert result.returncode == 0, result.stderr
     assert "error(X) :- pred(X, " in result.stdout and "corrected(X, " in result.stdout
     rules = read_rules(rules_file)
@@ -94,17 +83,7 @@ def test_bad_conditions_file_is_reported_with_its_position(files):
     bad = tmp / "bad.csv"
     bad.write_text("sec=0,sec=1\n1,0\n0,x\n")
     out = tmp / "rules.json"
-    result = _run(
-        "learn",
-        "--predictions",
-        str(pred),
-        "--labels",
-        str(labels),
-        "--conditions",
-        str(bad),
-        "--out",
-        str(out),
-    )
+    result = _learn(pred, labels, bad, out)
     assert result.returncode == 1
     assert f"{bad}:3:3: expected 0 or 1 for 'sec=1'; got 'x'" in result.stderr
     assert not out.exists()
@@ -115,30 +94,10 @@ def test_mismatched_lengths_and_missing_conditions_are_refused(files):
     pred, labels, cond = paths["learn"]
     short = tmp / "short.txt"
     short.write_text("0\n1\n")
-    result = _run(
-        "learn",
-        "--predictions",
-        str(pred),
-        "--labels",
-        str(short),
-        "--conditions",
-        str(cond),
-        "--out",
-        str(tmp / "r.json"),
-    )
+    result = _learn(pred, short, cond, tmp / "r.json")
     assert result.returncode == 1 and "disagree on the number of samples" in result.stderr
 
-    _run(
-        "learn",
-        "--predictions",
-        str(pred),
-        "--labels",
-        str(labels),
-        "--conditions",
-        str(cond),
-        "--out",
-        str(tmp / "r.json"),
-    )
+    _learn(pred, labels, cond, tmp / "r.json")
     other = tmp / "other.csv"
     write_conditions(other, Conditions(("x",), np.zeros((300, 1), bool)))
     result = _run(
@@ -152,17 +111,7 @@ def test_a_label_file_with_a_bad_line_names_it(files):
     pred, _, cond = paths["learn"]
     bad = tmp / "labels.txt"
     bad.write_text("1\n2\n  two\n")
-    result = _run(
-        "learn",
-        "--predictions",
-        str(pred),
-        "--labels",
-        str(bad),
-        "--conditions",
-        str(cond),
-        "--out",
-        str(tmp / "r.json"),
-    )
+    result = _learn(pred, bad, cond, tmp / "r.json")
     assert result.returncode == 1
     assert f"{bad}:3:3: expected one integer class index per line; got 'two'" in result.stderr
 
@@ -180,19 +129,8 @@ def test_fashion_writes_files_that_learn_and_apply_read(tmp_path):
     assert "learn: 500 samples" in result.stdout and "test: 10000 samples" in result.stdout
     classes = result.stdout.strip().splitlines()[-1].removeprefix("classes: ")
     rules = tmp_path / "rules.json"
-    result = _run(
-        "learn",
-        "--predictions",
-        str(out / "learn_pred.npy"),
-        "--labels",
-        str(out / "learn_labels.npy"),
-        "--conditions",
-        str(out / "learn_conditions.npz"),
-        "--classes",
-        classes,
-        "--out",
-        str(rules),
-    )
+    learn = [out / f"learn_{name}" for name in ("pred.npy", "labels.npy", "conditions.npz")]
+    result = _learn(*learn, rules, "--classes", classes)
     assert result.returncode == 0, result.stderr
     result = _run(
         "apply",
@@ -205,4 +143,4 @@ def test_fashion_writes_files_that_learn_and_apply_read(tmp_path):
         str(out / "test_labels.npy"),
     )
     assert result.returncode == 0, result.stderr
-    assert "10000 samples: accuracy" in result.stdout
+    assert "10000 samples: " in result.stdout and "error detection: precision" in result.stdout
