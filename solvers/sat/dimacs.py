@@ -1,0 +1,203 @@
+"""DIMACS CNF files: read (plain, ``.gz``, ``.xz``), write and format.
+
+The reader follows the SATLIB files as they are: comment lines start with ``c``, the header
+``p cnf VARS CLAUSES`` comes before any clause, a clause may span several lines and several
+clauses may share a line; a clause ends at ``0``. Many SATLIB files end with a line ``%`` and a
+line ``0``: that trailer is not a clause, and everything from a line that is exactly ``%`` on is
+ignored (python-sat's own reader takes it for an empty clause, which makes every instance UNSAT).
+A lone ``0`` anywhere else is a genuine empty clause and is kept.
+
+Errors are :class:`~nesy.errors.DataError` pointing at the line and column of the offending
+token.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import lzma
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from nesy.errors import DataError
+from nesy.lang.ir import Span
+from nesy.train.checkpoint import atomic_write_bytes
+from solvers.sat.cnf import CNF
+
+__all__ = ["parse_dimacs", "read_dimacs", "write_dimacs", "format_dimacs"]
+
+_HEADER = "'p cnf VARS CLAUSES'"
+_HEADER_PARTS = (
+    ("'p'", "p"),
+    ("'cnf'", "cnf"),
+    ("VARS (a non-negative integer)", "[0-9]+"),
+    ("CLAUSES (a non-negative integer)", "[0-9]+"),
+)
+# Tokens are separated by ASCII blanks only; line-level patterns work on the whole text at once
+# (re.M) so that the Python-level work is per clause, not per token or per line.
+_TOKEN = re.compile(r"[^ \t\n\r\f\v]+")
+_INTEGER = re.compile(r"-?[0-9]+")
+# int() alone would also take '+1', '1_0' and non-ASCII digits, none of which is DIMACS.
+_BAD_CHAR = re.compile(r"[^-0-9 \t\n\r\f\v]")
+_TRAILER = re.compile(r"^[ \t\r\f\v]*%[ \t\r\f\v]*$", re.M)
+_COMMENT = re.compile(r"^[ \t\r\f\v]*c[^\n]*", re.M)
+_HEADER_LINE = re.compile(r"^[ \t\r\f\v]*p[^\n]*", re.M)
+
+
+def _line_of(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
+def _error(message: str, text: str, source: str, pos: int, token: str = "") -> DataError:
+    """An error at offset ``pos`` of ``text``, spanning ``token``."""
+    line = _line_of(text, pos)
+    column = pos - text.rfind("\n", 0, pos)
+    return DataError(message, Span(source, line, column, line, column + max(len(token), 1)))
+
+
+def parse_dimacs(text: str, source: str = "<string>") -> CNF:
+    """Parse DIMACS CNF text.
+
+    Parameters
+    ----------
+    text
+        The file's contents.
+    source
+        The name errors point at (a path, or ``<string>``).
+
+    Raises
+    ------
+    DataError
+        A missing, repeated or malformed header; a token that is not an integer; a literal whose
+        variable exceeds the header's count; a last clause without its ``0``; or a clause count
+        that disagrees with the header's.
+
+    Examples
+    --------
+    >>> cnf = parse_dimacs("c example\\np cnf 3 2\\n1 -2\\n 0 2 3 0\\n%\\n0\\n")
+    >>> cnf.num_vars, cnf.clauses
+    (3, ((1, -2), (2, 3)))
+    """
+    ending = "the end of the file"
+    trailer = _TRAILER.search(text)
+    if trailer is not None:
+        ending = f"the SATLIB trailer '%' on line {_line_of(text, trailer.start())}"
+        text = text[: trailer.start()]
+    # Blank out comments with spaces rather than deleting them: every offset stays the same, so
+    # errors still point into the original text.
+    text = _COMMENT.sub(lambda m: " " * len(m.group()), text)
+    headers = _HEADER_LINE.finditer(text)
+    header = next(headers, None)
+    first = _TOKEN.search(text, 0, len(text) if header is None else header.start())
+    if first is not None:
+        message = f"expected the header {_HEADER} before the first clause, found '{first[0]}'"
+        raise _error(message, text, source, first.start(), first[0])
+    if header is None:
+        raise _error(f"expected the header {_HEADER}, found none", text, source, len(text))
+    again = next(headers, None)
+    if again is not None:
+        message = f"a second header; the first is on line {_line_of(text, header.start())}"
+        raise _error(message, text, source, _TOKEN.search(text, again.start()).start(), "p")
+    num_vars, num_clauses, count = _parse_header(text, header, source)
+
+    bad = _BAD_CHAR.search(text, header.end())
+    try:
+        if bad is not None:
+            raise ValueError
+        literals = list(map(int, text[header.end() :].split()))
+    except ValueError:  # '+1', 'x', '-', '1-2': find the culprit, off the fast path
+        token = next(m for m in _TOKEN.finditer(text, header.end()) if not _INTEGER.fullmatch(m[0]))
+        message = f"expected an integer literal, found '{token[0]}'"
+        raise _error(message, text, source, token.start(), token[0]) from None
+    if literals and (max(literals) > num_vars or min(literals) < -num_vars):
+        token = next(m for m in _TOKEN.finditer(text, header.end()) if abs(int(m[0])) > num_vars)
+        variable = abs(int(token[0]))
+        message = (
+            f"literal {token[0]}: variable {variable} exceeds the header's {num_vars} variables"
+        )
+        raise _error(message, text, source, token.start(), token[0])
+
+    # Cut at the zeros with list.index (C speed): the Python work is per clause, not per literal.
+    clauses: list[tuple[int, ...]] = []
+    start = 0
+    find = literals.index
+    with contextlib.suppress(ValueError):  # no zero left
+        while True:
+            end = find(0, start)
+            clauses.append(tuple(literals[start:end]))
+            start = end + 1
+    if start < len(literals):
+        last = text.rstrip()
+        pos = max(last.rfind(blank) for blank in " \t\n\r\f\v") + 1
+        message = f"expected 0 to end the last clause, found {ending}"
+        raise _error(message, text, source, pos, last[pos:])
+    if len(clauses) != num_clauses:
+        # SATLIB files are consistent: fewer clauses than declared usually means a cut-off file.
+        hint = " (is the file truncated?)" if len(clauses) < num_clauses else ""
+        message = f"the header declares {num_clauses} clauses but the file has {len(clauses)}{hint}"
+        raise _error(message, text, source, count.start(), count[0])
+    return CNF(num_vars, tuple(clauses))
+
+
+def _parse_header(text: str, line: re.Match[str], source: str) -> tuple[int, int, re.Match[str]]:
+    """``(vars, clauses, the clauses token)`` from a ``p cnf VARS CLAUSES`` line."""
+    tokens = list(_TOKEN.finditer(text, line.start(), line.end()))
+    for i, (want, pattern) in enumerate(_HEADER_PARTS):
+        if i == len(tokens):
+            message = f"malformed header: expected {want} in {_HEADER}, found the end of the line"
+            raise _error(message, text, source, len(text[: line.end()].rstrip()))
+        if not re.fullmatch(pattern, tokens[i][0]):
+            message = f"malformed header: expected {want} in {_HEADER}, found '{tokens[i][0]}'"
+            raise _error(message, text, source, tokens[i].start(), tokens[i][0])
+    if len(tokens) > 4:
+        message = f"malformed header: expected the end of the line, found '{tokens[4][0]}'"
+        raise _error(message, text, source, tokens[4].start(), tokens[4][0])
+    return int(tokens[2][0]), int(tokens[3][0]), tokens[3]
+
+
+def read_dimacs(path: str | os.PathLike[str]) -> CNF:
+    """Read a DIMACS CNF file; ``.gz`` and ``.xz`` are decompressed (by suffix).
+
+    Text is decoded as UTF-8, undecodable bytes replaced (they can only be in comments of a valid
+    file). Errors name ``path`` as their source; a missing file raises ``FileNotFoundError``.
+    """
+    path = Path(path)
+    opener = {".gz": gzip.open, ".xz": lzma.open}.get(path.suffix.lower(), open)
+    try:
+        with opener(path, "rb") as handle:
+            data = handle.read()
+    except (EOFError, lzma.LZMAError, gzip.BadGzipFile) as error:  # corrupt or truncated
+        raise DataError(f"{path}: cannot decompress: {error}") from error
+    return parse_dimacs(data.decode("utf-8", errors="replace"), str(path))
+
+
+def format_dimacs(cnf: CNF, comments: Iterable[str] = ()) -> str:
+    """DIMACS text: ``c`` comment lines, the header, then one clause per line.
+
+    Examples
+    --------
+    >>> print(format_dimacs(CNF(2, ((1, -2), ())), ["two clauses"]), end="")
+    c two clauses
+    p cnf 2 2
+    1 -2 0
+    0
+    """
+    # A comment with a line break would otherwise put its second line outside the comment.
+    out = [f"c {part}".rstrip() for comment in comments for part in comment.splitlines() or [""]]
+    out.append(f"p cnf {cnf.num_vars} {cnf.num_clauses}")
+    out.extend(" ".join([*map(str, clause), "0"]) for clause in cnf.clauses)
+    return "\n".join(out) + "\n"
+
+
+def write_dimacs(path: str | os.PathLike[str], cnf: CNF, comments: Iterable[str] = ()) -> Path:
+    """Write ``cnf`` as DIMACS atomically; ``.gz`` and ``.xz`` are compressed (by suffix)."""
+    path = Path(path)
+    data = format_dimacs(cnf, comments).encode("utf-8")
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        data = gzip.compress(data, mtime=0)  # mtime=0: the same formula gives the same bytes
+    elif suffix == ".xz":
+        data = lzma.compress(data)
+    return atomic_write_bytes(path, lambda handle: handle.write(data))
