@@ -1,0 +1,92 @@
+"""Guide scores from the networks: phases from NeuroSAT, core scores from its core variant.
+
+The network runs once per call (a re-scoring runs it again); its time is the guide time that
+:func:`solvers.sat.guide.solve` measures apart from the solver's.
+
+- phase: NeuroSAT's candidate assignments (by votes and by 2-means over the literal embeddings,
+  each with its mirror image); the one that leaves the fewest clauses false gives the phases.
+- core: the sigmoid of the core variant's per-variable logit.
+
+The package ships one of each (:func:`default_scorer`); see the README for how they were trained.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from solvers.sat.cnf import CNF
+from solvers.sat.decode import _two_means
+from solvers.sat.guide import GuideScores
+from solvers.sat.neurosat import Graph, NeuroSAT
+from solvers.sat.train import load_model
+
+__all__ = ["NeuralScorer", "DEFAULT_MODELS", "default_scorer", "false_clauses"]
+
+DEFAULT_MODELS = {
+    "sat": Path(__file__).with_name("models") / "neurosat.pt",
+    "core": Path(__file__).with_name("models") / "neurocore.pt",
+}
+
+
+def false_clauses(cnf: CNF, truth: np.ndarray) -> int:
+    """How many clauses the assignment ``truth`` (``(n,)`` bool, variable ``v`` at ``v - 1``)
+    leaves false."""
+    return sum(
+        not any(truth[abs(lit) - 1] == (lit > 0) for lit in clause) for clause in cnf.clauses
+    )
+
+
+class NeuralScorer:
+    """A ``CNF -> GuideScores`` callable over a NeuroSAT and/or a core model (CPU).
+
+    Examples
+    --------
+    >>> _ = torch.manual_seed(0)
+    >>> scorer = NeuralScorer(NeuroSAT(d=8, rounds=2), NeuroSAT(d=8, rounds=2, head="core"))
+    >>> scores = scorer(CNF(3, ((1, -2), (2, 3))))
+    >>> scores.phase.shape, scores.core.shape
+    ((3,), (3,))
+    """
+
+    def __init__(
+        self, sat: NeuroSAT | None, core: NeuroSAT | None, rounds: int | None = None
+    ) -> None:
+        self.sat, self.core, self.rounds = sat, core, rounds
+
+    def __call__(self, cnf: CNF) -> GuideScores:
+        graph = Graph.batch([cnf])
+        with torch.no_grad():
+            phase = self._phase(cnf, graph) if self.sat is not None else None
+            core = None
+            if self.core is not None:
+                core = torch.sigmoid(self.core(graph, self.rounds).logits).double().numpy()
+        return GuideScores(phase=phase, core=core)
+
+    def _phase(self, cnf: CNF, graph: Graph) -> np.ndarray:
+        n = cnf.num_vars
+        output = self.sat(graph, self.rounds)
+        literals = output.literals.double()
+        centres = _two_means(literals)
+        distance = torch.cdist(literals, centres) ** 2
+        by_votes = (output.votes[:n] > output.votes[n:]).numpy()
+        by_clusters = distance[:n, 0] + distance[n:, 1] <= distance[:n, 1] + distance[n:, 0]
+        candidates = [by_votes, ~by_votes, by_clusters.numpy(), ~by_clusters.numpy()]
+        best = min(candidates, key=lambda truth: false_clauses(cnf, truth))
+        return best.astype(np.float64)
+
+
+def default_scorer(
+    sat_path: str | os.PathLike[str] | None = None,
+    core_path: str | os.PathLike[str] | None = None,
+    rounds: int | None = None,
+    with_core: bool = True,
+) -> NeuralScorer:
+    """The shipped models (or the given checkpoints), loaded with ``weights_only=True``; without
+    the core model when ``with_core`` is false (the phases guide reads only phases)."""
+    sat, _ = load_model(sat_path or DEFAULT_MODELS["sat"])
+    core = load_model(core_path or DEFAULT_MODELS["core"])[0] if with_core else None
+    return NeuralScorer(sat, core, rounds)
