@@ -238,12 +238,111 @@ def _edcr_fashion(record: dict) -> list[str]:
     return lines
 
 
+def _neurosat(record: dict) -> list[str]:
+    sr40, training = record["sr40"], record["training"]
+    data, config = training["data"], training["config"]
+    lines = [
+        "### NeuroSAT on SR(n) (`benchmarks/neurosat.py eval`)",
+        "",
+        f"The shipped model: d = {config['d']}, {config['rounds']} rounds, trained on "
+        f"SR(U({data['low']}, {data['high']})) ({data['pairs']:,} pairs) for "
+        f"{training['final']['seconds']:.0f} s on {training['machine']['device']} "
+        f"(validation accuracy {training['final']['validation_accuracy']:.3f}). Measured on "
+        f"{record['machine']['device']} ({record['config']['threads']} torch thread), fresh pairs.",
+        "",
+        f"- SR(40), {sr40['pairs']} pairs, {sr40['rounds']} rounds: classification accuracy "
+        f"**{sr40['accuracy']:.3f}** (paper: 0.85), satisfiable problems decoded to a verified "
+        f"model **{sr40['decoded_share']:.3f}** (paper: 0.70).",
+    ]
+    if "core" in record:
+        core = record["core"]
+        lines.append(
+            f"- Core model on the unsatisfiable SR(40) members: per-variable accuracy "
+            f"{core['variable_accuracy']:.3f}, against {core['positive_share']:.3f} for always "
+            "saying 'in the core'."
+        )
+    rounds = sorted({r["rounds"] for r in record["rounds"]})
+    lines += [
+        "",
+        "Share of satisfiable SR(n) problems decoded, by rounds at test time:",
+        "",
+        "| n | " + " | ".join(f"{r} rounds" for r in rounds) + " |",
+        "|---|" + "---|" * len(rounds),
+    ]
+    for n in sorted({r["n"] for r in record["rounds"]}):
+        shares = {r["rounds"]: r["decoded_share"] for r in record["rounds"] if r["n"] == n}
+        lines.append(f"| {n} | " + " | ".join(f"{shares[r]:.3f}" for r in rounds) + " |")
+    lines += [
+        "",
+        "Training curves (`benchmarks/neurosat_curves.py`; the core head's accuracy is per "
+        "variable, against about 0.8 for always answering 'in the core'):",
+        "",
+        "![NeuroSAT training curves](benchmarks/results/neurosat_curves.png)",
+    ]
+    return lines
+
+
+def _sat_guidance(record: dict) -> list[str]:
+    config = record["config"]
+    guides = ("none", "phases", "random-phases", "core", "random-core")
+    lines = [
+        "### Neural guidance on SATLIB (`benchmarks/sat_guidance.py`)",
+        "",
+        record["protocol"],
+        "",
+        f"{config['solver']}, timeout {config['timeout']:g} s, up to {config['per_family']} "
+        f"instances per family, python-sat {record['versions']['python-sat']}, "
+        f"{record['machine']['torch_threads']} torch thread(s). Median conflicts per guide "
+        "(solved / instances where some timed out); ratios are (median + 1) guided over unguided "
+        "and over the random control, with 95% bootstrap intervals; **bold**: lower than both. "
+        "Network s: the NeuroSAT and core networks' time per instance (CPU).",
+        "",
+        "| family | n | " + " | ".join(guides) + " | phases / none | phases / random "
+        "| core / none | core / random | network s (median) |",
+        "|---|---|" + "---|" * (len(guides) + 5),
+    ]
+
+    def ratio(r: list[float]) -> str:
+        return f"{r[0]:.2f} [{r[1]:.2f}, {r[2]:.2f}]"
+
+    for family, entry in record["families"].items():
+        n = entry["instances"]
+        cells = []
+        for g in guides:
+            stats = entry["guides"][g]
+            text = f"{stats['median_conflicts']:g}"
+            if stats["solved"] < n:
+                text += f" ({stats['solved']}/{n})"
+            if g in ("phases", "core") and entry[g]["lowers_median_conflicts_vs_both"]:
+                text = f"**{text}**"
+            cells.append(text)
+        network = entry["guides"]["phases"]["median_network_seconds"]
+        lines.append(
+            f"| {family} | {n} | " + " | ".join(cells) + " | "
+            f"{ratio(entry['phases']['conflicts_ratio_vs_none'])} | "
+            f"{ratio(entry['phases']['conflicts_ratio_vs_random'])} | "
+            f"{ratio(entry['core']['conflicts_ratio_vs_none'])} | "
+            f"{ratio(entry['core']['conflicts_ratio_vs_random'])} | {network:.2f} |"
+        )
+    helped = record["families_helped"]
+    total = len(record["families"])
+    lines += [
+        "",
+        f"- phases lower the median conflicts against both the unguided solver and the random "
+        f"control on **{len(helped['phases'])} of {total}** families; core guidance on "
+        f"**{len(helped['core'])} of {total}**.",
+    ]
+    return lines
+
+
 RENDERERS = {
     "mnist_addition_N1": _mnist_addition_n1,
     "circuit_scaling": _circuit_scaling,
     "mnist_addition_digits": _mnist_addition_digits,
     "deepproblog_digits": _deepproblog_digits,
     "edcr_fashion": _edcr_fashion,
+    "neurosat": _neurosat,
+    "sat_guidance": _sat_guidance,
 }
 
 

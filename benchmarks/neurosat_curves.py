@@ -1,0 +1,55 @@
+"""Plot NeuroSAT's training curves (validation accuracy against training seconds).
+
+    python benchmarks/neurosat_curves.py     # needs matplotlib (pip install -e ".[benchmarks]")
+
+Reads `results/neurosat_train_*.json` (written by `nesy sat train --curve`) and writes
+`results/neurosat_curves.png`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+
+from nesy.train.checkpoint import atomic_write_bytes  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main() -> int:
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for path in sorted(RESULTS.glob("neurosat_train_*.json")):
+        meta = json.loads(path.read_text())
+        data, head = meta["data"], meta["config"]["head"]
+        label = f"{head} head, SR(U({data['low']}, {data['high']})), lr {meta['config']['lr']:g}"
+        curve = meta["curve"]
+        ax.plot(
+            [c["seconds"] for c in curve],
+            [c["validation_accuracy"] for c in curve],
+            marker="o",
+            markersize=3,
+            label=label,
+        )
+    ax.set_xlabel(f"training seconds ({meta['machine']['device']})")
+    ax.set_ylabel("validation accuracy")
+    ax.set_ylim(0.4, 1.0)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title("NeuroSAT training (sat head: per formula; core head: per variable)")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
+    out = RESULTS / "neurosat_curves.png"
+    atomic_write_bytes(out, lambda f: f.write(buffer.getvalue()))
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
