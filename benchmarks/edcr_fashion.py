@@ -26,8 +26,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -58,6 +56,9 @@ from solvers.edcr.hierarchy import (
 )
 from solvers.edcr.metrics import accuracy, class_recall, detection_scores, macro_f1
 from solvers.edcr.rules import ABSTAIN, learn_rules
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_record import record_head  # noqa: E402  (a sibling script)
 
 REPO = Path(__file__).resolve().parents[1]
 SETTINGS = ("all", "zero-shot", "few-shot")
@@ -310,19 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = [run_seed(args, train, test, seed) for seed in args.seeds]
     summary = _summary(runs)
     record = {
-        "benchmark": "edcr_fashion",
-        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        "protocol": __doc__.split("\n\n")[1],
-        "machine": {
-            "platform": platform.platform(),
-            "cpu_count": os.cpu_count(),
-            "torch_threads": torch.get_num_threads(),
-        },
-        "versions": {
-            "python": platform.python_version(),
-            "torch": torch.__version__,
-            "numpy": np.__version__,
-        },
+        **record_head("edcr_fashion", args, __doc__, numpy=np.__version__),
         "summary": summary,
         "runs": runs,
     }

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -35,6 +33,9 @@ from nesy.train.checkpoint import atomic_write_bytes
 from solvers.sat.dimacs import read_dimacs
 from solvers.sat.guide import solve
 from solvers.sat.scoring import default_scorer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_record import record_head  # noqa: E402  (a sibling script)
 
 REPO = Path(__file__).resolve().parents[1]
 SATLIB = REPO.parent / "shared" / "data" / "satlib"
@@ -186,19 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         for guide in CONTROLS
     }
     record = {
-        "benchmark": "sat_guidance",
-        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        "protocol": __doc__.split("\n\n")[1],
-        "machine": {
-            "platform": platform.platform(),
-            "cpu_count": os.cpu_count(),
-            "torch_threads": torch.get_num_threads(),
-        },
-        "versions": {
-            "python": platform.python_version(),
-            "torch": str(torch.__version__),
-            "python-sat": pysat.__version__,
-        },
+        **record_head("sat_guidance", args, __doc__, **{"python-sat": pysat.__version__}),
         "families_helped": helped,
         "seconds": time.perf_counter() - start,
         **result,

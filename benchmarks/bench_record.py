@@ -1,0 +1,30 @@
+"""The head every benchmark JSON record starts with: name, options, protocol, machine, versions."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+import torch
+
+
+def record_head(name: str, args: argparse.Namespace, doc: str, **versions: str) -> dict[str, Any]:
+    """``doc``'s second paragraph is the protocol; ``versions`` adds to python's and torch's."""
+    return {
+        "benchmark": name,
+        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "protocol": doc.split("\n\n")[1],
+        "machine": {
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+        },
+        "versions": {
+            "python": platform.python_version(),
+            "torch": str(torch.__version__),
+            **versions,
+        },
+    }
