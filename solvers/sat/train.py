@@ -24,6 +24,7 @@ import torch
 from pysat.solvers import Solver
 from torch import Tensor
 
+from nesy.errors import DataError
 from nesy.train.checkpoint import save_checkpoint
 from solvers.sat.cnf import CNF
 from solvers.sat.generate import sr_pair
@@ -249,10 +250,24 @@ def save_model(path: str | os.PathLike[str], model: NeuroSAT, meta: dict[str, An
 
 
 def load_model(path: str | os.PathLike[str]) -> tuple[NeuroSAT, dict[str, Any]]:
-    """A saved model (eval mode, CPU) and its ``meta``; loaded with ``weights_only=True``."""
-    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    config = checkpoint["config"]
-    model = NeuroSAT(config["d"], config["rounds"], config["mlp_layers"], config["head"])
-    model.load_state_dict(checkpoint["state_dict"])
+    """A saved model (eval mode, CPU) and its ``meta``; loaded with ``weights_only=True``.
+
+    Raises
+    ------
+    DataError
+        The file is not a NeuroSAT checkpoint (truncated, another format, or holding objects
+        that ``weights_only`` refuses to build).
+    """
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        config = checkpoint["config"]
+        model = NeuroSAT(config["d"], config["rounds"], config["mlp_layers"], config["head"])
+        model.load_state_dict(checkpoint["state_dict"])
+    except FileNotFoundError:
+        raise
+    except Exception as error:  # a torn, foreign or unsafe file: say which, never execute it
+        raise DataError(
+            f"{path}: not a NeuroSAT checkpoint ({error.__class__.__name__})"
+        ) from error
     model.eval()
     return model, checkpoint["meta"]

@@ -117,3 +117,34 @@ def test_the_shipped_models_guide_on_satlib():
         assert scores.core.shape == (cnf.num_vars,)
     for path in DEFAULT_MODELS.values():
         assert path.stat().st_size < 4_000_000
+
+
+def test_a_bad_checkpoint_is_refused_with_its_name(tmp_path):
+    import subprocess
+    import sys
+
+    from nesy.errors import DataError
+
+    bad = tmp_path / "torn.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(DataError, match="torn.pt: not a NeuroSAT checkpoint"):
+        load_model(bad)
+    cnf = tmp_path / "f.cnf"
+    cnf.write_text("p cnf 1 1\n1 0\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nesy",
+            "sat",
+            "solve",
+            str(cnf),
+            "--guide",
+            "phases",
+            "--model",
+            str(bad),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1 and "not a NeuroSAT checkpoint" in result.stderr
