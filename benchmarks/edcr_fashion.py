@@ -55,7 +55,7 @@ from solvers.edcr.hierarchy import (
     recovered_constraints,
 )
 from solvers.edcr.metrics import accuracy, class_recall, detection_scores, macro_f1
-from solvers.edcr.rules import ABSTAIN, learn_rules
+from solvers.edcr.rules import ABSTAIN, RuleSet, learn_rules
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_record import record_head  # noqa: E402  (a sibling script)
@@ -106,7 +106,9 @@ def _edcr(learn: tuple, test: tuple, epsilon: float, left_out: list[int]) -> dic
     detect = learn_rules(pred_l, truth_l, cond_l, FINE, epsilon=epsilon, corrector="none")
     correct = learn_rules(pred_l, truth_l, cond_l, FINE, detector="none")
     published = learn_rules(pred_l, truth_l, cond_l, FINE, detector="none", corrector="published")
-    both = learn_rules(pred_l, truth_l, cond_l, FINE, epsilon=epsilon)
+    # each class's rules are learned on their own, so the two sets together are what learning
+    # both kinds at once would give
+    both = RuleSet(FINE, detect.detection, correct.correction)
     flagged = detect.apply(pred_t, cond_t).flagged
     corrected = correct.apply(pred_t, cond_t).labels
     literal = published.apply(pred_t, cond_t).labels

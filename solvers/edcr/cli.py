@@ -27,7 +27,7 @@ from solvers.edcr.rules import (
     CORRECTORS,
     DETECTORS,
     ORDERS,
-    RuleSet,
+    Applied,
     learn_rules,
     read_rules,
     write_rules,
@@ -83,10 +83,9 @@ def _same_length(**arrays: Any) -> None:
         raise DataError(f"the files disagree on the number of samples: {listed}")
 
 
-def _scores(predictions: np.ndarray, labels: np.ndarray, rules: RuleSet, conditions) -> dict:
-    applied = rules.apply(predictions, conditions)
+def _scores(predictions: np.ndarray, labels: np.ndarray, applied: Applied, k: int) -> dict:
+    """Figures for rules already applied to ``predictions``, against the true ``labels``."""
     kept = applied.labels != ABSTAIN
-    k = len(rules.classes)
     return {
         "samples": int(len(labels)),
         "accuracy_before": accuracy(predictions, labels),
@@ -136,7 +135,8 @@ def _learn(args: argparse.Namespace) -> int:
         atomic_write_bytes(args.program, lambda f: f.write(text.encode()))
     print(rules.to_text() or "% no rule was worth learning")
     print(f"% wrote {args.out}; on the rule-learning data ({len(labels)} samples):")
-    _print_scores(_scores(predictions, labels, rules, conditions))
+    applied = rules.apply(predictions, conditions)
+    _print_scores(_scores(predictions, labels, applied, len(rules.classes)))
     return 0
 
 
@@ -156,7 +156,7 @@ def _apply(args: argparse.Namespace) -> int:
     if args.labels:
         labels = read_labels(args.labels)
         _same_length(predictions=predictions, labels=labels)
-        scores = _scores(predictions, labels, rules, conditions)
+        scores = _scores(predictions, labels, applied, len(rules.classes))
     if args.json:
         print(json.dumps({"labels": applied.labels.tolist(), "scores": scores}))
         return 0

@@ -14,21 +14,17 @@ never imports this backend. The networks are loaded only by the verbs and guides
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
-import lzma
 import statistics
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from nesy.errors import BackendError, ConfigError, DataError
 from nesy.train.checkpoint import atomic_write_bytes
 from solvers.sat.cnf import CNF
 from solvers.sat.dimacs import read_dimacs, write_dimacs
-from solvers.sat.generate import sr_pair
+from solvers.sat.generate import sr_pairs
 from solvers.sat.guide import GUIDES, GuideScores, SolveResult, solve
 
 __all__ = ["register", "format_model", "find_cnf_files", "EXIT_SAT", "EXIT_UNSAT", "EXIT_UNKNOWN"]
@@ -59,19 +55,6 @@ def format_model(model: tuple[int, ...] | list[int], width: int = _LINE) -> list
         line += " " + token
     lines.append(line)
     return lines
-
-
-def _read(path: Path) -> CNF:
-    """``read_dimacs``; a compressed file's error carries its decompressed text, so that the
-    rendered error shows the offending line rather than compressed bytes."""
-    try:
-        return read_dimacs(path)
-    except DataError as error:
-        opener = {".gz": gzip.open, ".xz": lzma.open}.get(path.suffix.lower())
-        if opener is not None and error.span is not None and error.source_text is None:
-            with opener(path, "rb") as handle:
-                error.source_text = handle.read().decode("utf-8", errors="replace")
-        raise
 
 
 def find_cnf_files(paths: list[Path]) -> list[Path]:
@@ -120,7 +103,7 @@ def _network(args: argparse.Namespace):
 
 
 def _solve(args: argparse.Namespace) -> int:
-    cnf = _read(args.file)
+    cnf = read_dimacs(args.file)
     scorer, load_seconds = None, None
     if args.guide in _NETWORK_GUIDES:
         scorer, load_seconds = _network(args)
@@ -168,11 +151,9 @@ def _generate(args: argparse.Namespace) -> int:
     if not 1 <= args.n_min <= args.n_max:
         raise ConfigError(f"need 1 <= --n-min <= --n-max; got {args.n_min} and {args.n_max}")
     start = time.perf_counter()
-    rng = np.random.default_rng(args.seed)  # the same draws as solvers.sat.generate.sr_pairs
     clauses = 0
-    for i in range(args.pairs):
-        n = int(rng.integers(args.n_min, args.n_max + 1))
-        unsat, sat = sr_pair(n, rng)
+    for i, (unsat, sat) in enumerate(sr_pairs(args.pairs, args.n_min, args.n_max, args.seed)):
+        n = unsat.num_vars
         for label, cnf in (("sat", sat), ("unsat", unsat)):
             comment = (
                 f"SR({n}) pair {i}, {label.upper()}: solvers.sat.generate.sr_pair via "
@@ -281,7 +262,7 @@ def _bench(args: argparse.Namespace) -> int:
             print(f"network loaded in {load_seconds:.2f} s", flush=True)
     rows: list[dict[str, Any]] = []
     for path in files:
-        cnf = _read(path)
+        cnf = read_dimacs(path)
         cached, network_seconds = None, None
         if scorer is not None:
             start = time.perf_counter()

@@ -16,7 +16,14 @@ from torch import Tensor
 from solvers.sat.cnf import CNF, satisfies
 from solvers.sat.neurosat import Graph, Output
 
-__all__ = ["formula_literals", "decode_votes", "decode_clusters", "decode"]
+__all__ = [
+    "formula_literals",
+    "vote_assignment",
+    "cluster_assignment",
+    "decode_votes",
+    "decode_clusters",
+    "decode",
+]
 
 
 def formula_literals(graph: Graph, index: int, n: int) -> Tensor:
@@ -38,10 +45,12 @@ def _first_satisfying(cnf: CNF, truth: Tensor) -> tuple[int, ...] | None:
     return None
 
 
-def decode_votes(cnf: CNF, votes: Tensor) -> tuple[int, ...] | None:
-    """Shape: votes ``(2n,)`` (positive literals then negative) -> a model or ``None``."""
-    n = cnf.num_vars
-    return _first_satisfying(cnf, votes[:n] > votes[n:])
+def vote_assignment(votes: Tensor, n: int) -> Tensor:
+    """``(n,)`` bool: ``v`` true when its positive literal votes higher than its negative one.
+
+    Shape: votes ``(2n,)`` (positive literals then negative).
+    """
+    return votes[:n] > votes[n:]
 
 
 def _two_means(points: Tensor, iterations: int = 10) -> Tensor:
@@ -59,13 +68,25 @@ def _two_means(points: Tensor, iterations: int = 10) -> Tensor:
     return centres
 
 
+def cluster_assignment(literals: Tensor, n: int) -> Tensor:
+    """``(n,)`` bool: ``v`` true when ``v`` sits nearer one 2-means centre and ``not v`` nearer
+    the other (the paper's rule; the mirror image is the other candidate).
+
+    Shape: literals ``(2n, d)`` (positive then negative).
+    """
+    points = literals.double()
+    distance = torch.cdist(points, _two_means(points)) ** 2
+    return distance[:n, 0] + distance[n:, 1] <= distance[:n, 1] + distance[n:, 0]
+
+
+def decode_votes(cnf: CNF, votes: Tensor) -> tuple[int, ...] | None:
+    """Shape: votes ``(2n,)`` (positive literals then negative) -> a model or ``None``."""
+    return _first_satisfying(cnf, vote_assignment(votes, cnf.num_vars))
+
+
 def decode_clusters(cnf: CNF, literals: Tensor) -> tuple[int, ...] | None:
     """Shape: literals ``(2n, d)`` (positive then negative) -> a model or ``None``."""
-    n = cnf.num_vars
-    distance = torch.cdist(literals.double(), _two_means(literals.double())) ** 2
-    first = distance[:n, 0] + distance[n:, 1]  # v near centre 0, not v near centre 1
-    second = distance[:n, 1] + distance[n:, 0]
-    return _first_satisfying(cnf, first <= second)
+    return _first_satisfying(cnf, cluster_assignment(literals, cnf.num_vars))
 
 
 def decode(cnf: CNF, graph: Graph, output: Output, index: int) -> tuple[int, ...] | None:

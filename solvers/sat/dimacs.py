@@ -51,10 +51,12 @@ def _line_of(text: str, pos: int) -> int:
 
 
 def _error(message: str, text: str, source: str, pos: int, token: str = "") -> DataError:
-    """An error at offset ``pos`` of ``text``, spanning ``token``."""
+    """An error at offset ``pos`` of ``text``, spanning ``token``; it carries ``text``, so that it
+    renders with its line even when the file on disk is compressed."""
     line = _line_of(text, pos)
     column = pos - text.rfind("\n", 0, pos)
-    return DataError(message, Span(source, line, column, line, column + max(len(token), 1)))
+    span = Span(source, line, column, line, column + max(len(token), 1))
+    return DataError(message, span, source_text=text)
 
 
 def parse_dimacs(text: str, source: str = "<string>") -> CNF:

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from solvers.sat.cnf import CNF
-from solvers.sat.decode import _two_means
+from solvers.sat.decode import cluster_assignment, vote_assignment
 from solvers.sat.guide import GuideScores
 from solvers.sat.neurosat import Graph, NeuroSAT
 from solvers.sat.train import load_model
@@ -69,12 +69,9 @@ class NeuralScorer:
     def _phase(self, cnf: CNF, graph: Graph) -> np.ndarray:
         n = cnf.num_vars
         output = self.sat(graph, self.rounds)
-        literals = output.literals.double()
-        centres = _two_means(literals)
-        distance = torch.cdist(literals, centres) ** 2
-        by_votes = (output.votes[:n] > output.votes[n:]).numpy()
-        by_clusters = distance[:n, 0] + distance[n:, 1] <= distance[:n, 1] + distance[n:, 0]
-        candidates = [by_votes, ~by_votes, by_clusters.numpy(), ~by_clusters.numpy()]
+        by_votes = vote_assignment(output.votes, n).numpy()
+        by_clusters = cluster_assignment(output.literals, n).numpy()
+        candidates = [by_votes, ~by_votes, by_clusters, ~by_clusters]
         best = min(candidates, key=lambda truth: false_clauses(cnf, truth))
         return best.astype(np.float64)
 
