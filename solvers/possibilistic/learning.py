@@ -28,7 +28,14 @@ from solvers.possibilistic.fre import (
     lowest_approximate_solution,
 )
 
-__all__ = ["NO_THRESHOLD", "threshold_grid", "Learned", "sample_distances", "learn_parameters"]
+__all__ = [
+    "NO_THRESHOLD",
+    "threshold_grid",
+    "feasible_threshold",
+    "Learned",
+    "sample_distances",
+    "learn_parameters",
+]
 
 #: The ablation ``PiNeSy_use_thresholds=false``: every sample is kept.
 NO_THRESHOLD = 1.01
@@ -46,18 +53,37 @@ def threshold_grid(n: int = 30, gamma: float = 5.0, epsilon: float = EPSILON) ->
     return steps**gamma * (1 + epsilon)
 
 
+def feasible_threshold(nabla: Tensor, grid: Tensor) -> Tensor:
+    """Per rule set, the smallest grid value that keeps one of its samples (``∇_k < τ``): the
+    authors' minimal feasible threshold, which keeps every sample below that grid value.
+
+    Shape:
+        nabla: ``(..., K)``, grid: ``(G,)`` increasing -> ``(...)``.
+
+    Examples
+    --------
+    >>> feasible_threshold(torch.tensor([[0.3, 0.2], [0.5, 0.9]]), torch.tensor([0.1, 0.4, 1.0]))
+    tensor([0.4000, 1.0000])
+    """
+    grid = grid.to(nabla.dtype)
+    below = (grid <= nabla.amin(-1, keepdim=True)).sum(-1)  # grid values that keep nothing
+    return grid[below.clamp(max=len(grid) - 1)]
+
+
 class Learned(NamedTuple):
     """Parameters learned for one or more rule sets, and what the thresholds kept.
 
     Shape:
         params: ``(..., C)`` ``[s_1, r_1, ..., s_n, r_n]``; kept: ``(..., K)`` bool;
-        nabla: ``(..., K)`` per-sample distances; nabla_nc: ``(...)``.
+        nabla: ``(..., K)`` per-sample distances; nabla_nc: ``(...)``; tau: ``(...)`` the
+        threshold each rule set was learned with.
     """
 
     params: Tensor
     kept: Tensor
     nabla: Tensor
     nabla_nc: Tensor
+    tau: Tensor
 
 
 def sample_distances(gammas: Tensor, targets: Tensor) -> Tensor:
@@ -70,13 +96,18 @@ def sample_distances(gammas: Tensor, targets: Tensor) -> Tensor:
 
 
 def learn_parameters(
-    gammas: Tensor, targets: Tensor, tau: float | Tensor, epsilon: float = EPSILON
+    gammas: Tensor,
+    targets: Tensor,
+    tau: float | Tensor,
+    grid: Tensor | None = None,
+    epsilon: float = EPSILON,
 ) -> Learned:
     """``RuleParametersLearning(τ)`` of A.7, for every rule set in the batch dims at once.
 
-    ``τ`` is raised, per rule set, to the smallest value that keeps at least one sample (the
-    authors' minimal feasible threshold is the first grid value that does; a larger ``τ`` given
-    here behaves exactly as theirs). Pass :data:`NO_THRESHOLD` to keep every sample.
+    ``τ`` is raised, per rule set, to its minimal feasible threshold on ``grid``
+    (:func:`feasible_threshold`), so that at least one sample is kept; pass ``0`` to learn every
+    rule set at its own minimal feasible threshold, and :data:`NO_THRESHOLD` to keep every
+    sample.
 
     Parameters
     ----------
@@ -86,6 +117,8 @@ def learn_parameters(
         Their one-hot targets over the partition rows.
     tau
         The threshold, one for all rule sets or one per rule set ``(...)``.
+    grid
+        The threshold grid; default :func:`threshold_grid`.
 
     Shape:
         gammas: ``(..., K, R, C)``, targets: ``(..., K, R)`` -> :class:`Learned`.
@@ -95,10 +128,8 @@ def learn_parameters(
             f"learning matrices {tuple(gammas.shape)} do not match targets {tuple(targets.shape)}"
         )
     nabla = sample_distances(gammas, targets)  # (..., K)
-    tau = torch.as_tensor(tau, dtype=nabla.dtype)
-    # A sample at exactly the smallest distance must be kept: τ is strict ("∇_k < τ").
-    floor = nabla.amin(-1) * (1 + 2 * epsilon) + 1e-12
-    tau = torch.maximum(tau.expand(nabla.shape[:-1]), floor)
+    feasible = feasible_threshold(nabla, threshold_grid() if grid is None else grid)
+    tau = torch.maximum(torch.as_tensor(tau, dtype=nabla.dtype).expand(feasible.shape), feasible)
     kept = nabla < tau.unsqueeze(-1)
     approx = chebyshev_approximation(gammas, targets, nabla)  # (..., K, R) y̌_k
     # Dropped samples become rows with y = 0: such a row adds nothing to any other row's
@@ -111,4 +142,4 @@ def learn_parameters(
     below = row_kept & (row_nabla < tau.unsqueeze(-1))
     nabla_nc = torch.where(below, row_nabla, torch.zeros_like(row_nabla)).amax(-1)
     params = lowest_approximate_solution(flat_g, flat_y, nabla_nc, epsilon)
-    return Learned(params, kept, nabla, nabla_nc)
+    return Learned(params, kept, nabla, nabla_nc, tau)
