@@ -39,6 +39,8 @@ import torch
 from torch import Tensor, nn
 
 from nesy.errors import ConfigError
+from nesy.ground import ground
+from nesy.lang import ir
 from nesy.neural.visudo import Puzzles, VisudoSplit
 from solvers.possibilistic.decide import ThresholdSearch, decide, roc_auc, search_thresholds
 from solvers.possibilistic.fre import minmax
@@ -55,6 +57,7 @@ from solvers.possibilistic.transform import to_possibility
 
 __all__ = [
     "constraint_pairs",
+    "program_pairs",
     "pair_rule_set",
     "VALIDITY_RULES",
     "pair_degrees",
@@ -112,6 +115,29 @@ def constraint_pairs(size: int) -> list[tuple[int, int]]:
     for unit in rows + columns + boxes:
         pairs.update(dict.fromkeys(combinations(unit, 2)))
     return list(pairs)
+
+
+def program_pairs(program: ir.Program, size: int) -> list[tuple[int, int]]:
+    """The pairs of cells a ViSudo-PC program says must differ: the ``same_unit(R1, C1, R2, C2)``
+    atoms clingo derives when grounding it (``programs/visudo_4x4.nesy``), in the order of
+    :func:`constraint_pairs` where they agree with it.
+
+    Raises
+    ------
+    ConfigError
+        The program derives no ``same_unit/4`` atom, or one outside the grid.
+    """
+    found = set()
+    for symbol in ground(program).facts:
+        if symbol.name == "same_unit" and len(symbol.arguments) == 4:
+            r1, c1, r2, c2 = (argument.number for argument in symbol.arguments)
+            if not all(0 <= v < size for v in (r1, c1, r2, c2)):
+                raise ConfigError(f"{program.source}: same_unit{(r1, c1, r2, c2)} is off the grid")
+            found.add(tuple(sorted((r1 * size + c1, r2 * size + c2))))
+    if not found:
+        raise ConfigError(f"{program.source}: derives no same_unit/4 pair of cells")
+    order = {pair: i for i, pair in enumerate(constraint_pairs(size))}
+    return sorted(found, key=lambda pair: (order.get(pair, len(order)), pair))  # type: ignore[return-value]
 
 
 @cache
@@ -314,6 +340,7 @@ def learn(
     train: tuple[Tensor, Tensor, Tensor],
     validation: tuple[Tensor, Tensor],
     grid: list[float] | None = None,
+    pairs: list[tuple[int, int]] | None = None,
 ) -> tuple[SudokuModel, ThresholdSearch]:
     """Learn the cascade with the thresholds that do best on the validation puzzles.
 
@@ -333,13 +360,16 @@ def learn(
     grid
         Increasing threshold values (default :func:`threshold_grid`); ``[NO_THRESHOLD]`` keeps
         every sample (the authors' ablation).
+    pairs
+        The cells that must differ (default :func:`constraint_pairs`; :func:`program_pairs`
+        reads them from a program).
 
     Shape:
         cell_pi: ``(P, N, m)`` possibilities, digits: ``(P, N)``, valid: ``(P,)`` bool.
     """
     train_pi, digits, train_valid = train
     val_pi, val_valid = validation
-    pairs = torch.tensor(constraint_pairs(size))
+    pairs = torch.tensor(constraint_pairs(size) if pairs is None else pairs)
     values = torch.tensor(threshold_grid().tolist() if grid is None else grid, dtype=train_pi.dtype)
     targets = VALIDITY_RULES.targets(train_valid.long())
     # The search relearns the cascade for every threshold pair it tries, mostly with the same
@@ -519,6 +549,7 @@ def run_sudoku(
     seed: int = 0,
     progress: bool = False,
     net: nn.Module | None = None,
+    pairs: list[tuple[int, int]] | None = None,
 ) -> SudokuRun:
     """Train the CNN (unless ``net`` is given), learn the rules, and score the test puzzles.
 
@@ -565,6 +596,7 @@ def run_sudoku(
         size,
         (to_possibility(train_p, method), split.train.digits, split.train.valid),
         (to_possibility(val_p, method), split.validation.valid),
+        pairs=pairs,
     )
     learning_seconds = time.perf_counter() - start
 

@@ -4,6 +4,7 @@ batched learning against one pair at a time, explanations, and a tiny run on rea
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -215,3 +216,20 @@ def test_distinct_cells_keep_each_image_once_with_its_digit():
     for image, digit in zip(images, digits, strict=True):
         match = (flat_images == image).flatten(1).all(1)
         assert match.any() and bool((flat_digits[match] == digit).all())
+
+
+@pytest.mark.parametrize("size", [4, 9])
+def test_the_program_derives_the_constraint_pairs(size):
+    from nesy.lang import parse_file
+
+    programs = Path(__file__).resolve().parents[2] / "programs"
+    program = parse_file(programs / f"visudo_{size}x{size}.nesy")
+    assert sudoku.program_pairs(program, size) == constraint_pairs(size)
+
+
+def test_a_program_without_pairs_is_refused():
+    from nesy.errors import ConfigError
+    from nesy.lang import parse
+
+    with pytest.raises(ConfigError, match="no same_unit/4"):
+        sudoku.program_pairs(parse("#const size = 4.\ncell(0..3).\n", "empty.nesy"), 4)
