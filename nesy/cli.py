@@ -45,6 +45,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from nesy.errors import ConfigError
     from nesy.train.tasks import TASKS
 
+    if args.backend != "exact":
+        return int(args.backends[args.backend].train(args))
     if args.task not in TASKS:
         raise ConfigError(f"unknown task '{args.task}'; known tasks: {', '.join(sorted(TASKS))}")
     run = TASKS[args.task]
@@ -53,7 +55,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
         "batch_size": args.batch_size,
         "lr": args.lr,
         "schedule": args.schedule,
+        "digits": args.digits,
     }
+    if args.digits is not None and args.task != "mnist-addition-digits":
+        raise ConfigError("--digits applies to --task mnist-addition-digits only")
     run(
         args.program,
         **{name: value for name, value in settings.items() if value is not None},
@@ -93,8 +98,22 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--test-data", type=Path, default=None, help="folder with MNIST IDX test files"
     )
+    train.add_argument(
+        "--digits", type=int, default=None, help="digits per number; default: the program's n"
+    )
     train.add_argument("--no-progress", action="store_true")
-    train.set_defaults(run=_cmd_train)
+    # Other backends train through the ``nesy.backends`` entry points: each adds its own options
+    # to this command and runs ``train(args)`` when chosen.
+    backends = {entry.name: entry.load() for entry in entry_points(group="nesy.backends")}
+    train.add_argument(
+        "--backend",
+        choices=["exact", *sorted(backends)],
+        default="exact",
+        help="exact: knowledge-compiled circuits trained end to end (default)",
+    )
+    for backend in backends.values():
+        backend.add_arguments(train)
+    train.set_defaults(run=_cmd_train, backends=backends)
     # Backends add their own command groups (``nesy edcr ...``) through entry points, so the core
     # never imports them.
     for entry in entry_points(group="nesy.commands"):
