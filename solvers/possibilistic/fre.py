@@ -80,9 +80,14 @@ def chebyshev_distances(matrix: Tensor, y: Tensor) -> Tensor:
     suffix max over the rows sorted by ``b``, looked up with one ``searchsorted``. Stacked systems
     of millions of rows (Pi-NeSy's multi-sample learning) need this.
 
+    A 0/1 right-hand side (one sample's one-hot target) takes :func:`_binary_distances`, linear
+    in the rows.
+
     Shape:
         matrix: ``(..., R, C)``, y: ``(..., R)`` -> ``(..., R)``.
     """
+    if bool(((y == 0) | (y == 1)).all()):
+        return _binary_distances(matrix, y)
     matrix, y = torch.broadcast_tensors(matrix, y.unsqueeze(-1))
     columns = matrix.transpose(-1, -2)  # (..., C, R): one sorted sequence per column
     targets = y.transpose(-1, -2)
@@ -100,6 +105,18 @@ def chebyshev_distances(matrix: Tensor, y: Tensor) -> Tensor:
     reach = torch.maximum(below, above)  # g_c(y_i), (..., C, R)
     per_column = torch.maximum(torch.relu(columns - targets), reach)
     return per_column.amin(-2)
+
+
+def _binary_distances(matrix: Tensor, y: Tensor) -> Tensor:
+    """:func:`chebyshev_distances` for ``y`` in ``{0, 1}``: only rows with ``y_k = 1`` reach
+    others, each by ``min(1/2, 1 - G_kc)``; so ``∇_i = min_c max(G_ic, min(1/2, 1 - m_c))`` with
+    ``m_c = min_{y_k = 1} G_kc`` for a row with ``y_i = 0``, and ``∇_i = 0`` for ``y_i = 1``.
+    """
+    ones = (y == 1).unsqueeze(-1)
+    lowest = torch.where(ones, matrix, torch.ones_like(matrix)).amin(-2, keepdim=True)  # m_c
+    reach = torch.clamp(1 - lowest, max=0.5)  # 0 when no row has y = 1
+    zero_rows = torch.maximum(matrix, reach).amin(-1)
+    return torch.where(ones.squeeze(-1), torch.zeros_like(zero_rows), zero_rows)
 
 
 def chebyshev_distance(matrix: Tensor, y: Tensor) -> Tensor:

@@ -135,11 +135,19 @@ def learn_parameters(
     # Dropped samples become rows with y = 0: such a row adds nothing to any other row's
     # distance (its terms are min(0, .) = 0) nor to the lowest solution (G ε 0 = 0).
     approx = torch.where(kept.unsqueeze(-1), approx, torch.zeros_like(approx))
-    flat_g = gammas.flatten(-3, -2)  # (..., K*R, C): one stacked system
+    # So the stacked system needs only the kept samples: move them first and cut the others
+    # (padding with dropped ones where rule sets keep different numbers). Low thresholds keep
+    # a few samples of many, and the stacked distances cost O(rows log rows).
+    width = max(int(kept.sum(-1).max()), 1)
+    order = torch.argsort((~kept).to(torch.int8), dim=-1, stable=True)[..., :width]
+    gammas = gammas.gather(-3, order[..., None, None].expand(*order.shape, *gammas.shape[-2:]))
+    approx = approx.gather(-2, order[..., None].expand(*order.shape, approx.shape[-1]))
+    kept = kept.gather(-1, order)
+    flat_g = gammas.flatten(-3, -2)  # (..., K'*R, C): one stacked system
     flat_y = approx.flatten(-2)
     row_nabla = chebyshev_distances(flat_g, flat_y)
     row_kept = kept.unsqueeze(-1).expand(approx.shape).flatten(-2)
     below = row_kept & (row_nabla < tau.unsqueeze(-1))
     nabla_nc = torch.where(below, row_nabla, torch.zeros_like(row_nabla)).amax(-1)
     params = lowest_approximate_solution(flat_g, flat_y, nabla_nc, epsilon)
-    return Learned(params, kept, nabla, nabla_nc, tau)
+    return Learned(params, nabla < tau.unsqueeze(-1), nabla, nabla_nc, tau)

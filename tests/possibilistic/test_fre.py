@@ -116,6 +116,14 @@ def test_fast_distances_equal_the_formula() -> None:
         assert torch.allclose(chebyshev_distances(gamma, y), _nabla_by_formula(gamma, y))
 
 
+def test_binary_targets_take_the_linear_path_and_agree_with_the_formula() -> None:
+    generator = torch.Generator().manual_seed(6)
+    for _ in range(300):
+        gamma, _ = _random_system(generator)
+        y = (torch.rand(gamma.shape[0], generator=generator) < 0.3).to(F64)
+        assert torch.allclose(chebyshev_distances(gamma, y), _nabla_by_formula(gamma, y))
+
+
 def test_batched_kernels_equal_one_system_at_a_time() -> None:
     generator = torch.Generator().manual_seed(2)
     gamma = torch.rand(4, 3, 7, 5, generator=generator, dtype=F64)
