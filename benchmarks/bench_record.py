@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -27,4 +28,14 @@ def record_head(name: str, args: argparse.Namespace, doc: str, **versions: str) 
             "torch": str(torch.__version__),
             **versions,
         },
+    }
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    """mean, sample std (0 for one value), min and max of a figure over runs."""
+    return {
+        "mean": statistics.fmean(values),
+        "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+        "min": min(values),
+        "max": max(values),
     }

@@ -21,7 +21,6 @@ import os
 import platform
 import re
 import resource
-import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -43,6 +42,7 @@ from nesy.train.tasks import (
 from nesy.train.trainer import answer_indices, seed_everything
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_record import spread  # noqa: E402  (a sibling script)
 from mnist_addition import _Classifier, interleaved_steps, run_supervised  # noqa: E402  (the N=1 benchmark's)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -189,15 +189,6 @@ def supervised_run(args: argparse.Namespace, n: int, seed: int) -> dict[str, Any
     return run_supervised(sup_args, train, load_idx_folder(args.test_dir, "t10k"))
 
 
-def _summary(values: list[float]) -> dict[str, float]:
-    return {
-        "mean": statistics.fmean(values),
-        "std": statistics.stdev(values) if len(values) > 1 else 0.0,
-        "min": min(values),
-        "max": max(values),
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -249,16 +240,16 @@ def main(argv: list[str] | None = None) -> int:
                     "settings": s,
                     "circuit": per_seed[0]["nesy"]["circuit"],
                     "build_seconds": per_seed[0]["nesy"]["build_seconds"],
-                    **{f: _summary([r["nesy"][f] for r in per_seed]) for f in figures},
-                    "supervised_digit_accuracy": _summary(
+                    **{f: spread([r["nesy"][f] for r in per_seed]) for f in figures},
+                    "supervised_digit_accuracy": spread(
                         [r["supervised"]["digit_accuracy"] for r in per_seed]
                     ),
-                    "sum_ceiling": _summary([r["sum_ceiling"] for r in per_seed]),
-                    "sum_accuracy_over_ceiling": _summary(
+                    "sum_ceiling": spread([r["sum_ceiling"] for r in per_seed]),
+                    "sum_accuracy_over_ceiling": spread(
                         [r["sum_accuracy_over_ceiling"] for r in per_seed]
                     ),
-                    "reasoning_overhead": _summary([r["reasoning_overhead"] for r in per_seed]),
-                    "epoch_seconds": _summary([r["nesy"]["epoch_seconds"] for r in per_seed]),
+                    "reasoning_overhead": spread([r["reasoning_overhead"] for r in per_seed]),
+                    "epoch_seconds": spread([r["nesy"]["epoch_seconds"] for r in per_seed]),
                     "step_timing": steps,
                     "reasoning_overhead_interleaved_steps": steps["ratio"],
                     "peak_rss_mb_so_far": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -335,6 +335,85 @@ def _sat_guidance(record: dict) -> list[str]:
     return lines
 
 
+def _possibilistic(record: dict) -> list[str]:
+    config = record["config"]
+    by = {(r["digits"], r["backend"]): r for r in record["addition"]}
+    lines = [
+        "### Pi-NeSy, the possibilistic backend (`benchmarks/possibilistic.py`)",
+        "",
+        f"{record['protocol']}",
+        "",
+        f"MNIST-addition: seeds {', '.join(map(str, config['seeds']))}, mean ± std over seeds; "
+        f"CNN {config['cnn_epochs']} epochs. Learning = rule learning at the chosen thresholds "
+        "(the threshold search, in brackets, relearns the cascade once per try); inference = "
+        "possibilistic part per test sum, all 5,000 test sums in one batch. The exact backend's "
+        "time is its whole end-to-end training.",
+        "",
+        "| k | Pi-NeSy-1 accuracy | Pi-NeSy-2 accuracy | ambiguous (1 / 2) | CNN digit accuracy "
+        "(digit labels) | learning s (search s) | inference ms per sum | exact backend accuracy "
+        "(sum labels only) | exact: digit accuracy | exact: training s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for k in config["digits"]:
+        one, two = by[(k, "Pi-NeSy-1")], by[(k, "Pi-NeSy-2")]
+        exact = by.get((k, "exact"))
+        exact_cells = (
+            f"{_ms(exact['accuracy'], 4)} | {exact['cnn_digit_accuracy']['mean']:.4f} | "
+            f"{exact['train_seconds']['mean']:.1f}"
+            if exact
+            else "- | - | -"
+        )
+        lines.append(
+            f"| {k} | {_ms(one['accuracy'], 4)} | {_ms(two['accuracy'], 4)} | "
+            f"{one['ambiguous_rate']['mean']:.4f} / {two['ambiguous_rate']['mean']:.4f} | "
+            f"{one['cnn_digit_accuracy']['mean']:.4f} | {one['learn_seconds']['mean']:.2f} "
+            f"({one['search_seconds']['mean']:.1f}) | "
+            f"{one['inference_ms_per_example']['mean']:.3f} | {exact_cells} |"
+        )
+    lines += [
+        "",
+        f"ViSudo-PC: {config['splits']} splits (seeds 0..{config['splits'] - 1}), mean ± std "
+        "over splits; the CNN learns each distinct training cell image once per epoch.",
+        "",
+        "| size | method | accuracy | ambiguous | ROC-AUC | ROC-AUC (authors' per-class) | "
+        "CNN cell accuracy | CNN s | learning s (incl. search) | inference ms per puzzle |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in record["sudoku"]:
+        # the second method reuses the first one's CNN
+        cnn_seconds = f"{row['cnn_seconds']['mean']:.0f}" if row["method"] == 1 else "shared"
+        lines.append(
+            f"| {row['size']}x{row['size']} | Pi-NeSy-{row['method']} | "
+            f"{_ms(row['accuracy'], 3)} | {row['ambiguous_rate']['mean']:.3f} | "
+            f"{_ms(row['roc_auc'], 3)} | {row['roc_auc_per_class']['mean']:.3f} | "
+            f"{row['cnn_accuracy']['mean']:.4f} | {cnn_seconds} | "
+            f"{row['learning_seconds']['mean']:.1f} | "
+            f"{1000 * row['inference_seconds_per_puzzle']['mean']:.3f} |"
+        )
+    return lines
+
+
+def _possibilistic_kernels(record: dict) -> list[str]:
+    lines = [
+        "### Pi-NeSy kernels (`benchmarks/possibilistic_kernels.py`)",
+        "",
+        f"{record['protocol']}",
+        "",
+        "| kernel | shape | ms |",
+        "|---|---|---|",
+    ]
+    for row in record["rows"]:
+        note = ""
+        if "agrees_with_formula" in row:
+            note = (
+                " (equal to the formula: " + ("yes" if row["agrees_with_formula"] else "NO") + ")"
+            )
+        if "speedup_of_sorted" in row:
+            note = f" ({row['speedup_of_sorted']:.0f}x the sorted algorithm's time)"
+        lines.append(f"| {row['kernel']}{note} | {row['shape']} | {1000 * row['seconds']:.1f} |")
+    return lines
+
+
 RENDERERS = {
     "mnist_addition_N1": _mnist_addition_n1,
     "circuit_scaling": _circuit_scaling,
@@ -343,6 +422,8 @@ RENDERERS = {
     "edcr_fashion": _edcr_fashion,
     "neurosat": _neurosat,
     "sat_guidance": _sat_guidance,
+    "possibilistic": _possibilistic,
+    "possibilistic_kernels": _possibilistic_kernels,
 }
 
 

@@ -184,5 +184,9 @@ def evaluate_addition(
         "search_seconds": search_seconds,
         "inference_ms_per_example": 1000 * infer_seconds / len(test.pi_a),
         "cnn_digit_accuracy": data.cnn_test_accuracy,
+        # s = r = 0 everywhere is plain possibilistic propagation of the CNN's outputs
+        "nonzero_parameters": float(
+            torch.cat([p for ps in params.values() for p in ps]).gt(0).float().mean()
+        ),
     }
     return figures, result, test

@@ -57,7 +57,8 @@ def _addition(args: argparse.Namespace, program: ir.Program) -> dict[str, Any]:
         f"{figures['test_examples']} test sums (ambiguous {figures['ambiguous_rate']:.4f}); "
         f"CNN digit accuracy {figures['cnn_digit_accuracy']:.4f}; rules learned in "
         f"{figures['learn_seconds']:.2f} s ({figures['search_seconds']:.1f} s threshold search); "
-        f"inference {figures['inference_ms_per_example']:.3f} ms per sum"
+        f"inference {figures['inference_ms_per_example']:.3f} ms per sum; "
+        f"{figures['nonzero_parameters']:.1%} of the rule parameters are above 0"
     )
     for example in range(min(args.explain, figures["test_examples"])):
         truth = test.labels.y[example].flip(0).tolist()
@@ -81,7 +82,8 @@ def _visudo(args: argparse.Namespace, program: ir.Program) -> dict[str, Any]:
         f"Pi-NeSy-{args.method}, ViSudo-PC {size}x{size} split {args.seed}: accuracy "
         f"{figures['accuracy']:.4f} on {len(split.test.valid)} test puzzles (ambiguous "
         f"{figures['ambiguous_rate']:.4f}, ROC-AUC {figures['roc_auc']:.4f}); CNN cell accuracy "
-        f"{figures['cnn_accuracy']:.4f}"
+        f"{figures['cnn_accuracy']:.4f}; {figures['nonzero_parameters']:.1%} of the rule "
+        "parameters are above 0"
     )
     for puzzle in range(min(args.explain, len(split.test.valid))):
         truly = "valid" if split.test.valid[puzzle] else "invalid"

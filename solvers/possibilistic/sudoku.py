@@ -627,5 +627,8 @@ def run_sudoku(
         "kept_first_min": int(model.kept_first.min()),
         "kept_second": model.kept_second,
         "train_puzzles": len(split.train.valid),
+        "nonzero_parameters": float(
+            torch.cat((model.first.flatten(), model.second)).gt(0).float().mean()
+        ),
     }
     return SudokuRun(metrics, net, model, test_pi)
