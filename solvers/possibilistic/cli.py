@@ -85,7 +85,9 @@ def _visudo(args: argparse.Namespace, program: ir.Program) -> dict[str, Any]:
         f"{figures['cnn_accuracy']:.4f}; {figures['nonzero_parameters']:.1%} of the rule "
         "parameters are above 0"
     )
-    for puzzle in range(min(args.explain, len(split.test.valid))):
+    count = len(split.test.valid)
+    # spread over the test puzzles, which hold the valid ones first and then their twins
+    for puzzle in range(0, count, max(1, count // max(args.explain, 1)))[: args.explain]:
         truly = "valid" if split.test.valid[puzzle] else "invalid"
         print(f"\ntest puzzle {puzzle} (truly {truly}):")
         print(explain(run.model, run.test_possibility[puzzle]).to_text())
@@ -109,7 +111,7 @@ class _Backend:
             "specificity (default 1)",
         )
         group.add_argument(
-            "--explain", type=int, default=1, help="explain this many test predictions (1)"
+            "--explain", type=int, default=2, help="explain this many test predictions (2)"
         )
         group.add_argument(
             "--no-thresholds", action="store_true", help="keep every training sample (ablation)"
