@@ -44,7 +44,11 @@ def _addition(args: argparse.Namespace, program: ir.Program) -> dict[str, Any]:
     from solvers.possibilistic.addition import explain
     from solvers.possibilistic.addition_task import evaluate_addition, train_digit_net
 
-    k = 1 if args.task == "mnist-addition" else args.digits or _constant(program, "n")
+    k = args.digits if args.digits is not None else _constant(program, "n")
+    if args.task == "mnist-addition":
+        k = 1
+    if k < 1:
+        raise ConfigError(f"digits per number must be at least 1; got {k}")
     net, data = train_digit_net(
         args.seed, epochs=args.epochs or 20, test_dir=args.test_data, progress=args.progress
     )

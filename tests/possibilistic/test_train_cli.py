@@ -65,3 +65,7 @@ def test_unknown_task_and_unsized_program_are_refused(tmp_path):
     assert result.returncode == 1
     assert "no integer '#const size = ...'" in result.stderr
     assert "Traceback" not in result.stderr
+    args = ["--task", "mnist-addition-digits", "--digits", "0", "--out", str(tmp_path)]
+    result = _train(str(program), *args)
+    assert result.returncode == 1
+    assert "digits per number must be at least 1; got 0" in result.stderr
