@@ -24,6 +24,7 @@ Shape letters: ``P`` examples, ``k`` digits per number, ``V`` values of a concep
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import NamedTuple
 
 import torch
@@ -68,6 +69,7 @@ def _column_rules(name: str, with_carry: bool) -> RuleSet:
     return RuleSet(name, tuple(values), tuple(conclusions), tuple(premises))
 
 
+@cache  # two domains (pairs, triples), asked for on every column of every cascade run
 def _sum_masks(values: tuple[tuple[int, ...], ...]) -> tuple[Tensor, Tensor]:
     sums = torch.tensor([sum(v) for v in values])
     carry = (sums >= 10).unsqueeze(0)  # (1, V): the premise "c ∈ {sum >= 10}"

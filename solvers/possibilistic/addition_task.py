@@ -33,7 +33,14 @@ from nesy.neural.datasets import (
     split_per_class,
 )
 from nesy.train.tasks import TEST_IMAGES, num_test_examples
-from solvers.possibilistic.addition import GROUPS, Cascade, cascade, column_labels, predict
+from solvers.possibilistic.addition import (
+    GROUPS,
+    Cascade,
+    ColumnLabels,
+    cascade,
+    column_labels,
+    predict,
+)
 from solvers.possibilistic.decide import search_thresholds
 from solvers.possibilistic.learning import NO_THRESHOLD, threshold_grid
 from solvers.possibilistic.network import predict_probabilities, train_classifier
@@ -90,7 +97,7 @@ class Examples(NamedTuple):
 
     pi_a: Tensor
     pi_b: Tensor
-    labels: Any
+    labels: ColumnLabels
 
     @classmethod
     def of(cls, possibility: Tensor, digits: Tensor, tuples: Tensor) -> Examples:

@@ -78,6 +78,8 @@ class RuleSet:
     rows: tuple[tuple[int, ...], ...] = field(init=False)
     #: ``row_values[r]``: the index of the one value partition row ``r`` stands for.
     row_values: tuple[int, ...] = field(init=False)
+    #: ``(R, n)`` bool: whether partition row ``r`` lies inside rule ``i``'s conclusion ``Q_i``.
+    inside: Tensor = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if len(self.premises) != len(self.conclusions):
@@ -101,18 +103,16 @@ class RuleSet:
             row_values.append(covered.pop())
         object.__setattr__(self, "rows", tuple(rows))
         object.__setattr__(self, "row_values", tuple(row_values))
+        # Built once: every inference and learning matrix is laid out by it.
+        inside = torch.zeros(len(rows), self.num_rules, dtype=torch.bool)
+        for r, signs in enumerate(rows):
+            for number in signs:
+                inside[r, abs(number) - 1] = number > 0
+        object.__setattr__(self, "inside", inside)
 
     @property
     def num_rules(self) -> int:
         return len(self.conclusions)
-
-    def signs(self) -> Tensor:
-        """``(R, n)`` bool: whether row ``r`` lies inside rule ``i``'s conclusion."""
-        inside = torch.zeros(len(self.rows), self.num_rules, dtype=torch.bool)
-        for r, signs in enumerate(self.rows):
-            for number in signs:
-                inside[r, abs(number) - 1] = number > 0
-        return inside
 
     def _interleave(self, inside: Tensor, when_in: Tensor, when_out: Tensor) -> Tensor:
         # Columns (2i, 2i+1): (when_in_i, 1) for rows inside Q_i, (1, when_out_i) outside.
@@ -127,7 +127,7 @@ class RuleSet:
         Shape:
             s, r: ``(..., n)`` -> ``(..., R, 2n)``.
         """
-        return self._interleave(self.signs().to(s.device), s, r)
+        return self._interleave(self.inside.to(s.device), s, r)
 
     def learning_matrix(self, lam: Tensor, rho: Tensor) -> Tensor:
         """``Γ``: ``(λ_i, 1)`` where row is inside ``Q_i``, ``(1, ρ_i)`` outside.
@@ -135,7 +135,7 @@ class RuleSet:
         Shape:
             lam, rho: ``(..., n)`` -> ``(..., R, 2n)``.
         """
-        return self._interleave(self.signs().to(lam.device), lam, rho)
+        return self._interleave(self.inside.to(lam.device), lam, rho)
 
     def targets(self, labels: Tensor) -> Tensor:
         """One-hot targets over the partition rows for value indices ``labels``.
