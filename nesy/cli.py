@@ -9,9 +9,29 @@ from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from nesy.errors import NesyError
+from nesy.errors import ConfigError, NesyError
+from nesy.lang import ir
 
 __all__ = ["main"]
+
+
+def _pick_backend(args: argparse.Namespace, program: ir.Program, exact_can: bool = True) -> str:
+    """The backend ``--backend`` names; for ``auto``, the exact backend when the program is in
+    its class (and it can do the job), else the ASP backend, with a one-line notice why."""
+    from nesy.infer.compile import outside_class
+
+    if args.backend != "auto":
+        return args.backend
+    found = outside_class(program)
+    if found is not None and "asp" in args.backends:
+        choice = "asp"
+        why = f"{found[0]} at {found[1]}: stable-model semantics"
+    elif exact_can or "asp" not in args.backends:
+        choice, why = "exact", "one stable model per total choice"
+    else:
+        choice, why = "asp", f"task '{args.task}' is not one of the exact backend's"
+    print(f"nesy: using the {choice} backend ({why}); --backend chooses", file=sys.stderr)
+    return choice
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
@@ -19,6 +39,13 @@ def _cmd_query(args: argparse.Namespace) -> int:
     from nesy.lang import parse_file
 
     program = parse_file(args.program)
+    backend = _pick_backend(args, program)
+    if backend != "exact":
+        if args.mpe:
+            raise ConfigError("--mpe is the exact backend's; `nesy solve` gives the ASP backend's")
+        probabilities = args.backends[backend].query(program)
+        _print_probabilities(probabilities, args.json)
+        return 0
     if args.mpe:
         explanations = explain(program)
         if args.json:
@@ -31,22 +58,30 @@ def _cmd_query(args: argparse.Namespace) -> int:
             for e in explanations:
                 print(f"{e.answer}:\t{e.probability:.10g}\t{', '.join(e.choices)}")
         return 0
-    probabilities = query(program)
-    if args.json:
-        print(json.dumps(probabilities, indent=2))
-    else:
-        width = max((len(a) for a in probabilities), default=0) + 1
-        for atom, p in probabilities.items():
-            print(f"{atom + ':':<{width}}\t{p:.10g}")
+    _print_probabilities(query(program), args.json)
     return 0
 
 
+def _print_probabilities(probabilities: dict[str, float], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(probabilities, indent=2))
+        return
+    width = max((len(a) for a in probabilities), default=0) + 1
+    for atom, p in probabilities.items():
+        print(f"{atom + ':':<{width}}\t{p:.10g}")
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
-    from nesy.errors import ConfigError
+    from nesy.lang import parse_file
     from nesy.train.tasks import TASKS
 
-    if args.backend != "exact":
-        return int(args.backends[args.backend].train(args))
+    backend = args.backend
+    if backend == "auto":
+        asp_tasks = getattr(args.backends.get("asp"), "tasks", ())
+        exact_can = args.task in TASKS or args.task not in asp_tasks
+        backend = _pick_backend(args, parse_file(args.program), exact_can=exact_can)
+    if backend != "exact":
+        return int(args.backends[backend].train(args))
     if args.task not in TASKS:
         raise ConfigError(f"unknown task '{args.task}'; known tasks: {', '.join(sorted(TASKS))}")
     run = TASKS[args.task]
@@ -80,7 +115,15 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument(
         "--mpe", action="store_true", help="most probable explanation of each query instead"
     )
-    query.set_defaults(run=_cmd_query)
+    backends = {entry.name: entry.load() for entry in entry_points(group="nesy.backends")}
+    queriers = sorted(name for name, b in backends.items() if hasattr(b, "query"))
+    query.add_argument(
+        "--backend",
+        choices=["auto", "exact", *queriers],
+        default="auto",
+        help="auto (default): exact when the program is in its class, else asp",
+    )
+    query.set_defaults(run=_cmd_query, backends=backends)
 
     train = commands.add_parser("train", help="train a program's networks on a task")
     train.add_argument("program", type=Path)
@@ -104,12 +147,12 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--no-progress", action="store_true")
     # Other backends train through the ``nesy.backends`` entry points: each adds its own options
     # to this command and runs ``train(args)`` when chosen.
-    backends = {entry.name: entry.load() for entry in entry_points(group="nesy.backends")}
     train.add_argument(
         "--backend",
-        choices=["exact", *sorted(backends)],
-        default="exact",
-        help="exact: knowledge-compiled circuits trained end to end (default)",
+        choices=["auto", "exact", *sorted(backends)],
+        default="auto",
+        help="auto (default): exact for programs and tasks in its class, else asp; "
+        "exact: knowledge-compiled circuits trained end to end",
     )
     for backend in backends.values():
         backend.add_arguments(train)

@@ -31,8 +31,10 @@ __all__ = [
     "DOM",
     "TENSOR",
     "INPUT",
+    "ON",
     "RESERVED_PREFIX",
     "to_clingo",
+    "choice_activations",
     "tensor_terms",
     "rule_variables",
 ]
@@ -44,6 +46,7 @@ NN = "__nesy_nn"
 DOM = "__nesy_dom"
 TENSOR = "__nesy_tensor"
 INPUT = "__nesy_input"
+ON = "__nesy_on"
 
 
 def _variables(nodes: tuple[object, ...]) -> list[str]:
@@ -170,4 +173,21 @@ def to_clingo(program: ir.Program, extra_tensors: tuple[str, ...] = ()) -> str:
     lines += _input_domains(program)
     for index, statement in enumerate(program.statements):
         lines.extend(_translate(index, statement))
+    return "\n".join(lines) + "\n"
+
+
+def choice_activations(program: ir.Program) -> str:
+    """``__nesy_on(k,h,Key) :- body.`` for every probabilistic fact instance and
+    ``__nesy_on(k,Key) :- body.`` for every annotated disjunction instance: where its choice is
+    offered. A backend that counts stable models needs it: a choice whose body fails is false in
+    every model, yet both of its values are total choices that lead there."""
+    lines = []
+    for index, statement in enumerate(program.statements):
+        if isinstance(statement, ir.ProbFact):
+            key = _key(rule_variables((statement.atom,), statement.body))
+            lines.append(_rule(f"{ON}({index},{statement.atom},{key})", _body(statement.body)))
+        elif isinstance(statement, ir.AnnotatedDisjunction):
+            heads = tuple(atom for _, atom in statement.heads)
+            key = _key(rule_variables(heads, statement.body))
+            lines.append(_rule(f"{ON}({index},{key})", _body(statement.body)))
     return "\n".join(lines) + "\n"

@@ -30,7 +30,7 @@ from nesy.infer.variables import ChoiceVariables, collect_choices
 from nesy.infer.vtree import block_vtree
 from nesy.lang import ir
 
-__all__ = ["CompiledQuery", "compile_queries", "match"]
+__all__ = ["CompiledQuery", "compile_queries", "match", "outside_class"]
 
 
 @dataclass(frozen=True)
@@ -187,9 +187,19 @@ def _compile_cached(
     )
 
 
-def _refuse_outside_class(program: ir.Program) -> None:
+def outside_class(program: ir.Program) -> tuple[str, ir.Span] | None:
+    """Why the program's text is outside the exact backend's class (one stable model per total
+    choice), and where; ``None`` when the text does not say (compilation may still find
+    negation through recursion)."""
     for statement in program.statements:
         if isinstance(statement, ir.Constraint):
-            raise CompileError(f"integrity constraint: {ASP_HINT}", statement.span)
+            return "integrity constraint", statement.span
         if isinstance(statement, ir.ChoiceRule):
-            raise CompileError(f"choice rule: {ASP_HINT}", statement.span)
+            return "choice rule", statement.span
+    return None
+
+
+def _refuse_outside_class(program: ir.Program) -> None:
+    found = outside_class(program)
+    if found is not None:
+        raise CompileError(f"{found[0]}: {ASP_HINT}", found[1])

@@ -39,7 +39,7 @@ def test_errors_are_positioned_and_exit_non_zero(tmp_path):
 def test_refused_program_names_the_asp_backend(tmp_path):
     program = tmp_path / "c.nesy"
     program.write_text("0.5::a.\n:- a.\nquery(a).\n")
-    result = _run("query", str(program))
+    result = _run("query", str(program), "--backend", "exact")
     assert result.returncode == 1
     assert f"{program}:2:1:" in result.stderr and "ASP backend" in result.stderr
 
@@ -62,7 +62,8 @@ def test_train_passes_only_the_options_given_so_tasks_keep_their_defaults(monkey
 
     seen = []
     monkeypatch.setitem(tasks.TASKS, "record", lambda program, **options: seen.append(options))
-    assert main(["train", "p.nesy", "--task", "record", "--out", str(tmp_path)]) == 0
+    exact = ["--backend", "exact"]
+    assert main(["train", "p.nesy", "--task", "record", "--out", str(tmp_path), *exact]) == 0
     assert "epochs" not in seen[0] and "lr" not in seen[0] and "schedule" not in seen[0]
-    main(["train", "p.nesy", "--task", "record", "--epochs", "3", "--schedule", "cosine"])
+    main(["train", "p.nesy", "--task", "record", "--epochs", "3", "--schedule", "cosine", *exact])
     assert seen[1]["epochs"] == 3 and seen[1]["schedule"] == "cosine"

@@ -1,0 +1,35 @@
+"""The ASP backend: stable-model semantics with neural atoms (NeurASP), solved by clingo.
+
+``AspProgram`` grounds a program once; ``observe`` lists the total choices under which an
+observation holds (a decision diagram); ``AspModel`` is the ``nn.Module`` that trains networks
+through it; ``stable_models`` and ``most_probable`` answer ``nesy solve``.
+"""
+
+from solvers.asp.diagram import Diagram, build_diagram
+from solvers.asp.layer import AspModel, group_table, log_not
+from solvers.asp.program import AspProgram, ChoiceGroup, merge
+from solvers.asp.semantics import (
+    SCALE,
+    StableModel,
+    most_probable,
+    observe,
+    relevant_program,
+    stable_models,
+)
+
+__all__ = [
+    "AspModel",
+    "AspProgram",
+    "ChoiceGroup",
+    "Diagram",
+    "SCALE",
+    "StableModel",
+    "build_diagram",
+    "group_table",
+    "log_not",
+    "merge",
+    "most_probable",
+    "observe",
+    "relevant_program",
+    "stable_models",
+]

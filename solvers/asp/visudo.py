@@ -1,0 +1,184 @@
+"""ViSudo-PC with the ASP backend: learn to read the digits of a grid from validity labels alone.
+
+A grid is valid when no unit shows a digit twice (``programs/visudo_*.nesy``). The cell network
+sees only images and whether the whole grid was valid; digits are learnt up to a renaming,
+which validity cannot tell apart and does not need.
+
+- **4x4, exact.** ``P(valid)`` is the probability of the 288 valid grids, listed by clingo once
+  and compiled into a decision diagram; ``P(invalid) = 1 - P(valid)`` (the program gives every
+  total choice one stable model).
+- **9x9, by units.** The valid 9x9 grids cannot be listed (6.7e21). Every unit is the same
+  all-different constraint over 9 cells, whose 9! = 362,880 models clingo lists once, for the
+  program's first row; the diagram (2^9 nodes) then scores each of the 27 units on its own
+  cells. ``P(valid)`` is approximated by the product of the units' probabilities: exact for
+  each unit, an approximation for the grid (the units share cells).
+
+The supervised ceiling trains the same network with the digit labels of the same training
+cells, then checks validity of its argmax readings.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from nesy.errors import ConfigError
+from nesy.lang import ir
+from nesy.neural.nets import MnistNet
+from nesy.neural.visudo import Puzzles, VisudoSplit, is_valid_sudoku
+from solvers.asp.diagram import Diagram
+from solvers.asp.layer import AspModel, group_table, log_not
+
+__all__ = ["GridScorer", "VisudoRun", "train_visudo", "train_ceiling", "LOG_HALF"]
+
+LOG_HALF = math.log(0.5)
+
+
+def _cell(row: int, column: int) -> str:
+    return f"cell({row},{column})"
+
+
+class GridScorer(nn.Module):
+    """``log P(valid)`` of a batch of grids: exact at 4x4, the product over units at 9x9.
+
+    Shape:
+        images: ``(B, n * n, 1, 28, 28)`` -> ``(B,)``.
+    """
+
+    def __init__(self, program: ir.Program, size: int, net: nn.Module) -> None:
+        super().__init__()
+        self.size = size
+        if size == 4:
+            self.model = AspModel(program, {"cell_net": net}, observations=[[("valid", True)]])
+            self.diagrams = self.model.diagrams
+        else:
+            first = [("unit_clash(row(0))", False)]
+            self.model = AspModel(program, {"cell_net": net}, observations=[first])
+            self.diagrams = unit_diagrams(self.model, self.model.diagrams[0], size)
+        self.names = [_cell(r, c) for r in range(size) for c in range(size)]
+
+    def forward(self, images: Tensor) -> Tensor:
+        inputs = {name: images[:, i] for i, name in enumerate(self.names)}
+        table = group_table(self.model.asp.groups, self.model.networks, inputs, len(images))
+        return torch.stack([d.log_probability(table) for d in self.diagrams], 1).sum(1)
+
+
+def unit_diagrams(model: AspModel, row_zero: Diagram, size: int) -> list[Diagram]:
+    """The first row's diagram moved onto every unit's cells (each unit is the same
+    all-different constraint, symmetric in its cells)."""
+    group_of = {g.inputs[0]: i for i, g in enumerate(model.asp.groups)}
+    box = int(math.isqrt(size))
+    units = [[(r, c) for c in range(size)] for r in range(size)]
+    units += [[(r, c) for r in range(size)] for c in range(size)]
+    units += [
+        [(br + r, bc + c) for r in range(box) for c in range(box)]
+        for br in range(0, size, box)
+        for bc in range(0, size, box)
+    ]
+    diagrams = []
+    for cells in units:
+        groups = [group_of[_cell(r, c)] for r, c in cells]
+        levels = tuple(replace(level, group=groups[i]) for i, level in enumerate(row_zero.levels))
+        diagrams.append(replace(row_zero, levels=levels))
+    return diagrams
+
+
+@dataclass
+class VisudoRun:
+    accuracy: float  # test puzzles classified right by P(valid) >= 1/2
+    argmax_accuracy: float  # ... by the validity of the argmax readings
+    validation_accuracy: float
+    epochs_run: int
+    best_epoch: int
+    seconds: float
+    build_seconds: float
+
+
+def _accuracy(scorer: GridScorer, puzzles: Puzzles) -> tuple[float, float]:
+    with torch.no_grad():
+        log_p = torch.cat(
+            [scorer(puzzles.images[i : i + 50]) for i in range(0, len(puzzles.valid), 50)]
+        )
+        predicted = (log_p >= LOG_HALF).numpy()
+    truth = puzzles.valid.numpy().astype(bool)
+    return float((predicted == truth).mean()), _argmax_accuracy(
+        scorer.model.networks["cell_net"], puzzles
+    )
+
+
+def _argmax_accuracy(net: nn.Module, puzzles: Puzzles) -> float:
+    count, cells = puzzles.images.shape[:2]
+    size = math.isqrt(cells)
+    with torch.no_grad():
+        digits = net(puzzles.images.flatten(0, 1)).argmax(1).view(count, size, size).numpy()
+    predicted = np.array([is_valid_sudoku(d) for d in digits])
+    return float((predicted == puzzles.valid.numpy().astype(bool)).mean())
+
+
+def train_visudo(
+    program: ir.Program,
+    split: VisudoSplit,
+    *,
+    epochs: int = 30,
+    batch_size: int = 10,
+    lr: float = 1e-3,
+    seed: int = 0,
+    log: Callable[[str], None] = lambda _: None,
+) -> VisudoRun:
+    """Train the cell network from validity labels; keep the epoch best on validation."""
+    if split.size not in (4, 9):
+        raise ConfigError(f"ViSudo-PC grids are 4x4 or 9x9; got {split.size}")
+    torch.manual_seed(seed)
+    start = time.perf_counter()
+    scorer = GridScorer(program, split.size, MnistNet(split.size))
+    build = time.perf_counter() - start
+    optimiser = torch.optim.Adam(scorer.parameters(), lr=lr)
+    train = split.train
+    labels = train.valid.bool()
+    best, best_state, best_epoch = -1.0, None, 0
+    generator = torch.Generator().manual_seed(seed)
+    for epoch in range(1, epochs + 1):
+        for batch in torch.randperm(len(labels), generator=generator).split(batch_size):
+            log_p = scorer(train.images[batch])
+            loss = -torch.where(labels[batch], log_p, log_not(log_p)).mean()
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+        accuracy, _ = _accuracy(scorer, split.validation)
+        log(f"epoch {epoch}: validation accuracy {accuracy:.3f}")
+        if accuracy > best:
+            best, best_epoch = accuracy, epoch
+            best_state = copy.deepcopy(scorer.state_dict())
+    scorer.load_state_dict(best_state)
+    accuracy, argmax_accuracy = _accuracy(scorer, split.test)
+    return VisudoRun(
+        accuracy, argmax_accuracy, best, epochs, best_epoch, time.perf_counter() - start, build
+    )
+
+
+def train_ceiling(
+    split: VisudoSplit, *, epochs: int = 10, batch_size: int = 64, lr: float = 1e-3, seed: int = 0
+) -> float:
+    """The supervised ceiling: the same network trained with the training cells' digit labels
+    (each distinct image once per epoch), then the validity check of its argmax readings."""
+    torch.manual_seed(seed)
+    ids, first = np.unique(split.train.image_ids.numpy().ravel(), return_index=True)
+    images = split.train.images.flatten(0, 1)[first]
+    digits = split.train.digits.flatten()[first]
+    net = MnistNet(split.size)
+    optimiser = torch.optim.Adam(net.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        for batch in torch.randperm(len(ids), generator=generator).split(batch_size):
+            loss = nn.functional.nll_loss(net(images[batch]), digits[batch])
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+    return _argmax_accuracy(net, split.test)
