@@ -414,7 +414,59 @@ def _possibilistic_kernels(record: dict) -> list[str]:
     return lines
 
 
+def _pm(value: dict, digits: int = 2) -> str:
+    return f"{value['mean']:.{digits}f} ± {value['std']:.{digits}f}"
+
+
+def _asper(record: dict) -> list[str]:
+    combos = ("standard", "expert", "constraints", "all")
+    baselines = ("copy train solution", "per-cell majority", "givens + chance")
+    lines = [
+        "### ASPER few-shot Sudoku, literal and repaired (`benchmarks/asper.py`)",
+        "",
+        f"{record['protocol']} Seeds {record['seed']}, {record['seconds']:.0f} s.",
+        "",
+        "| #puzzles | mask | mode | Standard | +Expert | +Constraints | All | published "
+        "S / E / C / A | " + " | ".join(baselines) + " |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in record["rows"]:
+        published = row.get("published")
+        cells = [_pm(row["combos"][c]["accuracy"]) for c in combos]
+        shown = " / ".join(f"{published[c]:.2f}" for c in combos) if published else ""
+        base = [f"{row['baselines'][b]['mean']:.2f}" for b in baselines]
+        lines.append(
+            f"| {row['n_puzzles']} | {row['mask_rate']} | {row['mode']} | "
+            + " | ".join(cells)
+            + f" | {shown} | "
+            + " | ".join(base)
+            + " |"
+        )
+    return lines
+
+
+def _visudo_asp(record: dict) -> list[str]:
+    lines = [
+        "### ViSudo-PC from validity labels, ASP backend (`benchmarks/visudo_asp.py`)",
+        "",
+        f"{record['protocol']}",
+        "",
+        "| size | splits | accuracy | P >= 1/2 | supervised ceiling | accuracy / ceiling | "
+        "s per split |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for size, figures in record["sizes"].items():
+        lines.append(
+            f"| {size} | {len(figures['runs'])} | {_pm(figures['accuracy'], 3)} | "
+            f"{_pm(figures['probability_accuracy'], 3)} | {_pm(figures['ceiling'], 3)} | "
+            f"{_pm(figures['ratio'], 3)} | {figures['seconds']['mean']:.0f} |"
+        )
+    return lines
+
+
 RENDERERS = {
+    "asper": _asper,
+    "visudo_asp": _visudo_asp,
     "mnist_addition_N1": _mnist_addition_n1,
     "circuit_scaling": _circuit_scaling,
     "mnist_addition_digits": _mnist_addition_digits,

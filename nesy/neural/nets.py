@@ -31,6 +31,13 @@ class MnistNet(nn.Module):
     ----------
     n
         Size of the output domain (10 digits by default).
+    centred
+        Batch-normalise the logits before the ``log_softmax``, with a learnt scale per value but
+        no shift. With weak supervision such as a grid's validity, a network that reads every
+        image alike sits at a stationary point of the likelihood (the uniform reading of an
+        all-different constraint); centring the logits over the batch removes that direction,
+        so the signal that tells images apart is what grows, and the scale lets the network
+        grow confident.
 
     Shape:
         x: ``(B, 1, 28, 28)`` images -> ``(B, N)`` log-probabilities.
@@ -43,11 +50,12 @@ class MnistNet(nn.Module):
     torch.Size([3, 10])
     """
 
-    def __init__(self, n: int = 10) -> None:
+    def __init__(self, n: int = 10, *, centred: bool = False) -> None:
         super().__init__()
         if n < 1:
             raise ConfigError(f"MnistNet needs a domain of at least one value; got n={n}")
         self.n = n
+        self.centre = _Centred(n) if centred else nn.Identity()
         self.encoder = nn.Sequential(
             nn.Conv2d(1, 6, 5),
             nn.MaxPool2d(2, 2),  # 6 x 24 x 24 -> 6 x 12 x 12
@@ -66,10 +74,22 @@ class MnistNet(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         h = self.encoder(x).flatten(1)
-        return self.classifier(h).log_softmax(dim=-1)
+        return self.centre(self.classifier(h)).log_softmax(dim=-1)
 
     def extra_repr(self) -> str:
         return f"n={self.n}, output=log_softmax"
+
+
+class _Centred(nn.Module):
+    """Batch normalisation with a scale and no shift: ``gamma * (x - mean) / std``."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.norm = nn.BatchNorm1d(n, affine=False)
+        self.scale = nn.Parameter(torch.ones(n))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.norm(x) * self.scale
 
 
 class Observed(nn.Module):

@@ -138,7 +138,7 @@ def _train_visudo(args: argparse.Namespace) -> int:
     ceiling = train_ceiling(split, seed=args.seed)
     print(
         f"ViSudo-PC {size}x{size}, split {args.seed}: test accuracy {run.accuracy:.3f} "
-        f"(argmax readings {run.argmax_accuracy:.3f}); supervised ceiling {ceiling:.3f}; "
+        f"(P(valid) >= 1/2: {run.probability_accuracy:.3f}); supervised ceiling {ceiling:.3f}; "
         f"best validation epoch {run.best_epoch}; {run.seconds:.0f} s"
     )
     return 0

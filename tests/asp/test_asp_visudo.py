@@ -24,7 +24,9 @@ def test_first_row_diagram_moved_onto_each_unit_equals_that_units_own():
         program, {"cell_net": net}, observations=[[(f"unit_clash({u})", False)] for u in units]
     )
     first = AspModel(program, {"cell_net": net}, observations=[[("unit_clash(row(0))", False)]])
-    moved = unit_diagrams(first, first.diagrams[0], 4)  # rows 0-3, columns 0-3, boxes 0-3
+    moved = unit_diagrams(
+        first.asp.groups, first.diagrams[0], 4
+    )  # rows 0-3, columns 0-3, boxes 0-3
     order = {"row(1)": 1, "col(2)": 6, "box(3)": 11, "box(0)": 8}
     torch.manual_seed(0)
     inputs = {f"cell({r},{c})": torch.randn(3, 1, 28, 28) for r in range(4) for c in range(4)}
