@@ -19,10 +19,13 @@ def _pick_backend(args: argparse.Namespace, program: ir.Program, exact_can: bool
     """The backend ``--backend`` names; for ``auto``, the exact backend when the program is in
     its class (and it can do the job), else the ASP backend, with a one-line notice why."""
     from nesy.infer.compile import outside_class
+    from nesy.lang.depend import negative_cycle
 
     if args.backend != "auto":
         return args.backend
     found = outside_class(program)
+    if found is None and (cycle := negative_cycle(program)) is not None:
+        found = ("negation through recursion", cycle.span)
     if found is not None and "asp" in args.backends:
         choice = "asp"
         why = f"{found[0]} at {found[1]}: stable-model semantics"

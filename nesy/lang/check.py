@@ -57,7 +57,7 @@ def _signature(atom: Atom) -> str:
     return f"{atom.predicate}/{len(atom.args)}"
 
 
-def _head_atoms(statement: Statement) -> tuple[Atom, ...]:
+def head_atoms(statement: Statement) -> tuple[Atom, ...]:
     """The atoms a statement defines."""
     if isinstance(statement, Rule):
         return (statement.head,)
@@ -75,7 +75,7 @@ class _Problems:
 
     def __init__(self, program: Program, source_text: str | None):
         self.text = source_text
-        self.defined = {_signature(a) for s in program.statements for a in _head_atoms(s)}
+        self.defined = {_signature(a) for s in program.statements for a in head_atoms(s)}
         self.neural: dict[str, NeuralPredicate] = {}
 
     def error(self, message: str, span: Span) -> NesyTypeError:
@@ -85,7 +85,7 @@ class _Problems:
         if isinstance(s, NeuralPredicate):
             self.neural_predicate(s)
             return
-        for atom in _head_atoms(s):
+        for atom in head_atoms(s):
             if _signature(atom) in self.neural:
                 raise self.error(
                     f"{_signature(atom)} is a neural predicate: it is defined only "
@@ -300,7 +300,7 @@ def _unsafe(s: Rule | Constraint | ChoiceRule | ProbFact | AnnotatedDisjunction)
                     yield var, f"unsafe variable '{var.name}' in choice element: {hint}"
             yield from _check_items(element.condition, local, hint)
         return
-    for atom in _head_atoms(s):
+    for atom in head_atoms(s):
         for var in _all_vars(atom.args):
             if var.name == "_":
                 yield var, "anonymous variable '_' in rule head: heads need named variables"

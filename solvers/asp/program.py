@@ -18,7 +18,9 @@ import clingo
 
 from nesy.errors import GroundingError, NesyTypeError
 from nesy.ground.translate import AD, INPUT, NN, ON, PF, choice_activations, to_clingo
+from nesy.infer.compile import outside_class
 from nesy.lang import ir
+from nesy.lang.depend import negative_cycle
 
 __all__ = ["ChoiceGroup", "AspProgram", "INACTIVE", "merge", "is_total"]
 
@@ -64,58 +66,9 @@ def merge(programs: Sequence[ir.Program]) -> ir.Program:
 
 def is_total(program: ir.Program) -> bool:
     """Whether every total choice has exactly one stable model, judged from the text: no
-    integrity constraints, no choice rules, and no predicate that depends negatively (or through
-    an aggregate) on itself. Sufficient, not necessary."""
-    if program.of_type(ir.Constraint) or program.of_type(ir.ChoiceRule):
-        return False
-    positive: dict[str, set[str]] = {}
-    negative: dict[str, set[str]] = {}
-    for statement in program.statements:
-        heads = _heads(statement)
-        for item in getattr(statement, "body", ()):
-            if isinstance(item, ir.Literal):
-                target = negative if item.negated else positive
-                names = {item.atom.predicate}
-            elif isinstance(item, ir.Aggregate):
-                target, names = negative, {a.predicate for a in _atoms(item)}
-            else:
-                continue
-            for head in heads:
-                target.setdefault(head, set()).update(names)
-    return not any(
-        _reaches(positive, negative, n, head) for head, ns in negative.items() for n in ns
-    )
-
-
-def _heads(statement: ir.Statement) -> list[str]:
-    if isinstance(statement, ir.Rule):
-        return [statement.head.predicate]
-    if isinstance(statement, ir.ProbFact):
-        return [statement.atom.predicate]
-    if isinstance(statement, ir.AnnotatedDisjunction):
-        return [atom.predicate for _, atom in statement.heads]
-    if isinstance(statement, ir.NeuralPredicate):
-        return [statement.atom.predicate]
-    return []
-
-
-def _atoms(node: object) -> Iterable[ir.Atom]:
-    return (n for n in ir.walk(node) if isinstance(n, ir.Atom))
-
-
-def _reaches(
-    positive: dict[str, set[str]], negative: dict[str, set[str]], start: str, goal: str
-) -> bool:
-    """Whether ``start`` depends (through any rules) on ``goal``."""
-    seen, stack = set(), [start]
-    while stack:
-        name = stack.pop()
-        if name == goal:
-            return True
-        if name not in seen:
-            seen.add(name)
-            stack.extend(positive.get(name, set()) | negative.get(name, set()))
-    return False
+    integrity constraints, no choice rules, and no negation or aggregate through recursion.
+    Sufficient, not necessary."""
+    return outside_class(program) is None and negative_cycle(program, aggregates=True) is None
 
 
 INACTIVE = -1  # a group whose choice is not offered in a model: both values lead there

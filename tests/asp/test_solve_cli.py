@@ -102,3 +102,11 @@ def test_query_picks_the_backend_and_says_so(tmp_path):
         result = _nesy("query", str(plain), "--backend", backend)
         assert result.stdout.split() == ["c:", "0.75"], result.stderr
     assert "using the exact backend" in _nesy("query", str(plain)).stderr
+
+
+def test_negation_through_recursion_goes_to_the_asp_backend(tmp_path):
+    program = tmp_path / "even.nesy"
+    program.write_text("0.5::r.\na :- not b, r.\nb :- not a, r.\nquery(a).\n")
+    result = _nesy("query", str(program))
+    assert result.stdout.split() == ["a:", "0.25"], result.stderr  # 0.5 * one model of two
+    assert "negation through recursion at" in result.stderr
