@@ -464,8 +464,35 @@ def _visudo_asp(record: dict) -> list[str]:
     return lines
 
 
+def _visual_sudoku(record: dict) -> list[str]:
+    summary = record["summary"]
+    names = {"solutions": "(a) from solutions only (NeurASP)", "labels": "(b) with digit labels"}
+    lines = [
+        "### Visual Sudoku solving, 9x9 (`benchmarks/visual_sudoku.py`)",
+        "",
+        f"{record['protocol']} Seeds {record['seed']}, {record['seconds']:.0f} s.",
+        "",
+        "| reader | solved (most probable model) | / ceiling | solved (argmax + clingo) | "
+        "/ ceiling | all givens read right | digit accuracy | train s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for key, row in summary["rows"].items():
+        lines.append(
+            f"| {names.get(key, key)} | {_pm(row['most_probable_solved'], 3)} | "
+            f"{_pm(row['most_probable_solved_over_ceiling'], 3)} | "
+            f"{_pm(row['argmax_solved'], 3)} | {_pm(row['argmax_solved_over_ceiling'], 3)} | "
+            f"{_pm(row['read_all'], 3)} | {_pm(row['digit_accuracy'], 3)} | "
+            f"{row['train_seconds']['mean']:.0f} |"
+        )
+    lines.append(
+        f"| ceiling: (b) reads every given right | {_pm(summary['ceiling'], 3)} | | | | | | |"
+    )
+    return lines
+
+
 RENDERERS = {
     "asper": _asper,
+    "visual_sudoku": _visual_sudoku,
     "visudo_asp": _visudo_asp,
     "mnist_addition_N1": _mnist_addition_n1,
     "circuit_scaling": _circuit_scaling,

@@ -27,8 +27,9 @@ def neurasp_oracle(rules: str, facts: list[tuple[float, str]], query: str) -> fl
         control = clingo.Control(["0", "--warn=none"])
         control.add("base", [], text)
         control.ground([("base", [])])
-        models = []
-        control.solve(on_model=lambda m: models.append({str(s) for s in m.symbols(atoms=True)}))
+        models: list[set[str]] = []
+        add = models.append
+        control.solve(on_model=lambda m, add=add: add({str(s) for s in m.symbols(atoms=True)}))
         if models:
             total += weight * sum(query in m for m in models) / len(models)
     return total
