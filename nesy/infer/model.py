@@ -24,7 +24,7 @@ from nesy.infer.terms import TermsModule, expand_terms
 from nesy.infer.variables import Group
 from nesy.lang import ir
 
-__all__ = ["Model", "Explanation", "python_value"]
+__all__ = ["Model", "Explanation", "python_value", "check_networks", "input_name"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +86,7 @@ class Model(nn.Module):
     ) -> None:
         super().__init__()
         networks = dict(networks or {})
-        self._check_networks(program, networks)
+        check_networks(program, networks)
         self.networks = nn.ModuleDict(networks)
         queries = (query,) if query is not None else tuple(q.atom for q in program.queries)
         if not queries:
@@ -108,16 +108,6 @@ class Model(nn.Module):
         self._layout_weights()
 
     # --- construction ----------------------------------------------------------------------
-
-    @staticmethod
-    def _check_networks(program: ir.Program, networks: Mapping[str, nn.Module]) -> None:
-        for declaration in program.neural_predicates:
-            if declaration.network not in networks:
-                known = ", ".join(sorted(networks)) or "none"
-                raise NesyTypeError(
-                    f"unknown network '{declaration.network}': networks given: {known}",
-                    declaration.span,
-                )
 
     def _answer_values(self, queries: tuple[ir.Atom, ...]) -> tuple[object, ...]:
         answers = self.compiled.answers
@@ -158,8 +148,7 @@ class Model(nn.Module):
         # rendering clingo symbols in every forward pass cost as much as a small circuit.
         self._network_inputs = {
             name: tuple(
-                tuple(_input_name(g.inputs[i]) for g in groups)
-                for i in range(len(groups[0].inputs))
+                tuple(input_name(g.inputs[i]) for g in groups) for i in range(len(groups[0].inputs))
             )
             for name, groups in neural.items()
         }
@@ -173,7 +162,7 @@ class Model(nn.Module):
         self.register_buffer("neural_mask", neural_mask, persistent=False)
         self.input_names = tuple(
             dict.fromkeys(
-                _input_name(s) for groups in neural.values() for g in groups for s in g.inputs
+                input_name(s) for groups in neural.values() for g in groups for s in g.inputs
             )
         )
 
@@ -263,8 +252,19 @@ def _log(p: float) -> float:
     return math.log(p) if p > 0 else -math.inf
 
 
-def _input_name(symbol: clingo.Symbol) -> str:
-    """``tensor(a)`` -> ``"a"``."""
+def check_networks(program: ir.Program, networks: Mapping[str, nn.Module]) -> None:
+    """Every network the program's neural predicates name is given (else a positioned error)."""
+    for declaration in program.neural_predicates:
+        if declaration.network not in networks:
+            known = ", ".join(sorted(networks)) or "none"
+            raise NesyTypeError(
+                f"unknown network '{declaration.network}': networks given: {known}",
+                declaration.span,
+            )
+
+
+def input_name(symbol: clingo.Symbol) -> str:
+    """``tensor(a)`` -> ``"a"``: the key of an input in the batch of tensors."""
     return str(symbol.arguments[0]) if symbol.match("tensor", 1) else str(symbol)
 
 

@@ -443,6 +443,20 @@ class Program:
     def neural_predicates(self) -> tuple[NeuralPredicate, ...]:
         return self.of_type(NeuralPredicate)
 
+    def constant(self, name: str) -> int:
+        """The integer a ``#const name = ...`` declares (what sizes a task, e.g. ``n``)."""
+        from nesy.errors import ConfigError  # errors import this module: import it late
+
+        for definition in self.of_type(ConstDef):
+            value = definition.value
+            if (
+                definition.name == name
+                and isinstance(value, Const)
+                and isinstance(value.value, int)
+            ):
+                return value.value
+        raise ConfigError(f"{self.source}: no integer '#const {name} = ...' to size the task")
+
     def with_constants(self, values: dict[str, int]) -> Program:
         """The same program with these ``#const`` values (each must be declared)."""
         from nesy.errors import ConfigError  # errors import this module: import it late

@@ -16,7 +16,7 @@ from nesy.errors import ConfigError, NesyTypeError
 from nesy.lang import ir, parse_file
 from solvers.asp.layer import AspModel
 from solvers.asp.program import CATEGORICAL, AspProgram, merge
-from solvers.asp.semantics import SCALE, StableModel, most_probable, stable_models
+from solvers.asp.semantics import StableModel, most_probable, stable_models
 from solvers.asp.unsat import conflicting_statements
 
 __all__ = ["register", "BACKEND", "UNSATISFIABLE"]
@@ -96,9 +96,7 @@ class _Backend:
     """What the core CLI's ``--backend asp`` calls (found through the ``nesy.backends`` entry
     point, so the core never imports this package)."""
 
-    description = "stable models with neural atoms (NeurASP semantics), solved by clingo"
     tasks = ("visudo",)
-    precision = 1 / SCALE
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         """No options of its own: ``--epochs``, ``--lr``, ``--seed`` are the core's."""
@@ -123,15 +121,11 @@ class _Backend:
 
 def _train_visudo(args: argparse.Namespace) -> int:
     """``nesy train programs/visudo_4x4.nesy --task visudo``: one ViSudo-PC split."""
-    from nesy.lang.ir import ConstDef
     from nesy.neural.visudo import load_split
     from solvers.asp.visudo import train_ceiling, train_visudo
 
     program = parse_file(args.program)
-    sizes = [s.value for s in program.of_type(ConstDef) if s.name == "size"]
-    if not sizes or not isinstance(getattr(sizes[0], "value", None), int):
-        raise ConfigError(f"{program.source}: a ViSudo-PC program declares #const size = 4 or 9")
-    size = sizes[0].value
+    size = program.constant("size")
     split = load_split(size, args.seed, args.test_data)
     log = (lambda _: None) if args.no_progress else (lambda line: print(line, flush=True))
     run = train_visudo(program, split, epochs=args.epochs or 30, seed=args.seed, log=log)

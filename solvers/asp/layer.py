@@ -13,9 +13,10 @@ import clingo
 import torch
 from torch import Tensor, nn
 
-from nesy.errors import CompileError, ConfigError, DataError, NesyTypeError
+from nesy.errors import ConfigError, DataError, NesyTypeError
 from nesy.ground import GroundProgram, ground
 from nesy.infer.compile import match
+from nesy.infer.model import check_networks
 from nesy.lang import ir
 from solvers.asp.diagram import Diagram
 from solvers.asp.program import AspProgram, ChoiceGroup
@@ -61,7 +62,11 @@ def group_table(
 
 
 def log_not(log_p: Tensor) -> Tensor:
-    """``log(1 - p)`` from ``log p``, stable near both ends."""
+    """``log(1 - p)`` from ``log p``, stable near both ends.
+
+    ``1 - P(q)`` is ``P(not q)`` only where every total choice has exactly one stable model
+    (``AspProgram.total``); elsewhere it would also count the choices without a model.
+    """
     log_p = log_p.clamp(max=0.0)
     return torch.where(
         log_p > -0.6931, torch.log(-torch.expm1(log_p)), torch.log1p(-torch.exp(log_p))
@@ -92,13 +97,7 @@ class AspModel(nn.Module):
     ) -> None:
         super().__init__()
         networks = dict(networks or {})
-        for declaration in program.neural_predicates:
-            if declaration.network not in networks:
-                known = ", ".join(sorted(networks)) or "none"
-                raise NesyTypeError(
-                    f"unknown network '{declaration.network}': networks given: {known}",
-                    declaration.span,
-                )
+        check_networks(program, networks)
         self.networks = nn.ModuleDict(networks)
         self.asp = AspProgram(program)
         evidence = [(str(e.atom), e.value) for e in program.evidence]
@@ -114,17 +113,15 @@ class AspModel(nn.Module):
         # A total program decides each observation over the groups it depends on only.
         shared = ground(program) if self.asp.total else None
         self.diagrams: list[Diagram] = [
-            self._observe(program, [*o, *evidence], shared) for o in observations
+            self._observe([*o, *evidence], shared) for o in observations
         ]
-        self.evidence = self._observe(program, evidence, shared) if evidence else None
+        self.evidence = self._observe(evidence, shared) if evidence else None
         self.input_names = tuple(dict.fromkeys(name for g in self.asp.groups for name in g.inputs))
 
-    def _observe(
-        self, program: ir.Program, observation: Observation, shared: GroundProgram | None
-    ) -> Diagram:
+    def _observe(self, observation: Observation, shared: GroundProgram | None) -> Diagram:
         if shared is None:
             return observe(self.asp, observation)
-        return observe(relevant_program(program, observation, shared), observation)
+        return observe(relevant_program(self.asp, observation, shared), observation)
 
     def forward(self, inputs: Mapping[str, Tensor] | None = None) -> Tensor:
         inputs = inputs or {}
@@ -136,17 +133,6 @@ class AspModel(nn.Module):
         if self.evidence is not None:
             logp = logp - self.evidence.log_probability(table)[:, None]
         return logp
-
-    def log_not(self, log_p: Tensor) -> Tensor:
-        """``log P(not answer)`` from ``log P(answer)``: ``1 - p`` when every total choice has
-        exactly one stable model (the program is total)."""
-        if not self.asp.total:
-            raise CompileError(
-                f"{self.asp.program.source}: P(not q) = P(some stable model) - P(q) needs "
-                "P(some stable model), which the ASP backend does not compute; observe "
-                "what holds instead"
-            )
-        return log_not(log_p)
 
 
 def _instances(asp: AspProgram, atom: ir.Atom) -> list[clingo.Symbol]:

@@ -19,6 +19,7 @@ import clingo
 from nesy.errors import GroundingError, NesyTypeError
 from nesy.ground.translate import AD, INPUT, NN, ON, PF, choice_activations, to_clingo
 from nesy.infer.compile import outside_class
+from nesy.infer.model import input_name
 from nesy.lang import ir
 from nesy.lang.depend import negative_cycle
 
@@ -123,21 +124,23 @@ class AspProgram:
         self._chosen: dict[clingo.Symbol, tuple[int, int]] = {}  # choice atom -> (group, value)
         self._active: dict[clingo.Symbol, int] = {}  # activation atom -> group
         self._read_groups()
-        self._atoms: list[list[clingo.Symbol]] = [[] for _ in self.groups]
-        for symbol, (g, _) in self._chosen.items():
-            self._atoms[g].append(symbol)
+        self._values: list[dict[int, clingo.Symbol]] = [{} for _ in self.groups]
+        for symbol, (g, v) in self._chosen.items():
+            self._values[g][v] = symbol
         self._activation = {g: symbol for symbol, g in self._active.items()}
+        #: N(c) of the total choices counted so far (see ``semantics.model_count``)
+        self.model_counts: dict[tuple[int, ...], int] = {}
         #: the groups an observation's diagram decides, and assumptions that pin the others
         self.decided = list(range(len(self.groups)))
         self.pinned: list[int] = []
 
     def atoms_of(self, group: int) -> list[clingo.Symbol]:
         """The group's choice atoms and the atom that says its choice is offered."""
-        return [*self._atoms[group], self._activation[group]]
+        return [*self._values[group].values(), self._activation[group]]
 
     def value_condition(self, group: int, value: int) -> str:
         """clingo body text that holds exactly when ``group`` takes ``value``."""
-        chosen = {v: s for s, (g, v) in self._chosen.items() if g == group}
+        chosen = self._values[group]
         if value in chosen:
             return str(chosen[value])
         negated = ", ".join(f"not {s}" for s in chosen.values())
@@ -239,7 +242,7 @@ class AspProgram:
                 labels=tuple(str(members[v][2]) for v in values),
                 literals=tuple(members[v][1] for v in values),
                 network=statement.network,
-                inputs=tuple(_tensor_name(s) for s in inputs),
+                inputs=tuple(input_name(s) for s in inputs),
             )
             return group, values
         if isinstance(statement, ir.ProbFact):
@@ -281,8 +284,3 @@ def _activation(
 
 def _logs(*probabilities: float) -> tuple[float, ...]:
     return tuple(math.log(p) if p > 0 else -math.inf for p in probabilities)
-
-
-def _tensor_name(symbol: clingo.Symbol) -> str:
-    """``tensor(a)`` -> ``"a"``: the key of the input in the batch of tensors."""
-    return str(symbol.arguments[0]) if symbol.match("tensor", 1) else str(symbol)

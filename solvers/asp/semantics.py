@@ -54,11 +54,10 @@ def _enumerate(asp: AspProgram, assumptions: list[int]) -> Counter[tuple[int, ..
 
 def model_count(asp: AspProgram, choice: tuple[int, ...]) -> int:
     """``N(c)``: stable models whose total choice is exactly ``choice`` (cached per program)."""
-    cache: dict[tuple[int, ...], int] = asp.__dict__.setdefault("_model_counts", {})
-    if choice not in cache:
+    if choice not in asp.model_counts:
         counts = _enumerate(asp, asp.choice_assumptions(choice))
-        cache[choice] = counts[choice]
-    return cache[choice]
+        asp.model_counts[choice] = counts[choice]
+    return asp.model_counts[choice]
 
 
 def observe(asp: AspProgram, observation: Observation) -> Diagram:
@@ -82,7 +81,7 @@ def observe(asp: AspProgram, observation: Observation) -> Diagram:
 
 
 def relevant_program(
-    program: ir.Program, observation: Observation, ground_program: GroundProgram | None = None
+    whole: AspProgram, observation: Observation, ground_program: GroundProgram | None = None
 ) -> AspProgram:
     """The program set up to decide only the groups ``observation``'s atoms depend on.
 
@@ -92,7 +91,7 @@ def relevant_program(
     Other programs come back whole. Pass ``ground_program`` (:func:`nesy.ground.ground`) to
     share one between observations.
     """
-    whole = AspProgram(program)
+    program = whole.program
     if not whole.total:
         return whole
     ground_program = ground_program or ground(program)

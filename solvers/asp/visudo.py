@@ -35,13 +35,13 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from nesy.errors import ConfigError
+from nesy.errors import CompileError, ConfigError
 from nesy.lang import ir
 from nesy.neural.nets import MnistNet
 from nesy.neural.visudo import Puzzles, VisudoSplit, is_valid_sudoku
 from solvers.asp.diagram import Diagram
 from solvers.asp.layer import AspModel, group_table, log_not
-from solvers.asp.program import ChoiceGroup
+from solvers.asp.program import ChoiceGroup, is_total
 
 __all__ = ["GridScorer", "VisudoRun", "train_visudo", "train_ceiling", "LOG_HALF"]
 
@@ -57,6 +57,11 @@ def grid_diagrams(program: ir.Program, size: int) -> tuple[list[ChoiceGroup], li
     """The program's choice groups and the diagrams whose product is ``P(valid)``: one, exact,
     at 4x4; one per unit at 9x9. Listed once per program (the 9x9 unit takes ~25 s)."""
     placeholder = {"cell_net": nn.Identity()}  # building lists models; it runs no network
+    if not is_total(program):  # training scores an invalid grid by 1 - P(valid)
+        raise CompileError(
+            f"{program.source}: P(invalid) = 1 - P(valid) needs one stable model per grid; "
+            "the program has constraints, choice rules or negation through recursion"
+        )
     if size == 4:
         model = AspModel(program, placeholder, observations=[[("valid", True)]])
         return model.asp.groups, model.diagrams

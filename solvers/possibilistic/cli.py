@@ -25,14 +25,6 @@ __all__ = ["BACKEND"]
 _TASKS = ("mnist-addition", "mnist-addition-digits", "visudo")
 
 
-def _constant(program: ir.Program, name: str) -> int:
-    for definition in program.of_type(ir.ConstDef):
-        value = definition.value
-        if definition.name == name and isinstance(value, ir.Const) and isinstance(value.value, int):
-            return value.value
-    raise ConfigError(f"{program.source}: no integer '#const {name} = ...' to size the task")
-
-
 def _write_result(out_dir: Path, figures: dict[str, Any], state: dict[str, Any]) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     save_checkpoint(out_dir / "checkpoint.pt", state)
@@ -44,7 +36,7 @@ def _addition(args: argparse.Namespace, program: ir.Program) -> dict[str, Any]:
     from solvers.possibilistic.addition import explain
     from solvers.possibilistic.addition_task import evaluate_addition, train_digit_net
 
-    k = args.digits if args.digits is not None else _constant(program, "n")
+    k = args.digits if args.digits is not None else program.constant("n")
     if args.task == "mnist-addition":
         k = 1
     if k < 1:
@@ -76,7 +68,7 @@ def _visudo(args: argparse.Namespace, program: ir.Program) -> dict[str, Any]:
     from nesy.neural.visudo import load_split
     from solvers.possibilistic.sudoku import explain, program_pairs, run_sudoku
 
-    size = _constant(program, "size")
+    size = program.constant("size")
     pairs = program_pairs(program, size)
     split = load_split(size, args.seed, args.test_data)
     run = run_sudoku(split, args.method, epochs=args.epochs or 20, seed=args.seed,
