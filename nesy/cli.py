@@ -41,6 +41,13 @@ def _cmd_query(args: argparse.Namespace) -> int:
     from nesy.infer import explain, query
     from nesy.lang import parse_file
 
+    if _dialect(args) == "problog":
+        from nesy.infer.query import query_problog
+
+        if args.mpe or args.backend not in ("auto", "exact"):
+            raise ConfigError("the ProbLog dialect answers with the exact backend, without --mpe")
+        _print_probabilities(query_problog(args.program), args.json)
+        return 0
     program = parse_file(args.program)
     backend = _pick_backend(args, program)
     if backend != "exact":
@@ -63,6 +70,16 @@ def _cmd_query(args: argparse.Namespace) -> int:
         return 0
     _print_probabilities(query(program), args.json)
     return 0
+
+
+#: file suffixes read in the ProbLog dialect when --dialect is auto
+PROBLOG_SUFFIXES = (".pl", ".problog")
+
+
+def _dialect(args: argparse.Namespace) -> str:
+    if args.dialect != "auto":
+        return args.dialect
+    return "problog" if args.program.suffix in PROBLOG_SUFFIXES else "nesy"
 
 
 def _print_probabilities(probabilities: dict[str, float], as_json: bool) -> None:
@@ -115,6 +132,13 @@ def _parser() -> argparse.ArgumentParser:
     query = commands.add_parser("query", help="probability of every query of a program")
     query.add_argument("program", type=Path)
     query.add_argument("--json", action="store_true", help="print a JSON object")
+    query.add_argument(
+        "--dialect",
+        choices=["auto", "nesy", "problog"],
+        default="auto",
+        help="auto (default): problog for .pl/.problog files (Prolog syntax and built-ins, "
+        "grounded top-down as ProbLog does), nesy (clingo syntax + annotations) otherwise",
+    )
     query.add_argument(
         "--mpe", action="store_true", help="most probable explanation of each query instead"
     )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from nesy.errors import NesyTypeError
 from nesy.infer.model import Explanation, Model
 from nesy.lang import ir
 
-__all__ = ["query", "explain"]
+__all__ = ["query", "explain", "query_problog"]
 
 
 def _model(program: ir.Program) -> Model:
@@ -44,3 +45,40 @@ def explain(program: ir.Program) -> list[Explanation]:
     """For every ground query atom, the most probable total choice under which it and the
     evidence hold, with that choice's probability (a joint, not a conditional, probability)."""
     return _model(program).explain()[0]
+
+
+def query_problog(source: str | Path) -> dict[str, float]:
+    """ProbLog's answers for a program in the ProbLog dialect (text, or the path of a file):
+    grounded top-down for its queries (:mod:`nesy.ground.topdown`), then inferred exactly.
+
+    Examples
+    --------
+    >>> answers = query_problog("0.3::a(1). 0.4::a(2). f(L) :- findall(X, a(X), L). query(f(_)).")
+    >>> {atom: round(p, 12) for atom, p in answers.items()}
+    {'f([])': 0.42, 'f([1])': 0.18, 'f([2])': 0.28, 'f([1, 2])': 0.12}
+    """
+    from nesy.ground.topdown import ground_problog
+
+    grounded = ground_problog(source)
+    if grounded.impossible_evidence is not None:
+        raise NesyTypeError(
+            f"{grounded.program.source}: the evidence has probability 0 "
+            f"({grounded.impossible_evidence} cannot hold as given)"
+        )
+    program = grounded.program
+    probabilities: dict[str, float] = {}
+    if program.queries or program.evidence:
+        if not program.queries:  # run the model anyway: inconsistent evidence must be reported
+            evidence_atom = program.evidence[0].atom
+            program = ir.Program((*program.statements, ir.Query(evidence_atom)), program.source)
+        probabilities = query(program)
+    answers = {
+        text: grounded.fixed[text] if text in grounded.fixed else probabilities[name]
+        for text, name in _names_in_order(grounded)
+    }
+    return {text: p for text, p in answers.items() if not (text in grounded.optional and p == 0.0)}
+
+
+def _names_in_order(grounded) -> list[tuple[str, str]]:
+    by_text = {text: name for name, text in grounded.names.items()}
+    return [(text, by_text.get(text, "")) for text in grounded.order]
