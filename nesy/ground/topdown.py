@@ -492,6 +492,12 @@ class _Grounder:
             )
 
     def _evaluate(self, goal: Struct, key: Term, table: dict[Term, bool]) -> None:
+        for solved, lits, head in self._unfold(goal, {}):
+            self._record(key, table, resolve(head, solved), lits)
+
+    def _unfold(self, goal: Struct, env: Env) -> Iterator[tuple[Env, tuple[Lit, ...], Term]]:
+        """Every proof of ``goal`` by one of its clauses: the substitution, the literals and
+        the clause head it proves (a probabilistic head adds its choice)."""
         for index, clause in self.clauses[goal.signature]:
             fresh: dict[Var, Var] = {}
             heads = [
@@ -502,19 +508,15 @@ class _Grounder:
             self.where.append(clause.span)
             try:
                 for position, (label, head) in enumerate(heads):
-                    if head.signature != goal.signature:
+                    start = unify(head, goal, env) if head.signature == goal.signature else None
+                    if start is None:
                         continue
-                    env = unify(head, goal, {})
-                    if env is None:
-                        continue
-                    for solved, lits in self._solve(body, env, ()):
-                        answer = resolve(head, solved)
+                    for solved, lits in self._solve(body, start, ()):
                         if label is not None:
                             choice = self._choice(index, clause, heads, fresh, position, solved)
                             lits = _conjoin(lits, ((choice, True),))
-                            if lits is None:
-                                continue
-                        self._record(key, table, answer, lits)
+                        if lits is not None:
+                            yield solved, lits, head
             finally:
                 self.where.pop()
 
@@ -708,23 +710,8 @@ class _Grounder:
             return
         resolved = resolve(goal, env)
         self._call(resolved)  # tables its answers (and reports a cycle through findall)
-        for index, clause in self.clauses[goal.signature]:
-            fresh: dict[Var, Var] = {}
-            heads = [
-                (None if label is None else rename(label, fresh), rename(head, fresh))
-                for label, head in clause.heads
-            ]
-            body = rename(clause.body, fresh)
-            for position, (label, head) in enumerate(heads):
-                start = unify(head, goal, env) if head.signature == goal.signature else None
-                if start is None:
-                    continue
-                for solved, lits in self._solve(body, start, ()):
-                    if label is not None:
-                        choice = self._choice(index, clause, heads, fresh, position, solved)
-                        lits = _conjoin(lits, ((choice, True),))
-                    if lits is not None:
-                        yield solved, lits
+        for solved, lits, _ in self._unfold(goal, env):
+            yield solved, lits
 
     def _subsets(self, goal, order, solutions, env, lits):
         """Each sub-list of ``order`` (the solutions, by proof) with the literals under which
