@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 
@@ -9,7 +10,7 @@ import clingo
 
 from nesy.errors import GroundingError
 from nesy.ground.program import GroundProgram, GroundRule, GroundWeightRule
-from nesy.ground.translate import to_clingo
+from nesy.ground.translate import clingo_lines
 from nesy.lang import ir
 
 __all__ = ["ground"]
@@ -56,6 +57,24 @@ class _Collector(clingo.Observer):
             self.symbols[atom] = symbol
 
 
+_BLOCK_LINE = re.compile(r"^<block>:(\d+):\d+")
+
+
+def _undefined_operation(message: str, lines: list[tuple[str, ir.Span | None]]) -> GroundingError:
+    """clingo's "operation undefined" message as an error at the source statement."""
+    operation = message.split("operation undefined:", 1)[-1].strip()
+    match = _BLOCK_LINE.match(message)
+    span = None
+    if match is not None and 0 < int(match.group(1)) <= len(lines):
+        span = lines[int(match.group(1)) - 1][1]
+    return GroundingError(
+        f"clingo cannot evaluate {operation} for some ground instance (a division by zero, "
+        "or arithmetic on a term that is not an integer): it would silently drop that "
+        "instance, where ProbLog stops with an error",
+        span,
+    )
+
+
 def ground(
     program: ir.Program,
     extra_tensors: tuple[str, ...] = (),
@@ -77,18 +96,28 @@ def ground(
     Raises
     ------
     GroundingError
-        When clingo rejects the translated program (with clingo's own message), or when the
-        ground program outgrows the budget.
+        When clingo rejects the translated program (with clingo's own message), when the
+        ground program outgrows the budget, or when clingo meets arithmetic it cannot evaluate
+        (a division by zero, arithmetic on a symbol): clingo drops such a rule instance without
+        a word, where ProbLog stops with an error.
     """
     messages: list[str] = []
+    undefined: list[str] = []
 
-    def log(_code: clingo.MessageCode, message: str) -> None:
-        messages.append(message.strip())
+    def log(code: clingo.MessageCode, message: str) -> None:
+        if code == clingo.MessageCode.OperationUndefined:
+            undefined.append(message.strip())
+        else:
+            messages.append(message.strip())
 
-    control = clingo.Control(["--warn=none"], logger=log, message_limit=20)
+    # every warning off but the one that means a silently dropped rule instance
+    control = clingo.Control(
+        ["--warn=none", "--warn=operation-undefined"], logger=log, message_limit=20
+    )
     collector = _Collector(max_rules, time.perf_counter() + max_seconds)
     control.register_observer(collector)
-    text = to_clingo(program, extra_tensors)
+    lines = clingo_lines(program, extra_tensors)
+    text = "".join(line + "\n" for line, _ in lines)
     try:
         control.add("base", [], text)
         control.ground([("base", [])])
@@ -101,6 +130,8 @@ def ground(
     except RuntimeError as exc:
         detail = "; ".join(messages) or str(exc)
         raise GroundingError(f"clingo could not ground {program.source}: {detail}") from exc
+    if undefined:
+        raise _undefined_operation(undefined[0], lines)
     return GroundProgram(
         rules=tuple(collector.rules),
         weight_rules=tuple(collector.weight_rules),

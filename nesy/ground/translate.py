@@ -5,7 +5,10 @@ instance, that carry enough to recover what they stand for:
 
 - ``p::h :- body.`` (statement k) becomes ``{__nesy_pf(k,h,Key)} :- body.`` and
   ``h :- __nesy_pf(k,h,Key), body.``; ``Key`` is the tuple of the rule's variables, so every
-  ground instance of the rule is an independent choice, as in ProbLog.
+  ground instance of the rule is an independent choice, as in ProbLog. An interval or pool in
+  a head is named by a variable first (``0.5::a(1..3).`` is ``0.5::a(I) :- I = 1..3.``):
+  clingo would otherwise expand it in the head and in the choice separately, and ``a(1)``
+  would follow from the choice of ``a(2)`` too.
 - ``p1::h1; p2::h2 :- body.`` becomes ``{__nesy_ad(k,Key,i,h_i) : ...} :- body.`` plus one rule
   per head; at most one alternative per instance holds (the compiler adds that constraint).
 - ``nn(net,[X],Y,D) :: a.`` becomes
@@ -22,6 +25,9 @@ rules the user wrote, so any remaining choice rule or constraint is the user's.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
+
 from nesy.lang import ir
 
 __all__ = [
@@ -37,6 +43,7 @@ __all__ = [
     "choice_activations",
     "tensor_terms",
     "rule_variables",
+    "clingo_lines",
 ]
 
 RESERVED_PREFIX = "__nesy_"
@@ -105,21 +112,22 @@ def _statement_terms(statement: ir.Statement) -> ir.Func:
 
 
 def _translate(index: int, statement: ir.Statement) -> list[str]:
-    if isinstance(statement, ir.Rule | ir.Constraint | ir.ChoiceRule | ir.ConstDef):
+    if isinstance(statement, ir.Rule | ir.Constraint | ir.ChoiceRule | ir.ConstDef | ir.Defined):
         return [str(statement)]
     if isinstance(statement, ir.ProbFact):
-        key = _key(rule_variables((statement.atom,), statement.body))
-        choice = f"{PF}({index},{statement.atom},{key})"
-        body = _body(statement.body)
+        (head,), items = _instances(statement, (statement.atom,))
+        key = _key(rule_variables((head,), items))
+        choice = f"{PF}({index},{head},{key})"
+        body = _body(items)
         return [
             _rule(f"{{{choice}}}", body),
-            _rule(str(statement.atom), ",".join(filter(None, (choice, body)))),
+            _rule(str(head), ",".join(filter(None, (choice, body)))),
         ]
     if isinstance(statement, ir.AnnotatedDisjunction):
-        heads = tuple(atom for _, atom in statement.heads)
-        key = _key(rule_variables(heads, statement.body))
+        heads, items = _instances(statement, tuple(atom for _, atom in statement.heads))
+        key = _key(rule_variables(heads, items))
         choices = [f"{AD}({index},{key},{i},{atom})" for i, atom in enumerate(heads)]
-        body = _body(statement.body)
+        body = _body(items)
         lines = [_rule("{" + ";".join(choices) + "}", body)]
         lines += [
             _rule(str(atom), ",".join(filter(None, (choice, body))))
@@ -141,9 +149,56 @@ def _translate(index: int, statement: ir.Statement) -> list[str]:
     return []  # queries, evidence and #show steer the engine, not the grounder
 
 
-def _input_domains(program: ir.Program) -> list[str]:
+def _names(node: object) -> Iterator[str]:
+    """Every variable name anywhere in ``node`` (aggregates' local variables included)."""
+    if isinstance(node, ir.Var):
+        yield node.name
+    elif isinstance(node, tuple):
+        for item in node:
+            yield from _names(item)
+    elif dataclasses.is_dataclass(node) and not isinstance(node, ir.Span):
+        for f in dataclasses.fields(node):
+            yield from _names(getattr(node, f.name))
+
+
+def _instances(
+    statement: ir.ProbFact | ir.AnnotatedDisjunction, heads: tuple[ir.Atom, ...]
+) -> tuple[tuple[ir.Atom, ...], tuple[ir.BodyItem, ...]]:
+    """``heads``, each interval and pool in them replaced by a fresh variable, and the
+    statement's body with a comparison that ranges each variable over what it replaced:
+    ``a(1..2)`` becomes ``a(I)`` and ``I = 1..2``, so that each ground instance is one choice
+    that makes one atom true."""
+    used = set(_names(statement))
+    ranges: list[ir.Comparison] = []
+
+    def fresh(term: ir.Interval | ir.Pool) -> ir.Var:
+        name = f"Nesy{len(ranges)}"
+        while name in used:
+            name += "'"
+        used.add(name)
+        ranges.append(ir.Comparison("=", ir.Var(name, term.span), term, term.span))
+        return ir.Var(name, term.span)
+
+    def name(term: ir.Term) -> ir.Term:
+        if isinstance(term, ir.Interval | ir.Pool):
+            return fresh(term)
+        if isinstance(term, ir.Func):
+            return ir.Func(term.name, tuple(name(a) for a in term.args), term.span)
+        if isinstance(term, ir.BinOp):
+            return ir.BinOp(term.op, name(term.left), name(term.right), term.span)
+        if isinstance(term, ir.UnaryMinus | ir.Abs):
+            return type(term)(name(term.arg), term.span)
+        return term
+
+    named = tuple(
+        ir.Atom(atom.predicate, tuple(name(a) for a in atom.args), atom.span) for atom in heads
+    )
+    return named, (*statement.body, *ranges)
+
+
+def _input_domains(program: ir.Program) -> list[tuple[str, ir.Span]]:
     """``__nesy_input(k, Inputs) :- Binders.`` for every neural literal in a rule body whose
-    inputs the rule's other positive, non-neural literals bind."""
+    inputs the rule's other positive, non-neural literals bind (with the rule's span)."""
     neural = {
         s.atom.signature: (k, s)
         for k, s in enumerate(program.statements)
@@ -163,17 +218,27 @@ def _input_domains(program: ir.Program) -> list[str]:
             inputs = tuple(literal.atom.args[i] for i in where)
             if set(_variables(inputs)) <= bound:
                 key = _key([str(t) for t in inputs])
-                lines.append(_rule(f"{INPUT}({index},{key})", _body(tuple(binders))))
+                line = _rule(f"{INPUT}({index},{key})", _body(tuple(binders)))
+                lines.append((line, statement.span))
+    return lines
+
+
+def clingo_lines(
+    program: ir.Program, extra_tensors: tuple[str, ...] = ()
+) -> list[tuple[str, ir.Span | None]]:
+    """The lines of :func:`to_clingo`, each with the span of the statement it comes from
+    (``None`` for the input facts): clingo's messages name lines of its input."""
+    terms = dict.fromkeys((*tensor_terms(program), *extra_tensors))
+    lines: list[tuple[str, ir.Span | None]] = [(f"{TENSOR}({t}).", None) for t in terms]
+    lines += _input_domains(program)
+    for index, statement in enumerate(program.statements):
+        lines.extend((line, statement.span) for line in _translate(index, statement))
     return lines
 
 
 def to_clingo(program: ir.Program, extra_tensors: tuple[str, ...] = ()) -> str:
     """Render ``program`` as clingo input, with one ``__nesy_tensor`` fact per input term."""
-    lines = [f"{TENSOR}({t})." for t in dict.fromkeys((*tensor_terms(program), *extra_tensors))]
-    lines += _input_domains(program)
-    for index, statement in enumerate(program.statements):
-        lines.extend(_translate(index, statement))
-    return "\n".join(lines) + "\n"
+    return "".join(line + "\n" for line, _ in clingo_lines(program, extra_tensors))
 
 
 def choice_activations(program: ir.Program) -> str:
@@ -184,10 +249,11 @@ def choice_activations(program: ir.Program) -> str:
     lines = []
     for index, statement in enumerate(program.statements):
         if isinstance(statement, ir.ProbFact):
-            key = _key(rule_variables((statement.atom,), statement.body))
-            lines.append(_rule(f"{ON}({index},{statement.atom},{key})", _body(statement.body)))
+            (head,), items = _instances(statement, (statement.atom,))
+            key = _key(rule_variables((head,), items))
+            lines.append(_rule(f"{ON}({index},{head},{key})", _body(items)))
         elif isinstance(statement, ir.AnnotatedDisjunction):
-            heads = tuple(atom for _, atom in statement.heads)
-            key = _key(rule_variables(heads, statement.body))
-            lines.append(_rule(f"{ON}({index},{key})", _body(statement.body)))
+            heads, items = _instances(statement, tuple(atom for _, atom in statement.heads))
+            key = _key(rule_variables(heads, items))
+            lines.append(_rule(f"{ON}({index},{key})", _body(items)))
     return "\n".join(lines) + "\n"

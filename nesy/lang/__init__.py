@@ -6,10 +6,10 @@ grammar) and check it. Every node carries a :class:`Span`; errors render as ``fi
 
 Node grammar::
 
-    Term       = Var | Const | Str | Func | BinOp | UnaryMinus | Interval | Pool
-    BodyItem   = Literal | Comparison | Aggregate
+    Term       = Var | Const | Str | Func | BinOp | UnaryMinus | Abs | Interval | Pool
+    BodyItem   = Literal | Comparison | Aggregate | Boolean
     Statement  = Rule | Constraint | ChoiceRule | ProbFact | AnnotatedDisjunction
-               | NeuralPredicate | Query | Evidence | Show
+               | NeuralPredicate | Query | Evidence | Show | ConstDef | Defined
 """
 
 from typing import TYPE_CHECKING
@@ -18,15 +18,15 @@ from nesy.lang.ir import *  # noqa: F403
 from nesy.lang.ir import __all__ as _ir_all
 
 if TYPE_CHECKING:
-    from nesy.lang.parser import parse, parse_file
+    from nesy.lang.parser import parse, parse_file, parse_files
 
-__all__ = ["parse", "parse_file", *_ir_all]
+__all__ = ["parse", "parse_file", "parse_files", *_ir_all]
 
 
 def __getattr__(name: str):
     # ``nesy.errors`` imports ``nesy.lang.ir``, and the parser imports ``nesy.errors``; loading the
     # parser on first use keeps that import cycle from ever being half-initialised.
-    if name in ("parse", "parse_file"):
+    if name in ("parse", "parse_file", "parse_files"):
         from nesy.lang import parser
 
         return getattr(parser, name)

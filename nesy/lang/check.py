@@ -1,17 +1,31 @@
 """Semantic checks on a parsed :class:`~nesy.lang.ir.Program`.
 
-:func:`check` raises :class:`~nesy.errors.NesyTypeError` for the first problem in source order:
-unsafe variables (clingo's safety), probabilities outside [0, 1], annotated disjunctions whose
-probabilities sum above 1, queries and evidence on undefined predicates, and malformed neural
-predicates.
+:func:`check` raises :class:`~nesy.errors.NesyTypeError` for the first problem in source order
+(within a statement: its integers, then its safety, then its body literals):
+
+- integer literals and constant arithmetic outside clingo's 32-bit integers (or dividing by
+  zero), which clingo would silently wrap (:mod:`nesy.lang.arith`);
+- unsafe variables (clingo's safety; ``==`` and ``=:=`` bind nothing);
+- probabilities outside [0, 1], annotated disjunctions whose probabilities sum above 1;
+- body literals, queries and evidence on predicates that nothing defines: no rule, fact,
+  probabilistic or neural head, choice element, nor ``#defined p/n.`` declaration; clingo would
+  read them as false. A Prolog built-in there (``between/3``, ``member/2``, ...) is named;
+- ``:- name(...)`` where ``name`` is a Prolog directive (``use_module``, ``consult``, ...) and
+  the program does not define ``name/n``: a directive, not an integrity constraint;
+- ``true``, ``fail`` or ``false`` as a head, and malformed neural predicates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import dataclasses
+import difflib
+from collections.abc import Iterable, Iterator, Mapping
 
 from nesy.errors import NesyTypeError
+from nesy.lang.arith import ConstantError, fold
+from nesy.lang.builtins import BUILTIN_VALUES, DIRECTIVES, PROBLOG_DIALECT, builtin_message
 from nesy.lang.ir import (
+    Abs,
     Aggregate,
     AnnotatedDisjunction,
     Atom,
@@ -19,7 +33,9 @@ from nesy.lang.ir import (
     BodyItem,
     ChoiceRule,
     Comparison,
+    Const,
     Constraint,
+    Defined,
     Evidence,
     Func,
     Interval,
@@ -32,6 +48,7 @@ from nesy.lang.ir import (
     Rule,
     Span,
     Statement,
+    Str,
     Term,
     UnaryMinus,
     Var,
@@ -43,10 +60,11 @@ _TOLERANCE = 1e-9
 _BIND_HINT = "it must also occur in a positive body literal"
 
 
-def check(program: Program, source_text: str | None = None) -> None:
+def check(program: Program, source_text: str | Mapping[str, str] | None = None) -> None:
     """Raise :class:`NesyTypeError` for the first meaningless statement of ``program``.
 
-    ``source_text`` is the program's text, for the error's source line and caret.
+    ``source_text`` is the program's text, for the error's source line and caret; for a program
+    read from several files, a mapping from each span's ``source`` to its text.
     """
     problems = _Problems(program, source_text)
     for statement in program.statements:
@@ -73,15 +91,18 @@ def head_atoms(statement: Statement) -> tuple[Atom, ...]:
 class _Problems:
     """Program-wide facts the checks need, and the checks themselves."""
 
-    def __init__(self, program: Program, source_text: str | None):
+    def __init__(self, program: Program, source_text: str | Mapping[str, str] | None):
         self.text = source_text
         self.defined = {_signature(a) for s in program.statements for a in head_atoms(s)}
+        self.defined |= {f"{s.predicate}/{s.arity}" for s in program.of_type(Defined)}
         self.neural: dict[str, NeuralPredicate] = {}
 
     def error(self, message: str, span: Span) -> NesyTypeError:
-        return NesyTypeError(message, span, self.text)
+        text = self.text.get(span.source) if isinstance(self.text, Mapping) else self.text
+        return NesyTypeError(message, span, text)
 
     def statement(self, s: Statement) -> None:
+        self.integers(s)
         if isinstance(s, NeuralPredicate):
             self.neural_predicate(s)
             return
@@ -92,6 +113,15 @@ class _Problems:
                     "by its network and cannot be the head of a rule",
                     atom.span,
                 )
+            if not atom.args and atom.predicate in BUILTIN_VALUES:
+                meaning = "true" if BUILTIN_VALUES[atom.predicate] else "false"
+                raise self.error(
+                    f"{atom.predicate}/0 is a built-in ({meaning} in every body) and cannot be "
+                    "defined",
+                    atom.span,
+                )
+        if isinstance(s, Constraint):
+            self.directive(s)
         if isinstance(s, ProbFact):
             self.probability(s.probability, s.atom, s.span)
         elif isinstance(s, AnnotatedDisjunction):
@@ -105,12 +135,74 @@ class _Problems:
                 )
         elif isinstance(s, Query | Evidence) and _signature(s.atom) not in self.defined:
             kind = "query" if isinstance(s, Query) else "evidence"
-            raise self.error(f"{kind} on undefined predicate {_signature(s.atom)}", s.atom.span)
+            raise self.error(
+                f"{kind} on undefined predicate {_signature(s.atom)}{self.suggestion(s.atom)}",
+                s.atom.span,
+            )
         if isinstance(s, Rule | Constraint | ChoiceRule | ProbFact | AnnotatedDisjunction):
             unsafe = sorted(_unsafe(s), key=lambda u: (u[0].span.line, u[0].span.column))
             if unsafe:
                 var, message = unsafe[0]
                 raise self.error(message, var.span)
+            for literal in _body_literals(s):
+                self.defined_literal(literal)
+
+    def integers(self, s: Statement) -> None:
+        """Every term of ``s`` is nested at most ``MAX_DEPTH`` deep (the later stages walk
+        terms recursively), and its integer literals and constant arithmetic are within
+        clingo's range."""
+        for term in _terms(s):
+            if _too_deep(term):
+                raise self.error(
+                    f"this term is nested more than {MAX_DEPTH} levels deep, more than nesy "
+                    "handles (a long sum is an aggregate: #sum{...})",
+                    term.span,
+                )
+            try:
+                fold(term)
+            except ConstantError as exc:
+                raise self.error(exc.message, exc.span) from None
+
+    def directive(self, s: Constraint) -> None:
+        """``:- use_module(...)`` is a Prolog directive, unless the program defines the atom
+        (then it is a constraint like any other)."""
+        if len(s.body) != 1 or not isinstance(s.body[0], Literal) or s.body[0].negated:
+            return
+        atom = s.body[0].atom
+        if atom.predicate in DIRECTIVES and _signature(atom) not in self.defined:
+            raise self.error(
+                f"':- {atom.predicate}(...)' is a Prolog directive, not an integrity constraint: "
+                f"the .nesy dialect has no directives; {PROBLOG_DIALECT}"
+                if atom.args
+                else f"':- {atom.predicate}.' is a Prolog directive, not an integrity "
+                f"constraint: the .nesy dialect has no directives; {PROBLOG_DIALECT}",
+                s.span,
+            )
+
+    def defined_literal(self, literal: Literal) -> None:
+        """A body literal on a predicate nothing defines would be false: say so."""
+        atom = literal.atom
+        signature = _signature(atom)
+        if signature in self.defined:
+            return
+        message = builtin_message(atom.predicate, len(atom.args))
+        if message is None:
+            message = (
+                f"{signature} is defined nowhere (no rule, fact or declaration has it as head), "
+                f"so this literal would always be {'true' if literal.negated else 'false'}"
+                f"{self.suggestion(atom)}; define it, or declare '#defined {signature}.' if it "
+                "deliberately has no rules or its facts come from another file"
+            )
+        raise self.error(message, atom.span)
+
+    def suggestion(self, atom: Atom) -> str:
+        """`` (did you mean ...?)`` from the defined predicates, or ``""``."""
+        same_name = sorted(d for d in self.defined if d.rsplit("/", 1)[0] == atom.predicate)
+        if same_name:
+            return f" (defined: {', '.join(same_name)})"
+        names = {d.rsplit("/", 1)[0]: d for d in sorted(self.defined)}
+        close = difflib.get_close_matches(atom.predicate, names, n=1)
+        return f" (did you mean {names[close[0]]}?)" if close else ""
 
     def probability(self, p: float, atom: Atom, span: Span) -> None:
         if not 0.0 <= p <= 1.0:
@@ -165,6 +257,60 @@ class _Problems:
                 )
 
 
+def _body_literals(s: Rule | Constraint | ChoiceRule | ProbFact | AnnotatedDisjunction):
+    """The literals of a statement's body and of its aggregates' and choice's conditions."""
+    items: list[object] = list(s.body)
+    if isinstance(s, ChoiceRule):
+        items.extend(c for e in s.elements for c in e.condition)
+    for item in items:
+        if isinstance(item, Literal):
+            yield item
+        elif isinstance(item, Aggregate):
+            for element in item.elements:
+                yield from (c for c in element.condition if isinstance(c, Literal))
+
+
+_TERM_TYPES = (Var, Const, Str, Func, BinOp, UnaryMinus, Abs, Interval, Pool)
+#: the deepest term nesy accepts: rendering and compiling walk terms recursively, in Python
+MAX_DEPTH = 200
+
+
+def _too_deep(term: Term) -> bool:
+    """Whether ``term`` nests deeper than ``MAX_DEPTH`` (iterative: the check itself must not
+    hit Python's recursion limit)."""
+    stack: list[tuple[object, int]] = [(term, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(node, Func):
+            children: tuple[object, ...] = node.args
+        elif isinstance(node, BinOp):
+            children = (node.left, node.right)
+        elif isinstance(node, UnaryMinus | Abs):
+            children = (node.arg,)
+        elif isinstance(node, Interval):
+            children = (node.lo, node.hi)
+        elif isinstance(node, Pool):
+            children = node.alternatives
+        else:
+            continue
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _terms(node: object) -> Iterator[Term]:
+    """The outermost terms anywhere in ``node`` (a statement or any part of one)."""
+    if isinstance(node, _TERM_TYPES):
+        yield node
+    elif isinstance(node, tuple):
+        for item in node:
+            yield from _terms(item)
+    elif dataclasses.is_dataclass(node) and not isinstance(node, Span):
+        for f in dataclasses.fields(node):
+            yield from _terms(getattr(node, f.name))
+
+
 # --- safety --------------------------------------------------------------------------------
 
 
@@ -181,7 +327,7 @@ def _vars(term: Term) -> Iterator[Var]:
     elif isinstance(term, BinOp):
         yield from _vars(term.left)
         yield from _vars(term.right)
-    elif isinstance(term, UnaryMinus):
+    elif isinstance(term, UnaryMinus | Abs):
         yield from _vars(term.arg)
     elif isinstance(term, Interval):
         yield from _vars(term.lo)
@@ -256,7 +402,17 @@ def _check_items(items: Iterable[BodyItem], bound: set[str], hint: str):
         elif isinstance(item, Comparison):
             for var in _all_vars((item.left, item.right)):
                 if var.name not in bound:
-                    yield var, f"unsafe variable '{var.name}' in comparison '{item}': {hint}"
+                    if item.op == "==":  # rendered as clingo's '=', which would bind it
+                        yield (
+                            var,
+                            (
+                                f"unsafe variable '{var.name}' in comparison "
+                                f"'{item.left}=={item.right}': '==' and '=:=' bind no "
+                                f"variable; {hint}"
+                            ),
+                        )
+                    else:
+                        yield var, f"unsafe variable '{var.name}' in comparison '{item}': {hint}"
         elif isinstance(item, Aggregate):
             for guard in item.guards:
                 for var in _vars(guard.term):

@@ -2,10 +2,10 @@
 
 Node grammar (every node carries a ``span``)::
 
-    Term       = Var | Const | Str | Func | BinOp | UnaryMinus | Interval | Pool
-    BodyItem   = Literal | Comparison | Aggregate
+    Term       = Var | Const | Str | Func | BinOp | UnaryMinus | Abs | Interval | Pool
+    BodyItem   = Literal | Comparison | Aggregate | Boolean
     Statement  = Rule | Constraint | ChoiceRule | ProbFact | AnnotatedDisjunction
-               | NeuralPredicate | Query | Evidence | Show
+               | NeuralPredicate | Query | Evidence | Show | ConstDef | Defined
 
 Every node renders back to clingo syntax with ``str()``; the grounder builds its clingo input
 from these renderings, so the IR is the single source of truth for what the program says.
@@ -25,12 +25,14 @@ __all__ = [
     "Func",
     "BinOp",
     "UnaryMinus",
+    "Abs",
     "Interval",
     "Pool",
     "Term",
     "Atom",
     "Literal",
     "Comparison",
+    "Boolean",
     "AggregateElement",
     "Guard",
     "Aggregate",
@@ -46,6 +48,7 @@ __all__ = [
     "Evidence",
     "Show",
     "ConstDef",
+    "Defined",
     "Statement",
     "Program",
     "walk",
@@ -122,7 +125,14 @@ class Func:
 
 @dataclass(frozen=True, slots=True)
 class BinOp:
-    """Arithmetic: op is one of ``+ - * / \\ ** & ? ^`` (clingo's; ``\\`` is modulo)."""
+    """Arithmetic on 32-bit integers: op is one of clingo's ``+ - * / \\ **`` (``/`` truncates,
+    ``\\`` is the remainder with the sign of the dividend) or one of Prolog's ``//`` (floor
+    division, as ProbLog computes it) and ``mod`` (the remainder with the sign of the divisor).
+
+    clingo has neither of Prolog's two, so they render as clingo arithmetic that computes them:
+    ``A mod B`` as ``((A\\B)+B)\\B`` and ``A // B`` as ``A/B`` plus ``-1`` where the
+    remainders differ. Both are exact while ``|B| <= 2**30`` (``(A\\B)+B`` stays in range).
+    """
 
     op: str
     left: Term
@@ -130,7 +140,17 @@ class BinOp:
     span: Span = field(default=_NO_SPAN, compare=False)
 
     def __str__(self) -> str:
-        return f"({self.left}{self.op}{self.right})"
+        left, right = self.left, self.right
+        if self.op == "mod":
+            return _floor_mod(str(left), str(right))
+        if self.op == "//":
+            a, b = str(left), str(right)
+            return f"(({a}/{b})+((({a}\\{b})-{_floor_mod(a, b)})/{b}))"
+        return f"({left}{self.op}{right})"
+
+
+def _floor_mod(a: str, b: str) -> str:
+    return f"((({a}\\{b})+{b})\\{b})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +160,18 @@ class UnaryMinus:
 
     def __str__(self) -> str:
         return f"-({self.arg})"
+
+
+@dataclass(frozen=True, slots=True)
+class Abs:
+    """``|arg|``, clingo's absolute value; the parser reads Prolog's ``abs(E)`` in arithmetic
+    as this (outside arithmetic ``abs(x)`` stays a compound term, as in clingo)."""
+
+    arg: Term
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    def __str__(self) -> str:
+        return f"|{self.arg}|"
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +197,7 @@ class Pool:
         return "(" + ";".join(str(a) for a in self.alternatives) + ")"
 
 
-Term = Var | Const | Str | Func | BinOp | UnaryMinus | Interval | Pool
+Term = Var | Const | Str | Func | BinOp | UnaryMinus | Abs | Interval | Pool
 
 
 # --- atoms and body items -----------------------------------------------------------------
@@ -199,9 +231,21 @@ class Literal:
         return f"not {self.atom}" if self.negated else str(self.atom)
 
 
+def clingo_op(op: str) -> str:
+    """A comparison operator as clingo writes it (``==`` is clingo's ``=``)."""
+    return "=" if op == "==" else op
+
+
 @dataclass(frozen=True, slots=True)
 class Comparison:
-    """``left op right`` with op in ``= != < <= > >=``; ``X is E`` parses as ``X = E``."""
+    """``left op right`` with op in ``= == != < <= > >=``.
+
+    ``=`` is clingo's: it compares values and binds a variable on one side from the other
+    (``X is E`` parses as ``X = E``). ``==`` compares the same way but binds nothing, so each
+    of its variables must be bound elsewhere: it is Prolog's ``==`` (term identity, the parser
+    refuses arithmetic in it) and ``=:=`` (arithmetic equality of bound values). Both render as
+    clingo's ``=``, which on bound terms is the same test.
+    """
 
     op: str
     left: Term
@@ -209,7 +253,18 @@ class Comparison:
     span: Span = field(default=_NO_SPAN, compare=False)
 
     def __str__(self) -> str:
-        return f"{self.left}{self.op}{self.right}"
+        return f"{self.left}{clingo_op(self.op)}{self.right}"
+
+
+@dataclass(frozen=True, slots=True)
+class Boolean:
+    """``true`` (clingo's ``#true``) or ``fail`` / ``false`` (``#false``) in a body."""
+
+    value: bool
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    def __str__(self) -> str:
+        return "#true" if self.value else "#false"
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +291,7 @@ class Guard:
     span: Span = field(default=_NO_SPAN, compare=False)
 
 
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "==": "==", "!=": "!="}
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,14 +312,14 @@ class Aggregate:
         text = f"#{self.function}{{{';'.join(str(e) for e in self.elements)}}}"
         guards = self.guards
         if len(guards) == 2:  # clingo has one guard on each side: `lo <= #agg{..} < hi`
-            text = f"{guards[0].term}{_FLIP[guards[0].op]}{text}"
+            text = f"{guards[0].term}{clingo_op(_FLIP[guards[0].op])}{text}"
             guards = guards[1:]
         for guard in guards:
-            text += f"{guard.op}{guard.term}"
+            text += f"{clingo_op(guard.op)}{guard.term}"
         return f"not {text}" if self.negated else text
 
 
-BodyItem = Literal | Comparison | Aggregate
+BodyItem = Literal | Comparison | Aggregate | Boolean
 
 
 def _body(body: tuple[BodyItem, ...]) -> str:
@@ -404,6 +459,19 @@ class ConstDef:
         return f"#const {self.name}={self.value}."
 
 
+@dataclass(frozen=True, slots=True)
+class Defined:
+    """``#defined p/n.``: ``p/n`` deliberately has no rules here (its facts come from another
+    file, or it is meant to be false); body literals on it are then no error."""
+
+    predicate: str
+    arity: int
+    span: Span = field(default=_NO_SPAN, compare=False)
+
+    def __str__(self) -> str:
+        return f"#defined {self.predicate}/{self.arity}."
+
+
 Statement = (
     Rule
     | Constraint
@@ -415,6 +483,7 @@ Statement = (
     | Evidence
     | Show
     | ConstDef
+    | Defined
 )
 
 
@@ -468,6 +537,12 @@ class Program:
             raise ConfigError(
                 f"no #const {', '.join(unknown)} in {self.source} (declared: {known})"
             )
+        for name, value in values.items():  # clingo would wrap it silently
+            if isinstance(value, int) and not -(2**31) <= value < 2**31:
+                raise ConfigError(
+                    f"#const {name} = {value} is outside clingo's 32-bit integers "
+                    f"[{-(2**31)}, {2**31 - 1}]"
+                )
         statements = tuple(
             ConstDef(s.name, Const(values[s.name]), s.span)
             if isinstance(s, ConstDef) and s.name in values
@@ -482,7 +557,7 @@ def _children(node: object) -> tuple[object, ...]:
         return node.args
     if isinstance(node, BinOp | Comparison):
         return (node.left, node.right)
-    if isinstance(node, UnaryMinus):
+    if isinstance(node, UnaryMinus | Abs):
         return (node.arg,)
     if isinstance(node, Interval):
         return (node.lo, node.hi)

@@ -2,34 +2,51 @@
 
 The grammar lives in ``grammar.lark`` next to this module. :func:`parse` builds the IR in one
 pass of :class:`_Builder` over lark's tree, then runs :func:`nesy.lang.check.check` on it.
+
+The .nesy dialect is clingo's syntax with ProbLog's annotations. Where Prolog spells
+something that clingo reads differently, :mod:`nesy.lang.spelling` decides what it means (or
+refuses it); constructs the dialect leaves out fail to parse and are named by
+:mod:`nesy.lang.syntax_errors`; :mod:`nesy.lang.check` then checks the whole program (integer
+range, safety, undefined predicates, Prolog directives). In the builder itself: ``true`` in a
+body is clingo's ``#true``, ``fail`` and ``false`` are ``#false``; a float where a term goes is
+refused; integer literals past 11 digits are refused before Python converts them.
+
+Prolog directives. ``:- body.`` is an integrity constraint, except where ``body`` is exactly
+one positive atom whose predicate name is a Prolog directive's (``use_module``, ``consult``,
+``ensure_loaded``, ``include``, ``module``, ``dynamic``, ``discontiguous``, ``multifile``,
+``initialization``, ``set_prolog_flag``, ``table``, ``op``, ...: ``builtins.DIRECTIVES``) and
+the program defines no predicate of that name and arity: that is a directive, refused by
+:mod:`nesy.lang.check`. So ``:- p(X), q(X).`` and ``:- not dynamic.`` stay constraints, and so
+does ``:- table(X).`` in a program that defines ``table/1``. Directives written in operator
+form (``:- dynamic p/1.``, ``:- table p/2.``) or as a list (``:- [file].``) do not parse; the
+syntax error names them.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import importlib.resources
+import math
 import re
+from collections.abc import Callable, Sequence
 from os import PathLike
 from pathlib import Path
+from typing import TypeVar
 
 from lark import Lark, Token, Tree
-from lark.exceptions import (
-    LarkError,
-    UnexpectedCharacters,
-    UnexpectedEOF,
-    UnexpectedInput,
-    UnexpectedToken,
-)
-from lark.lexer import PatternStr
-from lark.parsers.lalr_parser_state import ParserState
+from lark.exceptions import LarkError, UnexpectedInput
 
-from nesy.errors import NesyError, NesySyntaxError
-from nesy.lang import ir
+from nesy.errors import NesyError, NesySyntaxError, NesyTypeError
+from nesy.lang import ir, spelling
+from nesy.lang.arith import out_of_range
+from nesy.lang.builtins import BUILTIN_VALUES
 from nesy.lang.check import check
 from nesy.lang.ir import Program, Span, Statement, Term
+from nesy.lang.syntax_errors import FLOAT_MESSAGE, syntax_error
 
-__all__ = ["parse", "parse_file"]
+__all__ = ["parse", "parse_file", "parse_files"]
+
+_T = TypeVar("_T")
 
 
 def parse(text: str, source: str = "<string>") -> Program:
@@ -62,25 +79,45 @@ def parse(text: str, source: str = "<string>") -> Program:
     >>> str(program.statements[1])
     'path(X,Y):-edge(X,Y).'
     """
-    try:
-        tree = _parser().parse(text)
-    except UnexpectedInput as exc:
-        raise _syntax_error(exc, text, source) from exc
-    except LarkError as exc:  # defensive: any other lark failure is still a syntax error
-        raise NesySyntaxError(f"cannot parse: {exc}", Span(source, 1, 1, 1, 1), text) from exc
-    statements = _Builder(source, text).build(tree)
-    program = Program(tuple(statements), source)
+    program = Program(tuple(_statements(text, source)), source)
     check(program, text)
     return program
 
 
 def parse_file(path: str | PathLike[str]) -> Program:
     """Parse and check the program in the file at ``path`` (UTF-8); see :func:`parse`."""
+    return parse(_read(path), str(path))
+
+
+def parse_files(paths: Sequence[str | PathLike[str]]) -> Program:
+    """Parse several files as one program (rules in one, facts in another), named after the
+    first, and check them together: a predicate defined in one file may be used in another
+    without a ``#defined`` declaration. Errors point into the file they are about."""
+    if not paths:
+        raise NesyError("parse_files needs at least one file")
+    texts = {str(path): _read(path) for path in paths}
+    statements = [s for source, text in texts.items() for s in _statements(text, source)]
+    program = Program(tuple(statements), str(paths[0]))
+    check(program, texts)
+    return program
+
+
+def _read(path: str | PathLike[str]) -> str:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise NesyError(f"cannot read program file {str(path)!r}: {exc}") from exc
-    return parse(text, str(path))
+
+
+def _statements(text: str, source: str) -> list[Statement]:
+    """The statements of ``text``, unchecked."""
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput as exc:
+        raise syntax_error(exc, text, source, _parser()) from exc
+    except LarkError as exc:  # defensive: any other lark failure is still a syntax error
+        raise NesySyntaxError(f"cannot parse: {exc}", Span(source, 1, 1, 1, 1), text) from exc
+    return _Builder(source, text).build(tree)
 
 
 @functools.cache
@@ -97,8 +134,7 @@ def _parser() -> Lark:
 
 # --- tree to IR ----------------------------------------------------------------------------
 
-_CANONICAL_OP = {"\\=": "!=", "==": "=", "=<": "<=", "=:=": "=", "=\\=": "!=", "is": "="}
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "==": "==", "!=": "!="}
 _CLINGO_VAR = re.compile(r"_*[A-Z][A-Za-z0-9_']*|_")
 _ESCAPE = re.compile(r"\\(.)")
 
@@ -110,6 +146,12 @@ def _var_name(token: Token) -> str:
 
 def _int_value(term: Term) -> int | None:
     return term.value if isinstance(term, ir.Const) and isinstance(term.value, int) else None
+
+
+#: more digits than this is outside clingo's integers whatever the sign (2**31 has 10)
+_MAX_INT_DIGITS = 11
+#: the most values a neural predicate's domain interval may expand to
+_MAX_DOMAIN = 1_000_000
 
 
 class _Builder:
@@ -188,8 +230,36 @@ class _Builder:
             return ir.ProbFact(heads[0][0], heads[0][1], body, self._span(meta))
         return ir.AnnotatedDisjunction(tuple(heads), body, self._span(meta))
 
-    def prob_head(self, meta, probability: Token, atom):
-        return (float(probability), atom)
+    def prob_head(self, meta, probability: float, atom):
+        return (probability, atom)
+
+    # probability labels: floats, computed as ProbLog computes them
+
+    def label_number(self, meta, token: Token) -> float:
+        digits = str(token).lstrip("0")
+        if token.type == "INT" and len(digits) > 308:  # float() of it: inf, but int() refuses
+            return math.inf
+        return float(token)  # '1e999' is inf: out of [0, 1], which the checks report
+
+    def label_other(self, meta, name: Token, *_args) -> float:
+        raise NesyTypeError(
+            f"a probability label must be a number or arithmetic over numbers, not '{name}' "
+            "(the .nesy dialect has no variable or learnable probabilities)",
+            self._span(meta),
+            self._text,
+        )
+
+    def _label_op(self, op: str, meta, left: float, right: float) -> float:
+        return self._spelled(spelling.label, op, left, right, self._span(meta))
+
+    def label_neg(self, meta, value: float) -> float:
+        return -value
+
+    label_add = functools.partialmethod(_label_op, "+")
+    label_sub = functools.partialmethod(_label_op, "-")
+    label_mul = functools.partialmethod(_label_op, "*")
+    label_div = functools.partialmethod(_label_op, "/")
+    label_pow = functools.partialmethod(_label_op, "**")
 
     def neural(self, meta, network: Token, inputs, output: Token, domain, atom):
         out = ir.Var(_var_name(output), self._tspan(output))
@@ -209,6 +279,12 @@ class _Builder:
                 else (None, None)
             )
             if lo is not None and hi is not None:  # `[0..9]`: intervals are expanded
+                if hi - lo >= _MAX_DOMAIN:
+                    raise self._type_error(
+                        f"a neural predicate's domain of {hi - lo + 1} values is too large "
+                        f"(at most {_MAX_DOMAIN:,}: one network output per value)",
+                        term.span,
+                    )
                 values.extend(ir.Const(v, term.span) for v in range(lo, hi + 1))
             else:  # anything else is kept; the checks reject non-ground values
                 values.append(term)
@@ -225,7 +301,15 @@ class _Builder:
         return ir.Evidence(atom, value != "false", self._span(meta))
 
     def show(self, meta, name: Token, arity: Token):
-        return ir.Show(str(name), int(arity), self._span(meta))
+        return ir.Show(str(name), self._arity(arity), self._span(meta))
+
+    def defined(self, meta, name: Token, arity: Token):
+        return ir.Defined(str(name), self._arity(arity), self._span(meta))
+
+    def _arity(self, token: Token) -> int:
+        if len(token.lstrip("0")) > _MAX_INT_DIGITS:
+            raise NesyTypeError(f"arity {token} is too large", self._tspan(token), self._text)
+        return int(token)
 
     def const_def(self, meta, name: Token, value):
         return ir.ConstDef(str(name), value, self._span(meta))
@@ -238,23 +322,39 @@ class _Builder:
     condition = body
 
     def pos_literal(self, meta, atom):
+        if not atom.args and atom.predicate in BUILTIN_VALUES:
+            return ir.Boolean(BUILTIN_VALUES[atom.predicate], self._span(meta))
         return ir.Literal(atom, False, self._span(meta))
 
     def neg_literal(self, meta, _negation, atom):
+        if not atom.args and atom.predicate in BUILTIN_VALUES:
+            return ir.Boolean(not BUILTIN_VALUES[atom.predicate], self._span(meta))
         return ir.Literal(atom, True, self._span(meta))
 
     def negation(self, meta, token):
         return True
 
     def cmp(self, meta, token: Token) -> str:
-        return _CANONICAL_OP.get(str(token), str(token))
+        return str(token)  # the source spelling: comparison() reads it before canonicalising
 
-    def comparison(self, meta, left, op, right):
-        return ir.Comparison(op, left, right, self._span(meta))
+    def comparison(self, meta, left, op: str, right):
+        return self._spelled(spelling.comparison, op, left, right, self._span(meta))
+
+    def _spelled(self, build: Callable[..., _T], *args) -> _T:
+        """``build(*args)`` from :mod:`nesy.lang.spelling`, its refusal a positioned error."""
+        try:
+            return build(*args)
+        except spelling.Refused as exc:
+            raise self._type_error(exc.message, exc.span) from None
+
+    def _type_error(self, message: str, span: Span) -> NesyTypeError:
+        return NesyTypeError(message, span, self._text)
 
     def aggregate(self, meta, negated, left, left_op, function: Token, *rest):
         elements = tuple(e for e in rest[:-2] if e is not None)
         right_op, right = rest[-2], rest[-1]
+        left_op = spelling.canonical_op(left_op) if left_op is not None else None
+        right_op = spelling.canonical_op(right_op) if right_op is not None else None
         guards = []
         if left is not None:
             guards.append(ir.Guard(_FLIP[left_op], left, left.span))
@@ -310,10 +410,21 @@ class _Builder:
         return ir.Var(_var_name(token), self._span(meta))
 
     def int(self, meta, token: Token):
+        if len(token.lstrip("0")) > _MAX_INT_DIGITS:  # int() would refuse past 4,300 digits
+            raise self._type_error(out_of_range(_huge(token)), self._span(meta))
         return ir.Const(int(token), self._span(meta))
 
     def const(self, meta, token: Token):
         return ir.Const(str(token), self._span(meta))
+
+    def float(self, meta, token: Token):
+        span = self._span(meta)
+        if re.search(r"(^|[.\s])t\(\s*$", self._text[: token.start_pos]):  # t(0.5)::a.
+            raise self._error(
+                "learnable probabilities 't(p)::...' are not supported in the .nesy dialect",
+                span,
+            )
+        raise self._error(FLOAT_MESSAGE, span)
 
     def string(self, meta, token: Token):
         value = _ESCAPE.sub(lambda m: "\n" if m.group(1) == "n" else m.group(1), token[1:-1])
@@ -322,137 +433,25 @@ class _Builder:
     def neg(self, meta, term):
         if isinstance(term, ir.Const) and isinstance(term.value, int):
             return ir.Const(-term.value, self._span(meta))
-        return ir.UnaryMinus(term, self._span(meta))
+        return ir.UnaryMinus(self._spelled(spelling.arithmetic, term), self._span(meta))
 
     def interval(self, meta, lo, hi):
         return ir.Interval(lo, hi, self._span(meta))
 
     def _binop(self, op: str, meta, left, right) -> ir.BinOp:
-        return ir.BinOp(op, left, right, self._span(meta))
+        return self._spelled(spelling.binop, op, left, right, self._span(meta))
 
     add = functools.partialmethod(_binop, "+")
     sub = functools.partialmethod(_binop, "-")
     mul = functools.partialmethod(_binop, "*")
     div = functools.partialmethod(_binop, "/")
+    floordiv = functools.partialmethod(_binop, "//")
     mod = functools.partialmethod(_binop, "\\")
+    prolog_mod = functools.partialmethod(_binop, "mod")
+    rem = functools.partialmethod(_binop, "rem")
     pow = functools.partialmethod(_binop, "**")
 
 
-# --- syntax errors -------------------------------------------------------------------------
-
-_TERMINAL_WORDS = {
-    "VAR": "a variable",
-    "NAME": "an identifier",
-    "INT": "an integer",
-    "FLOAT": "a probability",
-    "STRING": "a string",
-    "AGGREGATE": "an aggregate (#count, #sum, #min, #max)",
-    "$END": "end of input",
-}
-# Operators are summarised as a group when several of them are expected.
-_GROUPS = {
-    "a comparison operator": {
-        "=",
-        "!=",
-        "<",
-        "<=",
-        ">",
-        ">=",
-        "\\=",
-        "==",
-        "=<",
-        "=:=",
-        "=\\=",
-        "is",
-    },
-    "an arithmetic operator": {"+", "-", "*", "/", "\\", "**", ".."},
-}
-_MAX_EXPECTED = 8
-
-
-def _literal(name: str) -> str | None:
-    """The text of a literal terminal (``'.'`` for ``DOT``), or None for a pattern."""
-    try:
-        pattern = _parser().get_terminal(name).pattern
-    except KeyError:
-        return None
-    return pattern.value if isinstance(pattern, PatternStr) else None
-
-
-def _accepted(exc: UnexpectedInput) -> set[str]:
-    """The terminals that would let the parser go on where it failed.
-
-    The parse table's entry for the failing state over-approximates (LALR merges lookaheads), so
-    each candidate is fed to a copy of the parser, as lark's ``InteractiveParser.accepts`` does.
-    """
-    state = getattr(exc, "state", None)
-    if not isinstance(state, ParserState):
-        return set(getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ())
-    conf = copy.copy(state.parse_conf)
-    conf.callbacks = {}  # build no trees while probing
-    accepted = set()
-    for name in state.parse_conf.states[state.position]:
-        if not name.isupper():  # a nonterminal's goto entry
-            continue
-        probe = state.copy(deepcopy_values=False)
-        probe.parse_conf = conf
-        try:
-            probe.feed_token(Token(name, ""), is_end=name == "$END")
-        except UnexpectedToken:
-            continue
-        accepted.add(name)
-    return accepted
-
-
-def _expected_text(names: set[str]) -> str:
-    """``; expected one of: ',', '.', ':-'`` for a set of lark terminal names."""
-    literals = {_literal(n) for n in names} - {None}
-    if "#show" in literals:
-        return "; expected a statement"
-    if "not" in literals and "AGGREGATE" in names:
-        return "; expected a literal, a comparison or an aggregate"
-    words = sorted(_TERMINAL_WORDS.get(n, n) for n in names if _literal(n) is None)
-    groups = []
-    for group, members in _GROUPS.items():
-        if len(literals & members) > 1:
-            literals -= members
-            groups.append(group)
-    described = [f"'{text}'" for text in sorted(literals)] + words + groups
-    if not described:
-        return ""
-    if len(described) == 1:
-        return f"; expected {described[0]}"
-    if len(described) > _MAX_EXPECTED:
-        described = described[:_MAX_EXPECTED] + ["..."]
-    return "; expected one of: " + ", ".join(described)
-
-
-def _syntax_error(exc: UnexpectedInput, text: str, source: str) -> NesySyntaxError:
-    expected = _accepted(exc)
-    if isinstance(exc, UnexpectedToken) and exc.token.type != "$END":
-        token = exc.token
-        span = Span(source, token.line, token.column, token.end_line, token.end_column)
-        return NesySyntaxError(f"unexpected '{token}'{_expected_text(expected)}", span, text)
-    if isinstance(exc, UnexpectedToken | UnexpectedEOF):
-        token = getattr(exc, "token", None)
-        if token is not None and token.end_line is not None:
-            span = Span(source, token.end_line, token.end_column, token.end_line, token.end_column)
-        else:
-            line = text.count("\n") + 1
-            column = len(text) - text.rfind("\n")
-            span = Span(source, line, column, line, column)
-        if "DOT" in expected:
-            message = "unexpected end of input; expected '.' to end the statement"
-        else:
-            message = "unexpected end of input" + _expected_text(expected)
-        return NesySyntaxError(message, span, text)
-    assert isinstance(exc, UnexpectedCharacters)
-    span = Span(source, exc.line, exc.column, exc.line, exc.column + 1)
-    rest = text[exc.pos_in_stream :]
-    if rest.startswith("%*"):
-        return NesySyntaxError("unterminated block comment: missing '*%'", span, text)
-    if rest.startswith('"'):
-        return NesySyntaxError("unterminated string: missing '\"'", span, text)
-    return NesySyntaxError(
-        f"unexpected character {exc.char!r}{_expected_text(expected)}", span, text
-    )
+def _huge(token: Token) -> int:
+    """A stand-in value for an integer literal too long to convert: only its size is shown."""
+    return 10 ** (len(token.lstrip("0")) - 1)

@@ -58,3 +58,24 @@ def test_clingo_errors_become_grounding_errors():
 def test_symbols_are_clingo_symbols():
     gp = ground(parse("0.5::a."))
     assert all(isinstance(s, clingo.Symbol) for s in gp.symbols.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "operation", "line"),
+    [
+        ("q(0;1;2).\np(X) :- q(Y), X = 6/Y.", "(6/Y)", 2),
+        ("q(a).\n\np(X) :- q(Y), X = Y+1.", "(Y+1)", 3),
+        ("q(0).\n0.5::p(X) :- q(Y), X = 3 mod Y.", "", 2),
+    ],
+)
+def test_arithmetic_clingo_cannot_evaluate_is_an_error_not_a_dropped_rule(text, operation, line):
+    with pytest.raises(GroundingError, match="clingo cannot evaluate .* silently drop") as info:
+        ground(parse(text, "prog.nesy"))
+    assert operation in info.value.message
+    assert (info.value.span.source, info.value.span.line) == ("prog.nesy", line)
+
+
+def test_defined_declaration_reaches_clingo():
+    program = parse("#defined q/1. p :- q(1).")
+    assert "#defined q/1." in to_clingo(program)
+    assert _symbols("#defined q/1. p :- q(1). r.") == {"r"}
