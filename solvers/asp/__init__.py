@@ -2,7 +2,8 @@
 
 ``AspProgram`` grounds a program once; ``observe`` lists the total choices under which an
 observation holds (a decision diagram); ``AspModel`` is the ``nn.Module`` that trains networks
-through it; ``stable_models`` and ``most_probable`` answer ``nesy solve``.
+through it; ``stable_models`` and ``most_probable_models`` answer ``nesy solve``, and
+``solvers.asp.plain`` hands plain clingo programs to clingo as written.
 """
 
 from solvers.asp.diagram import Diagram, build_diagram
@@ -12,6 +13,7 @@ from solvers.asp.semantics import (
     SCALE,
     StableModel,
     most_probable,
+    most_probable_models,
     observe,
     relevant_program,
     stable_models,
@@ -29,6 +31,7 @@ __all__ = [
     "log_not",
     "merge",
     "most_probable",
+    "most_probable_models",
     "observe",
     "relevant_program",
     "stable_models",

@@ -1,22 +1,56 @@
 """``nesy solve`` and the ASP backend of ``nesy query`` / ``nesy train``.
 
-``nesy solve PROGRAM [FACTS...]`` prints the most probable stable model (clingo's optimisation),
-or every stable model with ``--all``, each with its NeurASP probability ``P(c) / N(c)``; a
-program without stable models gets a message naming the constraints that conflict, and exit
-code 20 (clingo's own code for "unsatisfiable").
+``nesy solve PROGRAM [FACTS...]`` reads the files as one program, in one of two ways.
+
+A plain ASP program, one that clingo's own parser accepts, is solved by clingo as written, with
+clingo's default options: the models are clingo's (what ``#show`` shows), ``#include`` is
+resolved relative to the including file, clingo's warnings go to stderr, and ``#script`` is
+refused (nesy does not run embedded scripts). nesy's probabilistic annotations (``p::a``,
+``nn(...) ::``) are not clingo syntax, so such a program has none: its only total choice is
+the empty one, and each of its N stable models has probability 1/N (counted up to 100 beyond
+those printed, else "not counted", JSON null). "Most probable" is then any model, and nesy
+prints clingo's first; ``--all`` prints every model (``--limit K``: clingo's first K). An
+optimisation program (``#minimize``, ``#maximize``, ``:~``) prints clingo's optimum, and with
+``--all`` its optimal models (``--limit K``: K of them), each with clingo's cost.
+
+``query(...)`` and ``evidence(...)`` are directives only in programs that use probabilistic
+annotations; in a plain ASP program they are ordinary atoms and appear in the models.
+
+Any other program is read by nesy's parser (a syntax error names the place; where clingo's
+parser reads further, its view is added). Its stable models have the NeurASP probability
+P(c) / N(c) of their total choice c (N(c): the stable models of c). nesy prints the most
+probable stable model; ``--all`` every stable model, most probable first; ``--all --limit K``
+the K most probable ones, exactly (clingo visits the total choices from the most probable down
+until none left can beat the K-th model found).
+
+A program without a stable model prints UNSATISFIABLE with the constraints that conflict, and
+exits with code 20 (clingo's code); 0 means a model was found, 1 bad input.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import sys
 from pathlib import Path
 
-from nesy.errors import ConfigError, NesyTypeError
+from nesy.errors import ConfigError, NesySyntaxError, NesyTypeError
 from nesy.lang import ir, parse_file
+from nesy.lang.ir import Span
 from solvers.asp.layer import AspModel
+from solvers.asp.plain import (
+    COUNT_LIMIT,
+    ClingoSyntaxError,
+    PlainModel,
+    PlainProgram,
+    PlainResult,
+    conflict,
+    parse_plain,
+    solve_plain,
+)
 from solvers.asp.program import CATEGORICAL, AspProgram, merge
-from solvers.asp.semantics import StableModel, most_probable, stable_models
+from solvers.asp.semantics import StableModel, most_probable_models, stable_models
 from solvers.asp.unsat import conflicting_statements
 
 __all__ = ["register", "BACKEND", "UNSATISFIABLE"]
@@ -24,12 +58,91 @@ __all__ = ["register", "BACKEND", "UNSATISFIABLE"]
 UNSATISFIABLE = 20
 
 
-def _load(paths: list[Path]) -> ir.Program:
-    return merge([parse_file(path) for path in paths])
-
-
 def _solve(args: argparse.Namespace) -> int:
-    program = _load([args.program, *args.facts])
+    if args.limit < 0:
+        raise ConfigError(f"--limit is a number of models, 0 for all; got {args.limit}")
+    paths = [args.program, *args.facts]
+    try:
+        plain = parse_plain(paths, log=_warn)
+    except ClingoSyntaxError as clingo_error:
+        return _solve_annotated(_load(paths, clingo_error), args)
+    return _solve_plain(plain, args)
+
+
+def _warn(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def _load(paths: list[Path], clingo_error: ClingoSyntaxError) -> ir.Program:
+    """The files through nesy's parser. Its syntax error gets clingo's added where clingo's
+    parser got further, or stopped for another reason (an ``#include`` it cannot open): the
+    file is then more likely clingo with a slip than nesy."""
+    try:
+        return merge([parse_file(path) for path in paths])
+    except NesySyntaxError as error:
+        if not _clingo_says_more(clingo_error, error.span):
+            raise
+        clingo_says = " ".join(clingo_error.message.split())
+        message = f"{error.message}; clingo's parser: {clingo_error.span}: {clingo_says}"
+        raise NesySyntaxError(message, error.span, error.source_text) from error
+
+
+def _clingo_says_more(clingo_error: ClingoSyntaxError, nesy_at: Span | None) -> bool:
+    clingo_at = clingo_error.span
+    if clingo_at is None or nesy_at is None:
+        return False
+    if not clingo_error.message.startswith(("syntax error", "lexer error")):
+        return True
+    if clingo_at.source != nesy_at.source:
+        return True
+    try:
+        text = Path(nesy_at.source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    # further than nesy's position by more than blanks (both may point at the end of input)
+    return text[_offset(text, nesy_at) : _offset(text, clingo_at)].strip() != ""
+
+
+def _offset(text: str, at: Span) -> int:
+    lines = text.splitlines(keepends=True)
+    return sum(len(line) for line in lines[: at.line - 1]) + at.column - 1
+
+
+def _solve_plain(program: PlainProgram, args: argparse.Namespace) -> int:
+    result = solve_plain(program, all_models=args.all, limit=args.limit, log=_warn)
+    if not result.models:
+        return _unsatisfiable(program.source, conflict(program), args.json)
+    if args.json:
+        rows = [_plain_row(model, result) for model in result.models]
+        print(json.dumps({"satisfiable": True, "models": rows}, indent=2))
+        return 0
+    what = "optimal " if program.optimises else ""
+    what += "stable models" if args.all else "stable model"
+    print(f"% {what} of {program.source}: {len(result.models)}")
+    for i, model in enumerate(result.models, 1):
+        cost = "" if model.cost is None else ", cost " + " ".join(map(str, model.cost))
+        print(f"% model {i}, {_plain_probability(result)}{cost}")
+        print(" ".join(model.atoms) or "% (no atoms)")
+    return 0
+
+
+def _plain_row(model: PlainModel, result: PlainResult) -> dict[str, object]:
+    """The annotated route's row, plus clingo's cost for an optimisation program."""
+    row: dict[str, object] = {"probability": result.probability, "atoms": list(model.atoms)}
+    if model.cost is not None:
+        row["cost"] = list(model.cost)
+    return row
+
+
+def _plain_probability(result: PlainResult) -> str:
+    if result.count is None:
+        return f"probability 1/N, N > {COUNT_LIMIT} stable models (not counted)"
+    if result.count == 1:
+        return "probability 1 (the only stable model)"
+    return f"probability {1 / result.count:.10g} (1 of {result.count} stable models)"
+
+
+def _solve_annotated(program: ir.Program, args: argparse.Namespace) -> int:
     if program.neural_predicates:
         raise NesyTypeError(
             "nesy solve reads probabilities from the program text; this program has neural "
@@ -39,13 +152,14 @@ def _solve(args: argparse.Namespace) -> int:
         )
     asp = AspProgram(program)
     models: list[StableModel]
-    if args.all:
-        models = stable_models(asp, limit=args.limit)
+    if args.all and not args.limit:
+        models = stable_models(asp)
     else:
-        best = most_probable(asp)
-        models = [best] if best is not None else []
+        models = most_probable_models(asp, args.limit if args.all else 1)
     if not models:
-        return _unsatisfiable(program, args.json)
+        conflicting = conflicting_statements(program, CATEGORICAL)
+        where = [(s.span, str(s)) for s in conflicting]
+        return _unsatisfiable(str(program.source), where, args.json)
     if args.json:
         rows = [{"probability": m.probability, "atoms": list(m.atoms)} for m in models]
         print(json.dumps({"satisfiable": True, "models": rows}, indent=2))
@@ -58,14 +172,13 @@ def _solve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _unsatisfiable(program: ir.Program, as_json: bool) -> int:
-    conflict = conflicting_statements(program, CATEGORICAL)
-    where = [(str(s.span), str(s)) for s in conflict]
+def _unsatisfiable(source: str, conflicting: list[tuple[Span, str]], as_json: bool) -> int:
+    where = [(str(span), text) for span, text in conflicting]
     if as_json:
         rows = [{"at": at, "statement": text} for at, text in where]
         print(json.dumps({"satisfiable": False, "models": [], "conflict": rows}, indent=2))
         return UNSATISFIABLE
-    print(f"% UNSATISFIABLE: {program.source} has no stable model")
+    print(f"% UNSATISFIABLE: {source} has no stable model")
     if where:
         print("% these constraints cannot all hold:")
         for at, text in where:
@@ -78,15 +191,24 @@ def _unsatisfiable(program: ir.Program, as_json: bool) -> int:
 def register(commands: argparse._SubParsersAction) -> None:
     solve = commands.add_parser(
         "solve",
-        help="most probable stable model of a program (ASP backend)",
+        help="most probable stable model of a program; plain clingo programs run as written",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     solve.add_argument("program", type=Path)
     solve.add_argument("facts", type=Path, nargs="*", help="more files read with the program")
-    solve.add_argument("--all", action="store_true", help="every stable model, most probable first")
     solve.add_argument(
-        "--limit", type=int, default=0, help="with --all: at most this many models (0: all)"
+        "--all",
+        action="store_true",
+        help="every stable model, most probable first (plain ASP: clingo's order; "
+        "optimisation: the optimal models)",
+    )
+    solve.add_argument(
+        "--limit",
+        type=int,
+        default=0,
+        help="with --all: the K most probable models (plain ASP: clingo's first K; "
+        "optimisation: K optimal models); 0: all",
     )
     solve.add_argument("--json", action="store_true", help="print a JSON object")
     solve.set_defaults(run=_solve)
@@ -109,6 +231,9 @@ class _Backend:
                 program.neural_predicates[0].span,
             )
         model = AspModel(program)
+        # conditioning on impossible evidence divides 0 by 0: say so, as the exact backend does
+        if model.evidence is not None and model.log_evidence()[0] == -math.inf:
+            raise NesyTypeError(f"{program.source}: the evidence has probability 0")
         return dict(zip(model.answers, model({})[0].exp().tolist(), strict=True))
 
     def train(self, args: argparse.Namespace) -> int:

@@ -124,15 +124,26 @@ class AspModel(nn.Module):
         return observe(relevant_program(self.asp, observation, shared), observation)
 
     def forward(self, inputs: Mapping[str, Tensor] | None = None) -> Tensor:
-        inputs = inputs or {}
-        sizes = {inputs[n].shape[0] for n in self.input_names if n in inputs}
-        if len(sizes) > 1:
-            raise DataError(f"inputs disagree on the batch size: {sorted(sizes)}")
-        table = group_table(self.asp.groups, self.networks, inputs, next(iter(sizes), 1))
-        logp = torch.stack([d.log_probability(table) for d in self.diagrams], dim=1)
+        table = self._table(inputs or {})
+        # a query with no ground instance has no answers: (B, 0), not a failed stack
+        columns = [d.log_probability(table) for d in self.diagrams]
+        logp = torch.stack(columns, dim=1) if columns else table.new_zeros((len(table), 0))
         if self.evidence is not None:
             logp = logp - self.evidence.log_probability(table)[:, None]
         return logp
+
+    def log_evidence(self, inputs: Mapping[str, Tensor] | None = None) -> Tensor:
+        """``(B,)`` log-probability of the program's evidence (0 without evidence)."""
+        table = self._table(inputs or {})
+        if self.evidence is None:
+            return table.new_zeros(len(table))
+        return self.evidence.log_probability(table)
+
+    def _table(self, inputs: Mapping[str, Tensor]) -> Tensor:
+        sizes = {inputs[n].shape[0] for n in self.input_names if n in inputs}
+        if len(sizes) > 1:
+            raise DataError(f"inputs disagree on the batch size: {sorted(sizes)}")
+        return group_table(self.asp.groups, self.networks, inputs, next(iter(sizes), 1))
 
 
 def _instances(asp: AspProgram, atom: ir.Atom) -> list[clingo.Symbol]:

@@ -138,6 +138,10 @@ class AspProgram:
         """The group's choice atoms and the atom that says its choice is offered."""
         return [*self._values[group].values(), self._activation[group]]
 
+    def activation_literal(self, group: int) -> int:
+        """The program literal of the atom that says the group's choice is offered."""
+        return self.control.symbolic_atoms[self._activation[group]].literal
+
     def value_condition(self, group: int, value: int) -> str:
         """clingo body text that holds exactly when ``group`` takes ``value``."""
         chosen = self._values[group]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import clingo
 import numpy as np
 
+from nesy.errors import BackendError, ConfigError
 from nesy.ground import GroundProgram, ground
 from nesy.infer.logic import relevant_atoms
 from nesy.lang import ir
@@ -31,6 +32,7 @@ __all__ = [
     "StableModel",
     "stable_models",
     "most_probable",
+    "most_probable_models",
     "SCALE",
 ]
 
@@ -204,3 +206,97 @@ def most_probable(
         if v != INACTIVE
     )
     return StableModel(atoms, choice, math.exp(log_p) / model_count(asp, choice))
+
+
+#: Total choices :func:`most_probable_models` may visit before it gives up.
+MAX_CHOICES = 1000
+
+
+def most_probable_models(asp: AspProgram, k: int) -> list[StableModel]:
+    """The ``k`` most probable stable models (all of them if there are fewer), most probable
+    first, exactly, by the NeurASP probability ``P(c) / N(c)``.
+
+    clingo's optimisation finds the most probable total choice ``c`` not visited yet; its
+    models are listed (each ``P(c) / N(c)``) and ``c`` is blocked. No model of an unvisited
+    choice beats ``P(c)``, up to the rounding of the weights (``G`` groups are off by at most
+    ``G / SCALE`` nats in all), so the search stops once the ``k``-th model found reaches that
+    bound. Zero-probability values are visited last.
+
+    Raises
+    ------
+    ConfigError
+        The program has neural predicates (their probabilities are not in the text).
+    BackendError
+        More than :data:`MAX_CHOICES` total choices would have to be visited (their models
+        tie too closely to rank); ``stable_models`` lists them all instead.
+    """
+    if any(group.is_neural for group in asp.groups):
+        raise ConfigError(
+            "most_probable_models ranks programs without neural predicates; "
+            "most_probable takes the networks' outputs"
+        )
+    search = _ChoiceSearch(asp)
+    slack = math.exp(len(asp.groups) / SCALE)
+    found: list[StableModel] = []
+    for _ in range(MAX_CHOICES):
+        choice = search.best()
+        if choice is None:
+            return found
+        bound = math.exp(asp.log_weight(choice)) * slack
+        if len(found) == k and found[-1].probability >= bound:
+            return found
+        found = sorted(found + _models_of(asp, choice), key=lambda m: -m.probability)[:k]
+        search.block(choice)
+    raise BackendError(
+        f"{asp.program.source}: the {k} most probable stable models are not settled after "
+        f"{MAX_CHOICES} total choices (their probabilities are too close); --all without "
+        "--limit lists every stable model"
+    )
+
+
+def _models_of(asp: AspProgram, choice: tuple[int, ...]) -> list[StableModel]:
+    """The stable models of one total choice, each with probability ``P(c) / N(c)``."""
+    asp.control.configuration.solve.models = 0
+    atoms: list[tuple[str, ...]] = []
+    with asp.control.solve(assumptions=asp.choice_assumptions(choice), yield_=True) as handle:
+        for model in handle:
+            if asp.choice_of(model) == choice:
+                atoms.append(_shown(asp, model))
+    p = math.exp(asp.log_weight(choice)) / len(atoms) if atoms else 0.0
+    return [StableModel(a, choice, p) for a in atoms]
+
+
+class _ChoiceSearch:
+    """The most probable total choice not yet blocked, by clingo's optimisation: each value of
+    each group costs ``round(-ln p * SCALE)`` at priority 0, or 1 at priority 1 where ``p`` is
+    0 (so impossible values come last, not never)."""
+
+    def __init__(self, asp: AspProgram) -> None:
+        lines = []
+        for g, group in enumerate(asp.groups):
+            for v, log_p in enumerate(group.log_probs):
+                condition = asp.value_condition(g, v)
+                cost = "1@1" if log_p == -math.inf else f"{round(-log_p * SCALE)}@0"
+                lines.append(f":~ {condition}. [{cost},{g},{v}]")
+        self.asp = AspProgram(asp.program, extra="\n".join(lines) + "\n", optimise=True)
+
+    def best(self) -> tuple[int, ...] | None:
+        found = None
+        with self.asp.control.solve(yield_=True) as handle:
+            for model in handle:  # each model improves on the last; the last is optimal
+                found = self.asp.choice_of(model)
+        return found
+
+    def block(self, choice: tuple[int, ...]) -> None:
+        """No later model makes this total choice."""
+        body = []
+        for g, value in enumerate(choice):
+            group, active = self.asp.groups[g], self.asp.activation_literal(g)
+            if value == INACTIVE:
+                body.append(-active)
+            elif group.literals[value] is not None:
+                body.append(group.literals[value])
+            else:  # offered, and none of its literal values chosen
+                body += [active, *(-lit for lit in group.literals if lit is not None)]
+        with self.asp.control.backend() as backend:
+            backend.add_rule([], body)

@@ -190,7 +190,9 @@ def board_program(
     >>> [str(s) for s in board_program(givens, [(0, 2, 7)]).statements][-2:]
     ['image(1,3).', ':-reads(tensor(img(1,3)),7).']
     """
-    facts = "".join(f"image({r + 1}, {c + 1}).\n" for r, c in _given_cells(givens))
+    # reads/2 is the reader's (visual_sudoku.nesy), not this text's: declared, it is no error
+    facts = "#defined reads/2.\n" if ruled_out else ""
+    facts += "".join(f"image({r + 1}, {c + 1}).\n" for r, c in _given_cells(givens))
     facts += "".join(f":- reads(tensor({_tensor_name(r, c)}), {v}).\n" for r, c, v in ruled_out)
     return merge([*_rules(), nesy.parse(facts)])
 

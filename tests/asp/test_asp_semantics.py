@@ -156,3 +156,23 @@ def test_diagram_of_all_different_has_one_node_per_subset():
     diagram = build_diagram(choices, [0.0] * len(choices), list(range(5)))
     assert diagram.models == 120
     assert diagram.nodes == 2**5 + 0  # 31 non-empty-suffix nodes + 1 terminal
+
+
+def test_a_query_without_groundings_has_no_answers():
+    program = nesy.parse("0.5::a(1). b(X) :- a(X), c(X). c(2). query(b(X)).")
+    model = AspModel(program)
+    assert model.answers == () and model({}).shape == (1, 0)
+
+
+def test_most_probable_models_rank_every_model_exactly():
+    from solvers.asp.semantics import most_probable_models
+
+    # several models per total choice, a zero-probability fact, an annotated disjunction
+    text = "0.5::r. a :- not b, r. b :- not a, r. 0.2::x; 0.3::y. 0.0::z. {c} :- y."
+    asp = AspProgram(nesy.parse(text))
+    everything = stable_models(asp)
+    for k in range(1, len(everything) + 2):
+        best = most_probable_models(asp, k)
+        assert [m.probability for m in best] == pytest.approx(
+            [m.probability for m in everything[:k]], abs=1e-15
+        )
