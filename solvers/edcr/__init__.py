@@ -11,6 +11,8 @@ threshold on a binary model's score), then applied to new predictions:
     >>> secondary = Conditions(("sec=0", "sec=1"), second_opinion)
     >>> rules = learn_rules(predictions, labels, secondary, ["a", "b"], epsilon=0.0)
     >>> print(rules.to_text())
+    #defined pred/2.
+    #defined holds/2.
     error(X) :- pred(X, a), holds(X, "sec=1").
     error(X) :- pred(X, b), holds(X, "sec=0").
     corrected(X, a) :- pred(X, b), holds(X, "sec=0").

@@ -3,17 +3,23 @@
 Registered with the ``nesy`` command through the ``nesy.commands`` entry point, so the core CLI
 never imports this backend.
 
-Files: predictions and labels are ``.npy`` arrays or text files with one integer per line (a
-first line that is not an integer is taken as a header); conditions are ``.csv`` or ``.npz`` (see
-:mod:`solvers.edcr.conditions`); rules are the JSON files of :mod:`solvers.edcr.rules`.
+Files: predictions and labels are ``.npy`` integer arrays or UTF-8 text files with one class
+index per line, in ASCII digits (a first line that starts with a letter, ``_`` or ``#`` is a
+header); conditions are ``.csv`` or ``.npz`` (see :mod:`solvers.edcr.conditions`); rules are the
+JSON files of :mod:`solvers.edcr.rules`. Anything else in a labels file is an error that points at
+its line and column: ``1_0``, ``+1``, ``1.0`` or ``١`` (all of which Python's ``int()`` would
+take), a negative index, or a class index the classes do not reach.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import re
+import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -36,44 +42,145 @@ from solvers.edcr.rules import (
 __all__ = ["register", "read_labels"]
 
 
+_INDEX = re.compile(r"[0-9]+")
+_NEGATIVE = re.compile(r"-[0-9]+")
+_HEADER = re.compile(r"[^\W\d]|[_#]")  # a letter (any script), '_' or '#'
+_BLANKS = " \t\f\v"  # ASCII only: a non-breaking space is not a separator
+_INT64 = 2**63 - 1
+_MAX_INFERRED_CLASSES = 1_000_000
+_INT = re.compile(r"-?[0-9]+")
+_FLOAT = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
+
+
+class _Labels(NamedTuple):
+    """Class indices read from ``path``; ``where[i]`` is value ``i``'s (line, column) in a text
+    file, and ``None`` for ``.npy``."""
+
+    path: Path
+    values: np.ndarray
+    where: list[tuple[int, int]] | None
+
+    def error(self, i: int, message: str) -> DataError:
+        """An error about value ``i``, at its line and column when there are lines."""
+        if self.where is None:
+            return DataError(f"{self.path}: sample {i}: {message}")
+        line, column = self.where[i]
+        width = len(str(self.values[i]))
+        return DataError(message, Span(str(self.path), line, column, line, column + width))
+
+
 def read_labels(path: str | Path) -> np.ndarray:
-    """Class indices ``(n,)`` from a ``.npy`` file or a text file of one integer per line.
+    """Class indices ``(n,)`` from a ``.npy`` file or a text file of one index per line.
 
     Raises
     ------
     DataError
-        A line that is not an integer (with its line and column), or a ``.npy`` array that is not
+        A line that is not a class index in ASCII digits (with its line and column), a negative
+        or out-of-int64 index, a file that is not UTF-8 text, or a ``.npy`` array that is not
         one-dimensional integers.
     """
-    path = Path(path)
+    return _read_labels(Path(path)).values
+
+
+def _read_labels(path: Path) -> _Labels:
     if path.suffix == ".npy":
-        values = np.load(path, allow_pickle=False)
-        if values.ndim != 1 or not np.issubdtype(values.dtype, np.integer):
-            raise DataError(
-                f"{path}: expected a 1-D integer array; got {values.dtype} {values.shape}"
-            )
-        return values.astype(np.int64)
-    lines = path.read_text(encoding="utf-8").splitlines()
-    values = []
-    for number, line in enumerate(lines, start=1):
-        text = line.strip()
-        if not text or (number == 1 and not text.lstrip("-").isdigit()):
+        return _Labels(path, _read_npy(path), None)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise DataError(f"{path}: not UTF-8 text ({error.reason})") from error
+    values, where = [], []
+    for number, line in enumerate(text.split("\n"), start=1):
+        token = line.strip(_BLANKS)
+        if not token or (number == 1 and _HEADER.match(token)):
             continue  # blank line, or a header
-        try:
-            values.append(int(text))
-        except ValueError:
-            column = len(line) - len(line.lstrip()) + 1
-            raise DataError(
-                f"expected one integer class index per line; got '{text}'",
-                Span(str(path), number, column, number, column),
-            ) from None
-    return np.array(values, dtype=np.int64)
+        column = len(line) - len(line.lstrip(_BLANKS)) + 1
+        span = Span(str(path), number, column, number, column + len(token))
+        if _NEGATIVE.fullmatch(token):
+            raise DataError(f"a class index is 0 or more; got {token}", span)
+        if not _INDEX.fullmatch(token):
+            message = f"expected one integer class index per line; got '{token}'"
+            raise DataError(message + " (ASCII digits 0-9 only)", span)
+        digits = token.lstrip("0")
+        if len(digits) > len(str(_INT64)) or int(digits or "0") > _INT64:
+            raise DataError(f"class index {token} exceeds {_INT64} (2^63-1)", span)
+        values.append(int(token))
+        where.append((number, column))
+    return _Labels(path, np.array(values, dtype=np.int64), where)
 
 
-def _classes(option: str | None, *arrays: np.ndarray) -> list[str]:
+def _read_npy(path: Path) -> np.ndarray:
+    try:
+        values = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise DataError(f"{path}: not a .npy array of class indices ({error})") from error
+    if not isinstance(values, np.ndarray) or values.ndim != 1:
+        raise DataError(f"{path}: expected a 1-D integer array; got {_describe(values)}")
+    if not np.issubdtype(values.dtype, np.integer):
+        raise DataError(f"{path}: expected a 1-D integer array; got {_describe(values)}")
+    if len(values) and values.min() < 0:
+        i = int(np.argmax(values < 0))
+        raise DataError(f"{path}: sample {i}: a class index is 0 or more; got {values[i]}")
+    if len(values) and values.max() > _INT64:  # uint64 would wrap round to a negative int64
+        i = int(np.argmax(values > _INT64))
+        raise DataError(f"{path}: sample {i}: class index {values[i]} exceeds {_INT64} (2^63-1)")
+    return values.astype(np.int64)
+
+
+def _describe(values: object) -> str:
+    if isinstance(values, np.ndarray):
+        return f"{values.dtype} {values.shape}"
+    return type(values).__name__  # an .npz passed as .npy loads as a mapping
+
+
+def _classes(option: str | None, *files: _Labels) -> list[str]:
+    """The class names: ``--classes``, else ``0..`` the largest index in ``files``.
+
+    Raises
+    ------
+    DataError
+        An index in ``files`` that the named classes do not reach (at its line and column), or,
+        without names, one so large that its classes could not be listed.
+    """
     if option:
-        return [name.strip() for name in option.split(",")]
-    return [str(k) for k in range(max(int(a.max()) for a in arrays if len(a)) + 1)]
+        names = [name.strip() for name in option.split(",")]
+        for labels in files:
+            _check_range(labels, len(names), f"--classes names {len(names)} classes")
+        return names
+    top = max(((int(f.values.max()), f) for f in files if len(f.values)), default=(-1, None))
+    if top[1] is not None and top[0] >= _MAX_INFERRED_CLASSES:
+        i = int(np.argmax(top[1].values))
+        raise top[1].error(
+            i,
+            f"class index {top[0]}: without --classes the classes are 0..the largest index, "
+            f"at most {_MAX_INFERRED_CLASSES} of them",
+        )
+    return [str(k) for k in range(top[0] + 1)]
+
+
+def _check_range(labels: _Labels, k: int, source: str) -> None:
+    """Every index in ``labels`` names one of ``k`` classes."""
+    if len(labels.values) and labels.values.max() >= k:
+        i = int(np.argmax(labels.values >= k))
+        value = labels.values[i]
+        raise labels.error(i, f"class index {value} is out of range: {source}, 0..{k - 1}")
+
+
+def _int(text: str) -> int:
+    """An integer option in ASCII digits; Python's int() would also take '1_0' or '١'."""
+    if not _INT.fullmatch(text) or len(text) > 100:
+        raise argparse.ArgumentTypeError(f"expected an integer in ASCII digits; got {text!r}")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    """A number option: an ASCII decimal (``0.1``, ``1e-3``); no ``nan`` or ``inf``."""
+    value = float(text) if _FLOAT.fullmatch(text) else math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite decimal number; got {text!r}")
+    return value
 
 
 def _same_length(**arrays: Any) -> None:
@@ -115,14 +222,15 @@ def _print_scores(scores: dict) -> None:
 
 
 def _learn(args: argparse.Namespace) -> int:
-    predictions, labels = read_labels(args.predictions), read_labels(args.labels)
+    predicted, truth = _read_labels(args.predictions), _read_labels(args.labels)
+    predictions, labels = predicted.values, truth.values
     conditions = read_conditions(args.conditions)
     _same_length(predictions=predictions, labels=labels, conditions=conditions)
     rules = learn_rules(
         predictions,
         labels,
         conditions,
-        _classes(args.classes, predictions, labels),
+        _classes(args.classes, predicted, truth),
         detector=args.detector,
         epsilon=args.epsilon,
         corrector=args.corrector,
@@ -130,7 +238,9 @@ def _learn(args: argparse.Namespace) -> int:
     )
     write_rules(args.out, rules)
     if args.program:
-        text = f"% EDCR rules learned by `nesy edcr learn` from {args.predictions}\n"
+        # JSON quoting keeps a path's line breaks (and undecodable bytes) out of the comment
+        source = json.dumps(str(args.predictions))
+        text = f"% EDCR rules learned by `nesy edcr learn` from {source}\n"
         text += rules.to_text() + "\n"
         atomic_write_bytes(args.program, lambda f: f.write(text.encode()))
     print(rules.to_text() or "% no rule was worth learning")
@@ -142,7 +252,9 @@ def _learn(args: argparse.Namespace) -> int:
 
 def _apply(args: argparse.Namespace) -> int:
     rules = read_rules(args.rules)
-    predictions = read_labels(args.predictions)
+    predicted = _read_labels(args.predictions)
+    predictions = predicted.values
+    _check_range(predicted, len(rules.classes), f"{args.rules} has {len(rules.classes)} classes")
     conditions = read_conditions(args.conditions)
     _same_length(predictions=predictions, conditions=conditions)
     missing = [name for name in rules.conditions_used() if name not in conditions.names]
@@ -154,7 +266,9 @@ def _apply(args: argparse.Namespace) -> int:
         atomic_write_bytes(args.out, lambda f: f.write(text.encode()))
     scores = None
     if args.labels:
-        labels = read_labels(args.labels)
+        truth = _read_labels(args.labels)
+        _check_range(truth, len(rules.classes), f"{args.rules} has {len(rules.classes)} classes")
+        labels = truth.values
         _same_length(predictions=predictions, labels=labels)
         scores = _scores(predictions, labels, applied, len(rules.classes))
     if args.json:
@@ -218,7 +332,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     learn.add_argument("--conditions", type=Path, required=True, help=".csv or .npz")
     learn.add_argument("--classes", default=None, help="comma-separated class names")
     learn.add_argument("--detector", choices=DETECTORS, default="det", help="default: det")
-    learn.add_argument("--epsilon", type=float, default=0.1, help="largest recall drop (det)")
+    learn.add_argument("--epsilon", type=_float, default=0.1, help="largest recall drop (det)")
     learn.add_argument(
         "--corrector", choices=CORRECTORS, default="guarded", help="default: guarded"
     )
@@ -240,13 +354,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         "fashion", help="train Fashion-MNIST models; write predictions, labels and conditions"
     )
     data.add_argument("out", type=Path, help="folder to write into")
-    data.add_argument("--epochs", type=int, default=3)
-    data.add_argument("--seed", type=int, default=0)
+    data.add_argument("--epochs", type=_int, default=3)
+    data.add_argument("--seed", type=_int, default=0)
     data.add_argument(
-        "--rule-images", type=int, default=10_000, help="last training images kept for rules"
+        "--rule-images", type=_int, default=10_000, help="last training images kept for rules"
     )
     data.add_argument(
-        "--train-images", type=int, default=60_000, help="at most this many train the models"
+        "--train-images", type=_int, default=60_000, help="at most this many train the models"
     )
     data.add_argument("--data", type=Path, default=None, help="Fashion-MNIST IDX folder")
     data.set_defaults(run=_fashion)

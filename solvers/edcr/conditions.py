@@ -10,6 +10,9 @@ Files (for the CLI):
 
 - ``.csv``: a header row of condition names, then one row of ``0``/``1`` per sample;
 - ``.npz``: arrays ``values`` ``(n, m)`` (0/1 or bool) and ``names`` ``(m,)`` (strings).
+
+A name that no rule program could hold (a NUL, a carriage return or a lone surrogate; see
+:mod:`solvers.edcr.terms`) is refused when the file is read.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +31,7 @@ import numpy as np
 from nesy.errors import DataError
 from nesy.lang.ir import Span
 from nesy.train.checkpoint import atomic_write_bytes
+from solvers.edcr.terms import unwritable
 
 __all__ = [
     "Conditions",
@@ -64,10 +69,14 @@ class Conditions:
                 f"conditions: expected values of shape (n, {len(self.names)}) for "
                 f"{len(self.names)} names; got {values.shape}"
             )
-        twice = [name for name, count in Counter(self.names).items() if count > 1]
+        for name in self.names:
+            if not isinstance(name, str):
+                raise DataError(f"conditions: a name must be a string; got {name!r}")
+        names = tuple(str(n) for n in self.names)  # numpy's str_ to str
+        twice = [name for name, count in Counter(names).items() if count > 1]
         if twice:
             raise DataError(f"conditions: the name '{twice[0]}' is used twice")
-        object.__setattr__(self, "names", tuple(str(n) for n in self.names))
+        object.__setattr__(self, "names", names)
         object.__setattr__(self, "values", values.astype(bool, copy=False))
 
     def __len__(self) -> int:
@@ -154,33 +163,70 @@ def read_conditions(path: str | os.PathLike[str]) -> Conditions:
     Raises
     ------
     DataError
-        Unknown suffix, a missing array, a ragged row or a value other than 0/1; the message names
-        the file and, for CSV, the line and column.
+        Unknown suffix, a file that is not UTF-8 CSV or an npz of plain arrays, a missing array,
+        names that are not strings, a name no program can hold, a ragged row or a value other
+        than 0/1; the message names the file and, for CSV, the line and column.
     """
     path = Path(path)
     if path.suffix == ".npz":
-        with np.load(path, allow_pickle=False) as data:
-            for key in ("values", "names"):
-                if key not in data:
-                    raise DataError(f"{path}: no array '{key}' (expected 'values' and 'names')")
-            values, names = data["values"], data["names"]
-        if values.dtype != bool and not np.isin(values, (0, 1)).all():
-            raise DataError(f"{path}: 'values' must hold only 0 and 1")
-        return _named(path, tuple(str(n) for n in names.tolist()), values)
+        return _read_npz(path)
     if path.suffix == ".csv":
         return _read_csv(path)
     raise DataError(f"{path}: unknown conditions format '{path.suffix}'; expected .csv or .npz")
 
 
+def _read_npz(path: Path) -> Conditions:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            for key in ("values", "names"):
+                if key not in data:
+                    raise DataError(f"{path}: no array '{key}' (expected 'values' and 'names')")
+            values, names = data["values"], data["names"]
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        # not an npz, torn, or holding objects that allow_pickle=False refuses to build
+        raise DataError(f"{path}: not a conditions .npz file ({error})") from error
+    if names.ndim != 1 or (names.dtype.kind != "U" and names.size):
+        raise DataError(
+            f"{path}: 'names' must be a 1-D array of strings; got {names.dtype} {names.shape}"
+        )
+    if values.dtype != bool and not np.isin(values, (0, 1)).all():
+        raise DataError(f"{path}: 'values' must hold only 0 and 1")
+    for i, name in enumerate(names.tolist()):
+        what = unwritable(name)
+        if what is not None:
+            raise DataError(f"{path}: names[{i}] {name!r} holds {what}, which no program can hold")
+    return _named(path, tuple(names.tolist()), values)
+
+
 def _read_csv(path: Path) -> Conditions:
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
+    rows: list[tuple[int, list[str]]] = []  # (line the row starts on, cells)
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            start = 1
+            for row in reader:
+                rows.append((start, row))
+                start = reader.line_num + 1  # a quoted cell may span lines
+    except UnicodeDecodeError as error:
+        raise DataError(f"{path}: not UTF-8 text ({error.reason})") from error
+    except csv.Error as error:
+        raise DataError(f"{error}", Span(str(path), start, 1, start, 1)) from error
     if not rows:
         raise DataError(f"{path}: empty file; expected a header row of condition names")
-    names = tuple(name.strip() for name in rows[0])
+    header = rows[0][1]
+    names = tuple(name.strip() for name in header)
+    for c, name in enumerate(names):
+        what = unwritable(name)
+        if what is not None:
+            column = _column(header, c)
+            raise DataError(
+                f"the condition name {name!r} holds {what}, which no program can hold",
+                Span(str(path), 1, column, 1, column),
+            )
     values = np.zeros((len(rows) - 1, len(names)), dtype=bool)
-    for r, row in enumerate(rows[1:]):
-        line = r + 2
+    for r, (line, row) in enumerate(rows[1:]):
         if len(row) != len(names):
             raise DataError(
                 f"expected {len(names)} values (one per header name); got {len(row)}",
@@ -188,13 +234,18 @@ def _read_csv(path: Path) -> Conditions:
             )
         for c, cell in enumerate(row):
             if cell.strip() not in ("0", "1"):
-                column = sum(len(x) + 1 for x in row[:c]) + 1
+                column = _column(row, c)
                 raise DataError(
                     f"expected 0 or 1 for '{names[c]}'; got '{cell}'",
                     Span(str(path), line, column, line, column),
                 )
             values[r, c] = cell.strip() == "1"
     return _named(path, names, values)
+
+
+def _column(row: list[str], c: int) -> int:
+    """Where cell ``c`` starts on its line, for unquoted cells."""
+    return sum(len(x) + 1 for x in row[:c]) + 1
 
 
 def _named(path: Path, names: tuple[str, ...], values: np.ndarray) -> Conditions:
@@ -209,7 +260,7 @@ def write_conditions(path: str | os.PathLike[str], conditions: Conditions) -> No
     :func:`read_conditions`."""
     path = Path(path)
     if path.suffix == ".npz":
-        names = np.array(conditions.names)
+        names = np.array(conditions.names, dtype=str)
         atomic_write_bytes(
             path, lambda f: np.savez_compressed(f, values=conditions.values, names=names)
         )

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from nesy.errors import DataError
 from solvers.edcr.conditions import Conditions
 from solvers.edcr.metrics import f1_of, ratio
 from solvers.edcr.rules import RuleSet, learn_rules
@@ -82,6 +83,11 @@ def recovered_constraints(
 ) -> set[tuple[int, int]]:
     """The ``(fine, coarse)`` index pairs that the rules' other-granularity conditions name.
 
+    Raises
+    ------
+    DataError
+        A condition with one of the prefixes whose rest is not a class of that granularity.
+
     Examples
     --------
     >>> from solvers.edcr.rules import DetectionRule, RuleSet
@@ -94,12 +100,22 @@ def recovered_constraints(
     for rule in rules.fine.detection:
         for name in rule.conditions:
             if name.startswith(coarse_prefix):
-                pairs.add((rule.label, rules.coarse.classes.index(name[len(coarse_prefix) :])))
+                pairs.add((rule.label, _class_of(name, coarse_prefix, rules.coarse)))
     for rule in rules.coarse.detection:
         for name in rule.conditions:
             if name.startswith(fine_prefix):
-                pairs.add((rules.fine.classes.index(name[len(fine_prefix) :]), rule.label))
+                pairs.add((_class_of(name, fine_prefix, rules.fine), rule.label))
     return pairs
+
+
+def _class_of(condition: str, prefix: str, rules: RuleSet) -> int:
+    """The class a ``{prefix}{class}`` condition names."""
+    try:
+        return rules.classes.index(condition[len(prefix) :])
+    except ValueError:
+        raise DataError(
+            f"condition '{condition}' names no class of {', '.join(rules.classes)}"
+        ) from None
 
 
 class ConstraintScores(NamedTuple):

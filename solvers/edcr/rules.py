@@ -10,14 +10,14 @@ sets the label to its class, later classes overwriting earlier ones. Where both 
 ``"correct-detect"`` applies correction first, so the detection wins.
 
 Rules refer to conditions by name, so a rule file can be applied to any conditions file that has
-those columns, in any order.
+those columns, in any order. Names are written into programs as :mod:`solvers.edcr.terms` says;
+a name no program can hold is refused when the rule set is made.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,10 +25,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from nesy.errors import ConfigError, DataError
+from nesy.errors import ConfigError, DataError, NesyError
+from nesy.lang.ir import Span
 from nesy.train.checkpoint import atomic_write_bytes
 from solvers.edcr.conditions import Conditions
 from solvers.edcr.learn import corr_rule_learn, det_rule_learn, ratio_det_rule_learn
+from solvers.edcr.terms import string, term, unwritable
 
 __all__ = [
     "ABSTAIN",
@@ -88,6 +90,8 @@ class RuleSet:
     --------
     >>> rules = RuleSet(("a", "b"), (DetectionRule(0, ("sec=b",)),), (), "detect-correct")
     >>> print(rules.to_text())
+    #defined pred/2.
+    #defined holds/2.
     error(X) :- pred(X, a), holds(X, "sec=b").
     """
 
@@ -100,11 +104,19 @@ class RuleSet:
     def __post_init__(self) -> None:
         if self.order not in ORDERS:
             raise ConfigError(f"unknown order '{self.order}'; expected one of {', '.join(ORDERS)}")
-        for rule in (*self.detection, *self.correction):
-            if not 0 <= rule.label < len(self.classes):
-                raise ConfigError(
-                    f"rule for class {rule.label}; classes are 0..{len(self.classes) - 1}"
-                )
+        _check_names("class", self.classes)
+        twice = [name for name in set(self.classes) if self.classes.count(name) > 1]
+        if twice:
+            raise ConfigError(f"the class name {twice[0]!r} is used twice")
+        k = len(self.classes)
+        labels = [r.label for r in (*self.detection, *self.correction)]
+        labels += [j for r in self.correction for _, j in r.pairs]  # pred(X, j) in a body
+        for label in labels:
+            if isinstance(label, bool) or not isinstance(label, int | np.integer):
+                raise ConfigError(f"a rule's class must be an int index; got {label!r}")
+            if not 0 <= label < k:
+                raise ConfigError(f"rule for class {label}; classes are 0..{k - 1}")
+        _check_names("condition", self.conditions_used())
 
     def conditions_used(self) -> tuple[str, ...]:
         names = [c for r in self.detection for c in r.conditions]
@@ -116,8 +128,15 @@ class RuleSet:
 
         Shape:
             predictions: ``(n,)`` ints; conditions: ``(n, m)`` -> ``Applied`` of ``(n,)`` arrays.
+
+        Raises
+        ------
+        DataError
+            Predictions that are not class indices ``0..K-1`` of these rules (no rule would
+            match a class the rules do not know, and it would pass through unseen), or a
+            number of predictions other than of condition rows.
         """
-        predictions = np.asarray(predictions)
+        predictions = _indices(predictions, "predictions", len(self.classes), DataError)
         if len(predictions) != len(conditions):
             raise DataError(
                 f"{len(predictions)} predictions but {len(conditions)} rows of conditions"
@@ -146,15 +165,20 @@ class RuleSet:
 
         The text is a valid nesy (and clingo) program: add those facts for each sample and the
         atoms ``error(X)`` and ``corrected(X, Class)`` are exactly where :meth:`apply`'s rules fire.
+        It declares ``#defined pred/2.`` and ``#defined holds/2.``, so that it parses on its own,
+        before any facts. Classes are written with :func:`~solvers.edcr.terms.term`, conditions
+        with :func:`~solvers.edcr.terms.string`; write the facts the same way. No rules: ``""``.
         """
-        lines = []
+        if not self.detection and not self.correction:
+            return ""
+        lines = ["#defined pred/2.", "#defined holds/2."]
         for rule in self.detection:
-            head = f"error(X) :- pred(X, {_term(self.classes[rule.label])})"
-            lines += [f'{head}, holds(X, "{_escape(c)}").' for c in rule.conditions]
+            head = f"error(X) :- pred(X, {term(self.classes[rule.label])})"
+            lines += [f"{head}, holds(X, {string(c)})." for c in rule.conditions]
         for rule in self.correction:
-            head = f"corrected(X, {_term(self.classes[rule.label])})"
+            head = f"corrected(X, {term(self.classes[rule.label])})"
             lines += [
-                f'{head} :- pred(X, {_term(self.classes[j])}), holds(X, "{_escape(c)}").'
+                f"{head} :- pred(X, {term(self.classes[j])}), holds(X, {string(c)})."
                 for c, j in rule.pairs
             ]
         return "\n".join(lines)
@@ -181,13 +205,26 @@ def _any(conditions: Conditions, names: Sequence[str]) -> np.ndarray:
     return conditions.select(names).values.any(axis=1)
 
 
-def _escape(name: str) -> str:
-    return name.replace("\\", "\\\\").replace('"', '\\"')
+def _indices(values: np.ndarray, name: str, k: int, error: type[NesyError]) -> np.ndarray:
+    """``values`` as a 1-D integer array in ``0..k-1``: a float ``1.5`` or a bool would
+    otherwise compare unequal (or equal) to every class without a word."""
+    values = np.asarray(values)
+    if values.ndim == 1 and not values.size:
+        return values.astype(np.int64)  # [] reads as floats
+    if values.ndim != 1 or not np.issubdtype(values.dtype, np.integer):
+        raise error(f"{name} must be a 1-D array of integer class indices; got {values.dtype}")
+    if len(values) and (values.min() < 0 or values.max() >= k):
+        raise error(f"{name} must lie in 0..{k - 1} for {k} classes")
+    return values
 
 
-def _term(name: str) -> str:
-    """A class name as a logic term: kept when it is a constant or an integer, else quoted."""
-    return name if re.fullmatch(r"[a-z][A-Za-z0-9_]*|-?[0-9]+", name) else f'"{_escape(name)}"'
+def _check_names(kind: str, names: Sequence[object]) -> None:
+    for name in names:
+        if not isinstance(name, str):
+            raise DataError(f"a {kind} name must be a string; got {name!r}")
+        what = unwritable(name)
+        if what is not None:
+            raise DataError(f"the {kind} name {name!r} holds {what}, which no program can hold")
 
 
 def learn_rules(
@@ -224,7 +261,8 @@ def learn_rules(
     Raises
     ------
     ConfigError
-        An unknown ``detector``, ``corrector`` or ``order``, or a label outside ``0..K-1``.
+        An unknown ``detector``, ``corrector`` or ``order``, or predictions or labels that are
+        not integers in ``0..K-1``.
     """
     if detector not in DETECTORS:
         raise ConfigError(f"unknown detector '{detector}'; expected one of {', '.join(DETECTORS)}")
@@ -232,11 +270,9 @@ def learn_rules(
         raise ConfigError(
             f"unknown corrector '{corrector}'; expected one of {', '.join(CORRECTORS)}"
         )
-    predictions, labels = np.asarray(predictions), np.asarray(labels)
     k = len(classes)
-    for name, values in (("predictions", predictions), ("labels", labels)):
-        if len(values) and (values.min() < 0 or values.max() >= k):
-            raise ConfigError(f"{name} must lie in 0..{k - 1} for {k} classes")
+    predictions = _indices(predictions, "predictions", k, ConfigError)
+    labels = _indices(labels, "labels", k, ConfigError)
     values = conditions.values
     detection, correction = [], []
     for i in range(k):
@@ -274,27 +310,70 @@ def read_rules(path: str | os.PathLike[str]) -> RuleSet:
     Raises
     ------
     DataError
-        Not JSON, not a nesy EDCR rule file, or missing fields; the message names the file.
+        Not JSON, not a nesy EDCR rule file, missing fields, a class index that is not a JSON
+        integer (``1.0``, ``"1"`` and ``true`` are refused, not converted) or out of range, or a
+        name that is not a string; the message names the file and the field.
     """
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
+    except UnicodeDecodeError as error:
+        raise DataError(f"{path}: not UTF-8 text ({error.reason})") from error
     except json.JSONDecodeError as error:
-        raise DataError(f"{path}:{error.lineno}:{error.colno}: not JSON ({error.msg})") from error
+        span = Span(str(path), error.lineno, error.colno, error.lineno, error.colno + 1)
+        raise DataError(f"not JSON ({error.msg})", span, source_text=text) from error
     if not isinstance(data, dict) or data.get("format") != _FORMAT:
         raise DataError(f'{path}: not an EDCR rule file (expected "format": "{_FORMAT}")')
     try:
         return RuleSet(
-            tuple(str(c) for c in data["classes"]),
+            _strings(data["classes"], "classes"),
             tuple(
-                DetectionRule(int(r["class"]), tuple(r["conditions"])) for r in data["detection"]
+                DetectionRule(
+                    _index(r["class"], f"detection[{i}].class"),
+                    _strings(r["conditions"], f"detection[{i}].conditions"),
+                )
+                for i, r in enumerate(_list(data["detection"], "detection"))
             ),
             tuple(
-                CorrectionRule(int(r["class"]), tuple((str(c), int(j)) for c, j in r["pairs"]))
-                for r in data["correction"]
+                CorrectionRule(
+                    _index(r["class"], f"correction[{i}].class"),
+                    tuple(
+                        (
+                            _string(c, f"correction[{i}].pairs[{n}][0]"),
+                            _index(j, f"correction[{i}].pairs[{n}][1]"),
+                        )
+                        for n, (c, j) in enumerate(_list(r["pairs"], f"correction[{i}].pairs"))
+                    ),
+                )
+                for i, r in enumerate(_list(data["correction"], "correction"))
             ),
             data["order"],
             data.get("meta", {}),
         )
+    except NesyError as error:
+        raise DataError(f"{path}: {error.message}") from error
     except (KeyError, TypeError, ValueError) as error:
         raise DataError(f"{path}: malformed EDCR rule file ({error!r})") from error
+
+
+def _list(value: object, where: str) -> list:
+    if not isinstance(value, list):
+        raise DataError(f"{where} must be a list; got {value!r}")
+    return value
+
+
+def _string(value: object, where: str) -> str:
+    if not isinstance(value, str):
+        raise DataError(f"{where} must be a string; got {value!r}")
+    return value
+
+
+def _strings(value: object, where: str) -> tuple[str, ...]:
+    return tuple(_string(x, f"{where}[{n}]") for n, x in enumerate(_list(value, where)))
+
+
+def _index(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DataError(f"{where} must be an integer class index; got {value!r}")
+    return value

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import re
 import statistics
 import time
 from pathlib import Path
@@ -34,6 +36,29 @@ _NETWORK_GUIDES = ("phases", "core")  # the guides that run the network
 _CNF_SUFFIXES = (".cnf", ".cnf.gz", ".cnf.xz")
 _LINE = 78
 _SECONDS = ("solve_seconds", "guide_seconds")
+# Python's int() and float() also take '1_0', ' 1 ', '١' and 'nan'; an option takes none of them.
+_INT = re.compile(r"-?[0-9]+")
+_FLOAT = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
+
+
+def _int(text: str) -> int:
+    """An integer option: ASCII digits with an optional ``-``."""
+    if not _INT.fullmatch(text) or len(text) > 100:
+        raise argparse.ArgumentTypeError(f"expected an integer in ASCII digits; got {text!r}")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    """A number option: an ASCII decimal (``1``, ``0.5``, ``1e-4``); no ``nan`` or ``inf``."""
+    value = float(text) if _FLOAT.fullmatch(text) else math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite decimal number; got {text!r}")
+    return value
+
+
+def _check_seed(seed: int) -> None:
+    if seed < 0:
+        raise ConfigError(f"--seed must be non-negative; got {seed}")
 
 
 def format_model(model: tuple[int, ...] | list[int], width: int = _LINE) -> list[str]:
@@ -95,6 +120,8 @@ def _network(args: argparse.Namespace):
     # 20 s on two).
     if args.threads < 1:
         raise ConfigError(f"--threads must be at least 1; got {args.threads}")
+    if args.rounds is not None and args.rounds < 1:  # fewer would score without passing messages
+        raise ConfigError(f"--rounds must be at least 1; got {args.rounds}")
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
     with_core = any(guide.endswith("core") for guide in _guides(args))
@@ -102,20 +129,32 @@ def _network(args: argparse.Namespace):
     return scorer, time.perf_counter() - start
 
 
+def _out_of_memory(path: Path, cnf: CNF, error: MemoryError) -> BackendError:
+    """What a formula too large for this machine's memory reads as (a 2^31-1-variable header
+    asks for a model of 2^31-1 literals, and for that many scores)."""
+    return BackendError(
+        f"{path}: out of memory for a formula of {cnf.num_vars} variables and "
+        f"{cnf.num_clauses} clauses ({error.__class__.__name__})"
+    )
+
+
 def _solve(args: argparse.Namespace) -> int:
     cnf = read_dimacs(args.file)
     scorer, load_seconds = None, None
     if args.guide in _NETWORK_GUIDES:
         scorer, load_seconds = _network(args)
-    result = solve(
-        cnf,
-        guide=args.guide,
-        scorer=scorer,
-        solver=args.solver,
-        timeout=args.timeout,
-        seed=args.seed,
-        rescore_every=args.rescore_every,
-    )
+    try:
+        result = solve(
+            cnf,
+            guide=args.guide,
+            scorer=scorer,
+            solver=args.solver,
+            timeout=args.timeout,
+            seed=args.seed,
+            rescore_every=args.rescore_every,
+        )
+    except MemoryError as error:
+        raise _out_of_memory(args.file, cnf, error) from error
     comments = [
         f"file {args.file}",
         f"variables {cnf.num_vars}",
@@ -146,6 +185,7 @@ def _solve(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    _check_seed(args.seed)
     if args.pairs < 0:
         raise ConfigError(f"--pairs must be non-negative; got {args.pairs}")
     if not 1 <= args.n_min <= args.n_max:
@@ -173,9 +213,12 @@ def _generate(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from solvers.sat.train import TrainConfig, machine, make_examples, save_model, train
 
+    _check_seed(args.seed)
     for name in ("pairs", "val_pairs", "low", "d", "rounds", "epochs", "max_nodes"):
         if getattr(args, name) < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1")
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError(f"--workers must be at least 1; got {args.workers}")
     if args.low > args.high:
         raise ConfigError(f"need --low <= --high; got {args.low} and {args.high}")
     start = time.perf_counter()
@@ -263,37 +306,11 @@ def _bench(args: argparse.Namespace) -> int:
     rows: list[dict[str, Any]] = []
     for path in files:
         cnf = read_dimacs(path)
-        cached, network_seconds = None, None
-        if scorer is not None:
-            start = time.perf_counter()
-            cached = _caching(scorer(cnf), cnf)  # once per file, the same for every guide
-            network_seconds = time.perf_counter() - start
-        for guide in guides:
-            result = solve(
-                cnf,
-                guide=guide,
-                scorer=cached if guide in _NETWORK_GUIDES else None,
-                solver=args.solver,
-                timeout=args.timeout,
-                seed=args.seed,
-                rescore_every=args.rescore_every,
-            )
-            rows.append(
-                {
-                    "file": str(path),
-                    "variables": cnf.num_vars,
-                    "clauses": cnf.num_clauses,
-                    "solver": result.solver,
-                    "guide": guide,
-                    "status": _status(result),
-                    "conflicts": result.conflicts,
-                    "decisions": result.decisions,
-                    "propagations": result.propagations,
-                    "solve_seconds": result.solve_seconds,
-                    "guide_seconds": result.guide_seconds,
-                    "network_seconds": network_seconds if guide in _NETWORK_GUIDES else None,
-                }
-            )
+        try:
+            file_rows, network_seconds = _bench_file(args, path, cnf, guides, scorer)
+        except MemoryError as error:
+            raise _out_of_memory(path, cnf, error) from error
+        rows += file_rows
         answers = {row["status"] for row in rows[-len(guides) :]} - {"UNKNOWN"}
         if len(answers) > 1:
             raise BackendError(f"{path}: the guides disagree on satisfiability: {sorted(answers)}")
@@ -309,6 +326,46 @@ def _bench(args: argparse.Namespace) -> int:
         return 0
     print(_table(rows, guides, len(files)))
     return 0
+
+
+def _bench_file(
+    args: argparse.Namespace, path: Path, cnf: CNF, guides: list[str], scorer
+) -> tuple[list[dict[str, Any]], float | None]:
+    """One row per guide for one file, and the seconds the network took to score it: once, for
+    every guide that reads scores."""
+    cached, network_seconds = None, None
+    if scorer is not None:
+        start = time.perf_counter()
+        cached = _caching(scorer(cnf), cnf)  # once per file, the same for every guide
+        network_seconds = time.perf_counter() - start
+    rows = []
+    for guide in guides:
+        result = solve(
+            cnf,
+            guide=guide,
+            scorer=cached if guide in _NETWORK_GUIDES else None,
+            solver=args.solver,
+            timeout=args.timeout,
+            seed=args.seed,
+            rescore_every=args.rescore_every,
+        )
+        rows.append(
+            {
+                "file": str(path),
+                "variables": cnf.num_vars,
+                "clauses": cnf.num_clauses,
+                "solver": result.solver,
+                "guide": guide,
+                "status": _status(result),
+                "conflicts": result.conflicts,
+                "decisions": result.decisions,
+                "propagations": result.propagations,
+                "solve_seconds": result.solve_seconds,
+                "guide_seconds": result.guide_seconds,
+                "network_seconds": network_seconds if guide in _NETWORK_GUIDES else None,
+            }
+        )
+    return rows, network_seconds
 
 
 def _table(rows: list[dict[str, Any]], guides: list[str], files: int) -> str:
@@ -350,17 +407,17 @@ def _network_options(parser: argparse.ArgumentParser) -> None:
         "--core-model", type=Path, default=None, help="core checkpoint (default: the shipped one)"
     )
     parser.add_argument(
-        "--rounds", type=int, default=None, help="message-passing rounds (default: the model's)"
+        "--rounds", type=_int, default=None, help="message-passing rounds (default: the model's)"
     )
     parser.add_argument(
-        "--threads", type=int, default=1, help="torch threads for the network (default 1)"
+        "--threads", type=_int, default=1, help="torch threads for the network (default 1)"
     )
 
 
 def _rescore_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rescore-every",
-        type=int,
+        type=_int,
         default=None,
         help="core guides: conflicts between network re-scorings; default: score once (the "
         "shipped network does not read learnt clauses, so re-scoring repeats the same scores)",
@@ -387,8 +444,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--guide", choices=GUIDES, default="none", help="default: none")
     _network_options(run)
     run.add_argument("--solver", default="cadical195", help="a python-sat solver name")
-    run.add_argument("--timeout", type=float, default=None, help="seconds; then s UNKNOWN")
-    run.add_argument("--seed", type=int, default=0, help="seed of the random guides")
+    run.add_argument("--timeout", type=_float, default=None, help="seconds; then s UNKNOWN")
+    run.add_argument("--seed", type=_int, default=0, help="seed of the random guides")
     _rescore_option(run)
     run.set_defaults(run=_solve)
 
@@ -401,10 +458,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         ),
     )
     gen.add_argument("out_dir", type=Path, help="folder to write into (created if needed)")
-    gen.add_argument("--pairs", type=int, required=True, help="number of pairs")
-    gen.add_argument("--n-min", type=int, default=10)
-    gen.add_argument("--n-max", type=int, default=40)
-    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--pairs", type=_int, required=True, help="number of pairs")
+    gen.add_argument("--n-min", type=_int, default=10)
+    gen.add_argument("--n-max", type=_int, default=40)
+    gen.add_argument("--seed", type=_int, default=0)
     gen.set_defaults(run=_generate)
 
     fit = verbs.add_parser(
@@ -418,20 +475,20 @@ def register(commands: argparse._SubParsersAction) -> None:
         ),
     )
     fit.add_argument("--head", choices=("sat", "core"), default="sat", help="default: sat")
-    fit.add_argument("--pairs", type=int, default=30_000, help="training pairs (default 30000)")
-    fit.add_argument("--val-pairs", type=int, default=500, help="validation pairs (default 500)")
-    fit.add_argument("--low", type=int, default=10, help="smallest n (default 10)")
-    fit.add_argument("--high", type=int, default=40, help="largest n (default 40)")
-    fit.add_argument("--d", type=int, default=128, help="embedding size (default 128)")
-    fit.add_argument("--rounds", type=int, default=26, help="message passing rounds (default 26)")
-    fit.add_argument("--lr", type=float, default=1e-4, help="Adam learning rate (default 1e-4)")
-    fit.add_argument("--max-nodes", type=int, default=12_000, help="literals+clauses per batch")
-    fit.add_argument("--seconds", type=float, default=None, help="wall-time bound for training")
-    fit.add_argument("--epochs", type=int, default=100, help="default 100")
-    fit.add_argument("--eval-every", type=float, default=30.0, help="seconds between evaluations")
+    fit.add_argument("--pairs", type=_int, default=30_000, help="training pairs (default 30000)")
+    fit.add_argument("--val-pairs", type=_int, default=500, help="validation pairs (default 500)")
+    fit.add_argument("--low", type=_int, default=10, help="smallest n (default 10)")
+    fit.add_argument("--high", type=_int, default=40, help="largest n (default 40)")
+    fit.add_argument("--d", type=_int, default=128, help="embedding size (default 128)")
+    fit.add_argument("--rounds", type=_int, default=26, help="message passing rounds (default 26)")
+    fit.add_argument("--lr", type=_float, default=1e-4, help="Adam learning rate (default 1e-4)")
+    fit.add_argument("--max-nodes", type=_int, default=12_000, help="literals+clauses per batch")
+    fit.add_argument("--seconds", type=_float, default=None, help="wall-time bound for training")
+    fit.add_argument("--epochs", type=_int, default=100, help="default 100")
+    fit.add_argument("--eval-every", type=_float, default=30.0, help="seconds between evaluations")
     fit.add_argument("--device", default="cpu", help="torch device (default cpu)")
-    fit.add_argument("--workers", type=int, default=None, help="data processes (default: CPUs)")
-    fit.add_argument("--seed", type=int, default=0)
+    fit.add_argument("--workers", type=_int, default=None, help="data processes (default: CPUs)")
+    fit.add_argument("--seed", type=_int, default=0)
     fit.add_argument("--out", type=Path, required=True, help="checkpoint to write")
     fit.add_argument("--curve", type=Path, default=None, help="also write the meta+curve JSON")
     fit.set_defaults(run=_train)
@@ -455,8 +512,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     _network_options(bench)
     bench.add_argument("--solver", default="cadical195", help="default: cadical195")
-    bench.add_argument("--timeout", type=float, default=10.0, help="seconds per run (default 10)")
-    bench.add_argument("--seed", type=int, default=0, help="seed of the random guides")
+    bench.add_argument("--timeout", type=_float, default=10.0, help="seconds per run (default 10)")
+    bench.add_argument("--seed", type=_int, default=0, help="seed of the random guides")
     _rescore_option(bench)
     bench.add_argument("--json", action="store_true", help="print the per-run rows as JSON")
     bench.set_defaults(run=_bench)

@@ -7,6 +7,18 @@ line ``0``: that trailer is not a clause, and everything from a line that is exa
 ignored (python-sat's own reader takes it for an empty clause, which makes every instance UNSAT).
 A lone ``0`` anywhere else is a genuine empty clause and is kept.
 
+Numbers are plain ASCII decimals (``-`` is the only sign), and nothing is allowed that could
+change the formula unseen:
+
+- a variable above :data:`~solvers.sat.cnf.MAX_VARIABLE` (``2**31 - 1``), in a literal or in
+  the header's VARS, is refused: the solvers hold 32-bit signed literals, and ``4294967297``
+  would wrap around to ``1``;
+- a literal whose variable exceeds the header's VARS is refused, not taken as a larger count
+  (some readers allow it): the header is then wrong, or the file is not the one meant, and
+  either way the printed model would not cover the variables the header promised;
+- a clause count other than the header's CLAUSES is refused (fewer usually means a cut-off
+  file).
+
 Errors are :class:`~nesy.errors.DataError` pointing at the line and column of the offending
 token.
 """
@@ -24,7 +36,7 @@ from pathlib import Path
 from nesy.errors import DataError
 from nesy.lang.ir import Span
 from nesy.train.checkpoint import atomic_write_bytes
-from solvers.sat.cnf import CNF
+from solvers.sat.cnf import CNF, MAX_VARIABLE
 
 __all__ = ["parse_dimacs", "read_dimacs", "write_dimacs", "format_dimacs"]
 
@@ -44,6 +56,27 @@ _BAD_CHAR = re.compile(r"[^-0-9 \t\n\r\f\v]")
 _TRAILER = re.compile(r"^[ \t\r\f\v]*%[ \t\r\f\v]*$", re.M)
 _COMMENT = re.compile(r"^[ \t\r\f\v]*c[^\n]*", re.M)
 _HEADER_LINE = re.compile(r"^[ \t\r\f\v]*p[^\n]*", re.M)
+# Longer decimals than this (leading zeros aside) exceed MAX_VARIABLE; checking the length first
+# keeps int() off digit strings past Python's conversion limit (4300 digits).
+_DIGITS = len(str(MAX_VARIABLE))
+_LIMIT = f"{MAX_VARIABLE} (2^31-1, the largest variable a SAT solver holds)"
+
+
+def _magnitude(token: str) -> int | None:
+    """``abs(int(token))`` for a token matching ``_INTEGER``; ``None`` when it is far too large
+    to matter (more digits than ``MAX_VARIABLE``)."""
+    digits = token.lstrip("-").lstrip("0")
+    return int(digits or "0") if len(digits) <= _DIGITS else None
+
+
+def _shown(token: str) -> str:
+    """A token as messages quote it: cut short when long (a 5000-digit literal, say)."""
+    return token if len(token) <= 24 else f"{token[:20]}... ({len(token)} characters)"
+
+
+def _too_large(token: str, limit: int) -> bool:
+    magnitude = _magnitude(token)
+    return magnitude is None or magnitude > limit
 
 
 def _line_of(text: str, pos: int) -> int:
@@ -72,9 +105,10 @@ def parse_dimacs(text: str, source: str = "<string>") -> CNF:
     Raises
     ------
     DataError
-        A missing, repeated or malformed header; a token that is not an integer; a literal whose
-        variable exceeds the header's count; a last clause without its ``0``; or a clause count
-        that disagrees with the header's.
+        A missing, repeated or malformed header; a token that is not an integer; a variable
+        above ``2**31 - 1`` (in the header or a literal) or a literal whose variable exceeds the
+        header's count; a last clause without its ``0``; or a clause count that disagrees with
+        the header's.
 
     Examples
     --------
@@ -94,7 +128,9 @@ def parse_dimacs(text: str, source: str = "<string>") -> CNF:
     header = next(headers, None)
     first = _TOKEN.search(text, 0, len(text) if header is None else header.start())
     if first is not None:
-        message = f"expected the header {_HEADER} before the first clause, found '{first[0]}'"
+        message = (
+            f"expected the header {_HEADER} before the first clause, found '{_shown(first[0])}'"
+        )
         raise _error(message, text, source, first.start(), first[0])
     if header is None:
         raise _error(f"expected the header {_HEADER}, found none", text, source, len(text))
@@ -109,17 +145,18 @@ def parse_dimacs(text: str, source: str = "<string>") -> CNF:
         if bad is not None:
             raise ValueError
         literals = list(map(int, text[header.end() :].split()))
-    except ValueError:  # '+1', 'x', '-', '1-2': find the culprit, off the fast path
-        token = next(m for m in _TOKEN.finditer(text, header.end()) if not _INTEGER.fullmatch(m[0]))
-        message = f"expected an integer literal, found '{token[0]}'"
+    except ValueError:  # '+1', 'x', '-', '1-2', or digits past int()'s limit: off the fast path
+        tokens = list(_TOKEN.finditer(text, header.end()))
+        token = next((m for m in tokens if not _INTEGER.fullmatch(m[0])), None)
+        if token is None:  # every token is an integer: one is too long for int()
+            token = next(m for m in tokens if _magnitude(m[0]) is None)
+            raise _literal_error(token, num_vars, text, source) from None
+        message = f"expected an integer literal, found '{_shown(token[0])}'"
         raise _error(message, text, source, token.start(), token[0]) from None
     if literals and (max(literals) > num_vars or min(literals) < -num_vars):
-        token = next(m for m in _TOKEN.finditer(text, header.end()) if abs(int(m[0])) > num_vars)
-        variable = abs(int(token[0]))
-        message = (
-            f"literal {token[0]}: variable {variable} exceeds the header's {num_vars} variables"
-        )
-        raise _error(message, text, source, token.start(), token[0])
+        tokens = _TOKEN.finditer(text, header.end())
+        token = next(m for m in tokens if _too_large(m[0], num_vars))
+        raise _literal_error(token, num_vars, text, source)
 
     # Cut at the zeros with list.index (C speed): the Python work is per clause, not per literal.
     clauses: list[tuple[int, ...]] = []
@@ -135,28 +172,48 @@ def parse_dimacs(text: str, source: str = "<string>") -> CNF:
         pos = max(last.rfind(blank) for blank in " \t\n\r\f\v") + 1
         message = f"expected 0 to end the last clause, found {ending}"
         raise _error(message, text, source, pos, last[pos:])
-    if len(clauses) != num_clauses:
+    if num_clauses is None or len(clauses) != num_clauses:
         # SATLIB files are consistent: fewer clauses than declared usually means a cut-off file.
-        hint = " (is the file truncated?)" if len(clauses) < num_clauses else ""
-        message = f"the header declares {num_clauses} clauses but the file has {len(clauses)}{hint}"
+        short = num_clauses is None or len(clauses) < num_clauses
+        hint = " (is the file truncated?)" if short else ""
+        message = (
+            f"the header declares {_shown(count[0])} clauses but the file has {len(clauses)}{hint}"
+        )
         raise _error(message, text, source, count.start(), count[0])
     return CNF(num_vars, tuple(clauses))
 
 
-def _parse_header(text: str, line: re.Match[str], source: str) -> tuple[int, int, re.Match[str]]:
-    """``(vars, clauses, the clauses token)`` from a ``p cnf VARS CLAUSES`` line."""
+def _literal_error(token: re.Match[str], num_vars: int, text: str, source: str) -> DataError:
+    """The error for a literal whose variable is above the header's count or the solvers'."""
+    literal, variable = _shown(token[0]), _shown(token[0].lstrip("-"))
+    limit = _LIMIT if _too_large(token[0], MAX_VARIABLE) else f"the header's {num_vars} variables"
+    message = f"literal {literal}: variable {variable} exceeds {limit}"
+    return _error(message, text, source, token.start(), token[0])
+
+
+def _parse_header(
+    text: str, line: re.Match[str], source: str
+) -> tuple[int, int | None, re.Match[str]]:
+    """``(vars, clauses, the clauses token)`` from a ``p cnf VARS CLAUSES`` line; ``clauses``
+    is ``None`` when it has more digits than any file could have clauses."""
     tokens = list(_TOKEN.finditer(text, line.start(), line.end()))
     for i, (want, pattern) in enumerate(_HEADER_PARTS):
         if i == len(tokens):
             message = f"malformed header: expected {want} in {_HEADER}, found the end of the line"
             raise _error(message, text, source, len(text[: line.end()].rstrip()))
         if not re.fullmatch(pattern, tokens[i][0]):
-            message = f"malformed header: expected {want} in {_HEADER}, found '{tokens[i][0]}'"
+            message = (
+                f"malformed header: expected {want} in {_HEADER}, found '{_shown(tokens[i][0])}'"
+            )
             raise _error(message, text, source, tokens[i].start(), tokens[i][0])
     if len(tokens) > 4:
-        message = f"malformed header: expected the end of the line, found '{tokens[4][0]}'"
+        message = f"malformed header: expected the end of the line, found '{_shown(tokens[4][0])}'"
         raise _error(message, text, source, tokens[4].start(), tokens[4][0])
-    return int(tokens[2][0]), int(tokens[3][0]), tokens[3]
+    variables, num_vars = tokens[2], _magnitude(tokens[2][0])
+    if num_vars is None or num_vars > MAX_VARIABLE:
+        message = f"the header declares {_shown(variables[0])} variables; that exceeds {_LIMIT}"
+        raise _error(message, text, source, variables.start(), variables[0])
+    return num_vars, _magnitude(tokens[3][0]), tokens[3]
 
 
 def read_dimacs(path: str | os.PathLike[str]) -> CNF:

@@ -32,6 +32,9 @@ compare runs made under the same timeout. A re-scoring also resets the heuristic
 Glucose-family solvers look at budgets and interrupts only when they restart, and they may hardly
 ever restart. On them, re-scoring is coarse and an answer may come after the deadline. That answer
 is kept; ``solve_seconds`` shows how late it was.
+
+A formula whose clauses leave gaps in the variable numbers reaches the solver renumbered densely
+(:mod:`solvers.sat.renumber`), scores included; models are always in the formula's numbers.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from pysat.solvers import Solver, SolverNames
 
 from nesy.errors import BackendError, ConfigError, DataError
 from solvers.sat.cnf import CNF, satisfies
+from solvers.sat.renumber import Renumbering
 
 __all__ = ["GUIDES", "PHASE_SOLVERS", "PROPAGATOR_SOLVERS", "ACTIVITY_SOLVERS"]
 __all__ += ["GuideScores", "SolveResult", "solve"]
@@ -190,7 +194,7 @@ class _CoreBrancher(Propagator):
         return []
 
 
-def _check_options(solver: str, guide: str, scorer, timeout, rescore_every) -> str:
+def _check_options(solver: str, guide: str, scorer, timeout, rescore_every, seed) -> str:
     """The canonical solver name, once every option is known to fit."""
     names = [n for n in _SOLVERS if str(solver).lower() in (n, *getattr(SolverNames, n))]
     if not names:
@@ -209,6 +213,8 @@ def _check_options(solver: str, guide: str, scorer, timeout, rescore_every) -> s
         raise ConfigError(f"{name} cannot be stopped early; drop the timeout or pick another")
     if rescore_every is not None and (not isinstance(rescore_every, int) or rescore_every < 1):
         raise ConfigError(f"rescore_every must be a positive int or None; got {rescore_every}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:  # numpy refuses them
+        raise ConfigError(f"seed must be a non-negative int; got {seed!r}")
     return name
 
 
@@ -327,7 +333,8 @@ def solve(
     Raises
     ------
     ConfigError
-        An unknown solver or guide, a missing scorer, or a solver that lacks what is needed.
+        An unknown solver or guide, a missing scorer, a solver that lacks what is needed, or a
+        negative seed.
     DataError
         Scores that do not fit the formula or lack what the guide reads.
     BackendError
@@ -341,11 +348,12 @@ def solve(
     >>> solve(CNF(1, ((1,), (-1,))), guide="random-core").status
     False
     """
-    name = _check_options(solver, guide, scorer, timeout, rescore_every)
+    name = _check_options(solver, guide, scorer, timeout, rescore_every, seed)
     deadline = None if timeout is None else time.monotonic() + timeout
     if guide.startswith("random-"):
         scorer = _random_scorer(seed)
     spent = {"seconds": 0.0, "calls": 0}
+    numbers = Renumbering.of(cnf)  # the solver sees variables 1..k, however sparse the formula
 
     def score() -> GuideScores:
         start = time.perf_counter()
@@ -361,24 +369,24 @@ def solve(
                 raise DataError(f"guide {guide!r} needs GuideScores.{field}; the scorer gave None")
             if value is not None and value.shape != (cnf.num_vars,):
                 raise DataError(f"GuideScores.{field} has shape {value.shape}, not (num_vars,)")
-        return scores
+        phase, core = (v if v is None else numbers.scores(v) for v in (scores.phase, scores.core))
+        return GuideScores(phase=phase, core=core)
 
     try:
         # pysat knows minisatgh only by its aliases ('minisat-gh'), so pass the last alias
         alias = getattr(SolverNames, name)[-1]
-        slv = Solver(name=alias, bootstrap_with=[list(c) for c in cnf.clauses])
+        slv = Solver(name=alias, bootstrap_with=numbers.clauses(cnf))
     except Exception as exc:  # NoSuchSolverError, or an assert when the build lacks the solver
         raise BackendError(f"cannot start {name}: {exc or type(exc).__name__}") from exc
     steer = guide.endswith("core") and name in PROPAGATOR_SOLVERS
-    brancher = _CoreBrancher(cnf.num_vars) if steer else None
+    brancher = _CoreBrancher(numbers.num_vars) if steer else None
     try:
         rescore = _attach(slv, guide, score, brancher)
         every = rescore_every if rescore is not None else None
         status, seconds = _search(slv, name, deadline, rescore, every)
         model = None
         if status:
-            values = set(slv.get_model() or ())
-            model = tuple(v if v in values else -v for v in range(1, cnf.num_vars + 1))
+            model = numbers.model(slv.get_model() or (), cnf.num_vars)
             if not satisfies(cnf, model):
                 raise BackendError(f"{name} (guide {guide!r}) answered SAT with a false model")
         stats = slv.accum_stats()

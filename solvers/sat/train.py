@@ -26,7 +26,7 @@ from torch import Tensor
 
 from nesy.errors import DataError
 from nesy.train.checkpoint import save_checkpoint
-from solvers.sat.cnf import CNF
+from solvers.sat.cnf import CNF, MAX_VARIABLE
 from solvers.sat.generate import sr_pair
 from solvers.sat.neurosat import Graph, NeuroSAT
 
@@ -62,8 +62,17 @@ def core_labels(cnf: CNF, solver: str = "minisat22") -> np.ndarray:
     ------
     ValueError
         The formula is satisfiable.
+    DataError
+        Variables and clauses together exceed ``2**31 - 1``: the clause selectors, numbered after
+        the variables, would not fit the solver's 32-bit literals.
     """
     n = cnf.num_vars
+    if n + cnf.num_clauses > MAX_VARIABLE:
+        raise DataError(
+            f"core labels number a selector per clause after the variables: {n} variables and "
+            f"{cnf.num_clauses} clauses exceed {MAX_VARIABLE} (2^31-1, the largest variable a "
+            "SAT solver holds)"
+        )
     core = list(range(n + 1, n + 1 + cnf.num_clauses))
     with Solver(name=solver) as oracle:
         for clause, selector in zip(cnf.clauses, core, strict=True):

@@ -1,9 +1,12 @@
 """f-EDR on a small hierarchy: flags over both levels and the constraints they recover."""
 
 import numpy as np
+import pytest
 
+from nesy.errors import DataError
 from solvers.edcr.conditions import prediction_conditions
 from solvers.edcr.hierarchy import (
+    HierarchicalRules,
     Levels,
     constraint_scores,
     errors,
@@ -11,6 +14,7 @@ from solvers.edcr.hierarchy import (
     recovered_constraints,
 )
 from solvers.edcr.metrics import detection_scores
+from solvers.edcr.rules import DetectionRule, RuleSet
 
 FINE, COARSE, PARENT = ("f0", "f1", "f2", "f3"), ("c0", "c1"), np.array([0, 0, 1, 1])
 
@@ -53,3 +57,9 @@ def test_constraint_scores_count_consistent_pairs_as_false():
     labels, predictions = _data(2)
     scores = constraint_scores({(0, 0), (0, 1)}, PARENT, predictions)
     assert scores.precision == 0.5 and scores.recall == 0.25
+
+
+def test_a_condition_naming_no_class_is_a_data_error():
+    fine = RuleSet(("f0", "f1"), (DetectionRule(1, ("main_coarse=c9",)),))
+    with pytest.raises(DataError, match="condition 'main_coarse=c9' names no class of c0, c1"):
+        recovered_constraints(HierarchicalRules(fine, RuleSet(("c0", "c1"))))  # was ValueError

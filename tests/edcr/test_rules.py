@@ -116,3 +116,51 @@ def test_learn_rules_learns_both_kinds_and_checks_its_input(make_secondary_task)
         learn_rules(predictions, labels, conditions, ["0", "1"])
     with pytest.raises(ConfigError, match="unknown order"):
         RuleSet(("a",), order="sideways")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        # int() took each of these for a class index: "1" and 1.0 as 1, true as 1, "1_0" as 10
+        ({"detection": [{"class": "1", "conditions": ["c"]}]}, r"detection\[0\].class must be"),
+        ({"detection": [{"class": 1.0, "conditions": ["c"]}]}, r"detection\[0\].class must be"),
+        ({"detection": [{"class": True, "conditions": ["c"]}]}, r"detection\[0\].class must be"),
+        ({"correction": [{"class": 0, "pairs": [["c", "1_0"]]}]}, r"pairs\[0\]\[1\] must be"),
+        # tuple("cd") made the conditions 'c' and 'd'
+        ({"detection": [{"class": 0, "conditions": "cd"}]}, r"conditions must be a list"),
+        ({"classes": ["a", 2]}, r"classes\[1\] must be a string; got 2"),
+        ({"classes": ["a", "a"]}, "the class name 'a' is used twice"),
+        ({"correction": [{"class": 0, "pairs": [["c", 2]]}]}, "rule for class 2; classes are"),
+        ({"correction": [{"class": 0, "pairs": [["c", -1]]}]}, "rule for class -1; classes are"),
+        ({"detection": [{"class": 0, "conditions": ["a\rb"]}]}, "holds a carriage return"),
+    ],
+)
+def test_rule_files_hold_exact_types(tmp_path, change, message):
+    data = {**RuleSet(("a", "b")).to_json(), **change}
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(DataError, match=message) as error:
+        read_rules(path)
+    assert str(path) in str(error.value)
+
+
+def test_a_correction_body_must_name_a_class():
+    # classes[-1] wrote the last class into the program; classes[2] was an IndexError
+    with pytest.raises(ConfigError, match="rule for class -1"):
+        RuleSet(("a", "b"), (), (CorrectionRule(0, (("c", -1),)),))
+    with pytest.raises(ConfigError, match="used twice"):
+        RuleSet(("a", "a"))
+
+
+def test_apply_refuses_predictions_the_rules_do_not_know():
+    # a prediction of class 7 (or 1.5) matched no rule and passed through unchanged
+    with pytest.raises(DataError, match=r"predictions must lie in 0..2 for 3 classes"):
+        RULES.apply(np.array([0, 7, 1, 1, 0]), CONDITIONS)
+    with pytest.raises(DataError, match="integer class indices; got float64"):
+        RULES.apply(PREDICTIONS + 0.5, CONDITIONS)
+    with pytest.raises(ConfigError, match="labels must be a 1-D array of integer"):
+        learn_rules(PREDICTIONS, PREDICTIONS * 1.0, CONDITIONS, ["a", "b", "c"])
+
+
+def test_an_empty_rule_set_writes_no_program():
+    assert RuleSet(("a",)).to_text() == ""

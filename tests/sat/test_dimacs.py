@@ -141,6 +141,64 @@ def test_errors_point_at_the_token(text: str, message: str, line: int, column: i
     assert str(error.value).startswith(f"f.cnf:{line}:{column}: ")
 
 
+# --- numbers the solvers cannot hold ---------------------------------------------------------
+
+LIMIT = "exceeds 2147483647 (2^31-1, the largest variable a SAT solver holds)"
+HUGE = "9" * 5000  # past the 4300 digits int() converts
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line", "column"),
+    [
+        # python-sat cuts 4294967297 = 2^32 + 1 to 1, and answered UNSAT for this SAT formula
+        (
+            "p cnf 2 2\n4294967297 0\n-1 0\n",
+            f"literal 4294967297: variable 4294967297 {LIMIT}",
+            2,
+            1,
+        ),
+        ("p cnf 3 1\n1 -2147483648 0\n", f"literal -2147483648: variable 2147483648 {LIMIT}", 2, 3),
+        (
+            "p cnf 4294967297 2\n4294967297 0\n-1 0\n",
+            f"declares 4294967297 variables; that {LIMIT}",
+            1,
+            7,
+        ),
+        ("p cnf 2147483648 1\n1 0\n", f"declares 2147483648 variables; that {LIMIT}", 1, 7),
+        (
+            f"p cnf 2 1\n1 {HUGE} 0\n",
+            "literal 99999999999999999999... (5000 characters): variable",
+            2,
+            3,
+        ),
+        (
+            f"p cnf {HUGE} 1\n1 0\n",
+            "declares 99999999999999999999... (5000 characters) variables",
+            1,
+            7,
+        ),
+        (
+            f"p cnf 1 {HUGE}\n1 0\n",
+            "declares 99999999999999999999... (5000 characters) clauses",
+            1,
+            9,
+        ),
+        ("p cnf -1 1\n1 0\n", "expected VARS (a non-negative integer) in", 1, 7),
+    ],
+)
+def test_numbers_past_the_solvers_are_refused(text: str, message: str, line: int, column: int):
+    with pytest.raises(DataError) as error:
+        parse_dimacs(text, source="f.cnf")
+    assert message in error.value.message
+    span = error.value.span
+    assert (span.source, span.line, span.column) == ("f.cnf", line, column)
+
+
+def test_the_largest_variable_is_read() -> None:
+    cnf = parse_dimacs("p cnf 2147483647 2\n-2147483647 1 0\n2147483647 0\n")
+    assert cnf.clauses == ((-2147483647, 1), (2147483647,))
+
+
 def test_no_truncation_hint_when_there_are_too_many_clauses() -> None:
     with pytest.raises(DataError) as error:
         parse_dimacs("p cnf 2 1\n1 0 2 0\n")

@@ -150,6 +150,8 @@ def test_a_false_model_is_refused(monkeypatch):
         ({"timeout": 1.0, "solver": "lingeling"}, "cannot be stopped"),
         ({"timeout": 0}, "positive"),
         ({"rescore_every": 0}, "positive int"),
+        ({"guide": "random-phases", "seed": -1}, "seed must be a non-negative int; got -1"),
+        ({"guide": "random-core", "seed": 1.5}, "seed must be a non-negative int; got 1.5"),
     ],
 )
 def test_bad_options_name_the_choices(options, message):

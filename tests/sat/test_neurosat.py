@@ -7,6 +7,7 @@ import pytest
 import torch
 from pysat.solvers import Solver
 
+from nesy.errors import DataError
 from solvers.sat.cnf import CNF, satisfies
 from solvers.sat.decode import decode, decode_clusters, decode_votes
 from solvers.sat.generate import sr_pair, sr_pairs
@@ -80,6 +81,12 @@ def test_core_labels_mark_an_unsatisfiable_subformula():
         assert not _sat(CNF(unsat.num_vars, tuple(sub)))
     with pytest.raises(ValueError, match="unsatisfiable"):
         core_labels(CNF(1, ((1,),)))
+
+
+def test_core_labels_refuse_selectors_past_the_solvers_literals():
+    # a selector per clause is numbered after the variables: 2^31-1 + 2 would wrap around
+    with pytest.raises(DataError, match=r"2147483647 variables and 2 clauses exceed 2147483647"):
+        core_labels(CNF(2**31 - 1, ((1,), (-1,))))
 
 
 def test_examples_and_packing():

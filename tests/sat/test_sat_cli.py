@@ -205,3 +205,59 @@ def test_train_writes_a_checkpoint(runs):
     model, meta = load_model(tmp / "x.pt")
     assert (model.d, model.rounds, model.head) == (8, 2, "sat")
     assert meta["data"]["pairs"] == 20 and meta["config"]["d"] == 8 and meta["curve"]
+
+
+def test_a_literal_past_32_bits_is_an_error_not_unsat(tmp_path, capsys):
+    # the formula: SAT, but python-sat read 4294967297 as 1 and answered UNSATISFIABLE
+    path = tmp_path / "wide.cnf"
+    path.write_text("p cnf 4294967297 2\n4294967297 0\n-1 0\n")
+    assert main(["sat", "solve", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert "s UNSATISFIABLE" not in captured.out
+    assert f"{path}:1:7: the header declares 4294967297 variables; that exceeds 2147483647" in (
+        captured.err
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["solve", "f.cnf", "--seed", "1_0"], "argument --seed: expected an integer in ASCII"),
+        (["solve", "f.cnf", "--timeout", "nan"], "argument --timeout: expected a finite decimal"),
+        (["solve", "f.cnf", "--timeout", "\u0661"], "argument --timeout: expected a finite"),
+        (["generate", "out", "--pairs", "+1", "--n-min", "0"], "argument --pairs: expected"),
+        (["train", "--out", "x.pt", "--lr", "1e-4_0", "--pairs", "0"], "argument --lr: expected"),
+    ],
+)
+def test_options_take_plain_decimals(tmp_path, monkeypatch, args, message, capsys):
+    # int() and float() would take '1_0' (10), '١' (1) and 'nan' (the other, bad option makes
+    # the old reading stop at once)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main(["sat", *args])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+LOW_ABOVE_HIGH = ("--low", "5", "--high", "4")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["generate", "out", "--pairs", "1", "--seed", "-1"], "--seed must be non-negative"),
+        (["train", "--out", "x.pt", "--seed", "-1", *LOW_ABOVE_HIGH], "--seed must be"),
+        (["train", "--out", "x.pt", "--workers", "0", *LOW_ABOVE_HIGH], "--workers must be"),
+    ],
+)
+def test_out_of_range_options_are_config_errors(tmp_path, monkeypatch, args, message, capsys):
+    # numpy's ValueError on the seed was a traceback, and 0 workers meant all the CPUs (the
+    # other, bad option makes the old reading stop at once)
+    monkeypatch.chdir(tmp_path)
+    assert main(["sat", *args]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_network_rounds_must_be_positive(tmp_path, capsys):
+    path = write_dimacs(tmp_path / "a.cnf", BENCH["a.cnf"])
+    assert main(["sat", "solve", str(path), "--guide", "phases", "--rounds", "0"]) == 1
+    assert "--rounds must be at least 1; got 0" in capsys.readouterr().err
