@@ -174,7 +174,8 @@ class _Grounder:
         self._load(program)
         self._load_prelude()
         # persistent across passes
-        self.tables: dict[Term, dict[Term, bool]] = {}
+        self.tables: dict[Term, dict[Term, bool]] = {}  # call variant -> answer -> certain
+        self.found: dict[Term, list[Term]] = {}  # call variant -> its answers, in order found
         self.atom_ids: dict[Term, int] = {}
         self.atom_terms: list[Term] = []
         self.groups: dict[tuple, _Group] = {}
@@ -423,7 +424,7 @@ class _Grounder:
             self.atom_terms.append(term)
         return found
 
-    def _call(self, goal: Struct) -> list[tuple[Term, int | None]]:
+    def _call(self, goal: Struct) -> Iterator[tuple[Term, int | None]]:
         """The answers of ``goal``, each with its atom (None: certain). An answer's atom is
         the answer *within this call*, as in ProbLog: the same instance reached by two call
         patterns is two atoms with the same proofs in a pure program, and the same as
@@ -432,6 +433,7 @@ class _Grounder:
         table = self.tables.get(key)
         if table is None:
             table = self.tables[key] = {}
+            self.found[key] = []
             self.changed = True
         if key in self.active and self.active[key] < self.collect_floor:
             raise self._fault(
@@ -464,10 +466,17 @@ class _Grounder:
             finally:
                 self.depth -= 1
                 del self.active[key]
-        return [
-            (answer, None if certain else self._atom(Struct("$in", (key, answer))))
-            for answer, certain in table.items()
-        ]
+        return self._read_table(key, table)
+
+    def _read_table(self, key: Term, table: dict[Term, bool]) -> Iterator[tuple[Term, int | None]]:
+        # Read live: a recursive call sees the answers its own caller adds while it reads, so
+        # a recursion completes in one evaluation (n answers in O(n), not O(n^2) re-evaluations).
+        found = self.found[key]
+        index = 0
+        while index < len(found):
+            answer = found[index]
+            index += 1
+            yield answer, None if table[answer] else self._atom(Struct("$in", (key, answer)))
 
     def _record(self, key: Term, table: dict[Term, bool], answer: Term, lits) -> None:
         # A non-ground answer (``p(X, 1)`` derived by ``b(1)``) is one atom for all of its
@@ -475,16 +484,18 @@ class _Grounder:
         answer = variant(answer)
         if not lits:
             if table.get(answer) is not True:
-                self._grow(table, answer)
+                self._grow(key, table, answer)
                 table[answer] = True
             return
         self.rules[self._atom(Struct("$in", (key, answer)))].add(lits)
         if answer not in table:
-            self._grow(table, answer)
+            self._grow(key, table, answer)
             table[answer] = False
 
-    def _grow(self, table: dict[Term, bool], answer: Term) -> None:
+    def _grow(self, key: Term, table: dict[Term, bool], answer: Term) -> None:
         self.changed = True
+        if answer not in table:
+            self.found[key].append(answer)
         if len(table) >= MAX_ANSWERS:
             raise self._fault(
                 f"over {MAX_ANSWERS:,} answers for one call (the last: {render(answer)}): "
