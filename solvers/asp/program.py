@@ -72,6 +72,8 @@ def is_total(program: ir.Program) -> bool:
     return outside_class(program) is None and negative_cycle(program, aggregates=True) is None
 
 
+#: an annotated disjunction whose probabilities leave less than this has no "none" value
+RESIDUAL_TOLERANCE = 1e-12
 INACTIVE = -1  # a group whose choice is not offered in a model: both values lead there
 
 
@@ -113,7 +115,14 @@ class AspProgram:
             options, logger=lambda _code, text: messages.append(text.strip())
         )
         shows = _SHOW if show is None else "#show.\n" + "".join(f"#show {a} : {a}.\n" for a in show)
-        text = to_clingo(program) + choice_activations(program) + CATEGORICAL + shows + extra
+        text = (
+            to_clingo(program)
+            + choice_activations(program)
+            + CATEGORICAL
+            + _no_residual(program)
+            + shows
+            + extra
+        )
         try:
             self.control.add("base", [], text)
             self.control.ground([("base", [])])
@@ -261,7 +270,7 @@ class AspProgram:
         labels = [str(members[v][2]) for v in values]
         literals: list[int | None] = [members[v][1] for v in values]
         residual = 1.0 - sum(probabilities)
-        if residual > 1e-12:
+        if residual > RESIDUAL_TOLERANCE:
             labels.append("none")
             literals.append(None)
             probabilities.append(residual)
@@ -269,6 +278,17 @@ class AspProgram:
             f"ad{index}{key}", tuple(labels), tuple(literals), log_probs=_logs(*probabilities)
         )
         return group, values
+
+
+def _no_residual(program: ir.Program) -> str:
+    """Where an annotated disjunction's probabilities sum to 1 and its body holds, one of its
+    heads must be chosen: "none" is not a value it has (CATEGORICAL allows at most one)."""
+    return "".join(
+        f":- {ON}({index}, Key), not {AD}({index}, Key, _, _).\n"
+        for index, statement in enumerate(program.statements)
+        if isinstance(statement, ir.AnnotatedDisjunction)
+        and 1.0 - sum(p for p, _ in statement.heads) <= RESIDUAL_TOLERANCE
+    )
 
 
 def _activation(

@@ -105,7 +105,8 @@ def relevant_program(
     part = AspProgram(program, show=[s for g in decided for s in whole.atoms_of(g)])
     part.decided = decided
     others = set(range(len(whole.groups))) - set(decided)
-    part.pinned = [lit for g in sorted(others) for lit in _first_value(whole.groups[g])]
+    # literals are the part's own: its control numbers atoms apart from the whole's
+    part.pinned = [lit for g in sorted(others) for lit in _first_value(part.groups[g])]
     return part
 
 
