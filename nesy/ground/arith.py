@@ -26,9 +26,9 @@ class ArithmeticFault(NesyTypeError):
 
 
 def _power(a, b):
-    if isinstance(a, int) and isinstance(b, int) and b > 0 and a not in (0, 1, -1):
-        if b * max(a.bit_length(), 1) > MAX_BITS:
-            raise ArithmeticFault(f"{a}**{b} is larger than {MAX_BITS:,} bits")
+    wide = isinstance(a, int) and isinstance(b, int) and b > 0 and a not in (0, 1, -1)
+    if wide and b * max(a.bit_length(), 1) > MAX_BITS:
+        raise ArithmeticFault(f"{a}**{b} is larger than {MAX_BITS:,} bits")
     return a**b
 
 
@@ -110,9 +110,12 @@ _CONSTANTS = {
 
 
 def evaluate(term: Term, env: Env) -> int | float:
-    """The value of an arithmetic expression under ``env``."""
+    """The value of an arithmetic expression under ``env``: a plain Python number, which
+    compares by value (``1.0 == 1``); :func:`~nesy.lang.prolog_term.number` makes it a term."""
     term = walk(term, env)
-    if isinstance(term, int | float):
+    if isinstance(term, float):
+        return float(term)
+    if isinstance(term, int):
         return term
     if isinstance(term, Var):
         raise ArithmeticFault("arithmetic on an unbound variable (instantiation error)")

@@ -14,7 +14,18 @@ from collections.abc import Callable, Iterator
 from nesy.errors import NesyTypeError
 from nesy.ground.arith import evaluate
 from nesy.ground.unify import Env, is_ground, order_key, resolve, unify, walk
-from nesy.lang.prolog_term import NIL, Struct, Term, Text, Var, list_items, make_list, render
+from nesy.lang.prolog_term import (
+    NIL,
+    Float,
+    Struct,
+    Term,
+    Text,
+    Var,
+    list_items,
+    make_list,
+    number,
+    render,
+)
 
 __all__ = ["BUILTINS", "BuiltinError", "MAX_ENUMERATION"]
 
@@ -23,15 +34,19 @@ MAX_ENUMERATION = 1_000_000
 
 Builtin = Callable[[tuple[Term, ...], Env], Iterator[Env]]
 BUILTINS: dict[tuple[str, int], Builtin] = {}
+#: built-ins that, as in ProbLog, a program sees only after ``:- use_module(library(L)).``
+LIBRARY_OF: dict[tuple[str, int], str] = {}
 
 
 class BuiltinError(NesyTypeError):
     """A built-in called in a way it cannot answer (wrong type, unbound argument)."""
 
 
-def _builtin(name: str, arity: int):
+def _builtin(name: str, arity: int, library: str | None = None):
     def register(function: Builtin) -> Builtin:
         BUILTINS[(name, arity)] = function
+        if library is not None:
+            LIBRARY_OF[(name, arity)] = library
         return function
 
     return register
@@ -122,7 +137,7 @@ def _compare(args, env):
 
 @_builtin("is", 2)
 def _is(args, env):
-    return _yield(unify(args[0], evaluate(args[1], env), env))
+    return _yield(unify(args[0], number(evaluate(args[1], env)), env))
 
 
 def _arithmetic(op: Callable[[float, float], bool]) -> Builtin:
@@ -160,8 +175,8 @@ def _between(args, env):
             f"between({low}, {render(high_term)}, X) enumerates more than "
             f"{MAX_ENUMERATION:,} values: bound it"
         )
-    for number in range(low, high + 1):
-        yield {**env, value: number}
+    for integer in range(low, high + 1):
+        yield {**env, value: integer}
 
 
 @_builtin("succ", 2)
@@ -316,7 +331,7 @@ def _codes_text(items: list[Term], env: Env) -> str:
 
 def _number_of(text: str, what: str) -> int | float:
     try:
-        return int(text) if text.lstrip("-").isdigit() else float(text)
+        return int(text) if text.lstrip("-").isdigit() else Float(text)
     except ValueError as exc:
         raise BuiltinError(f"{what}: {text!r} is not a number") from exc
 
@@ -375,7 +390,7 @@ def _atom_concat(args, env):
         yield from _yield(extended and unify(b, Struct(whole[cut:]), extended))
 
 
-# --- lists (the rest of library(lists) is Prolog text: prelude.pl) -------------------------
+# --- lists (the rest of library(lists) is Prolog text: lists.pl) ----------------------------
 
 
 @_builtin("length", 2)
@@ -417,7 +432,7 @@ def _keysort(args, env):
     return _yield(unify(args[1], make_list(items), env))
 
 
-@_builtin("list_to_set", 2)
+@_builtin("list_to_set", 2, "lists")
 def _list_to_set(args, env):
     seen: list[Term] = []
     for item in _proper_list(args[0], env, "list_to_set/2"):
@@ -427,7 +442,7 @@ def _list_to_set(args, env):
     return _yield(unify(args[1], make_list(seen), env))
 
 
-@_builtin("numlist", 3)
+@_builtin("numlist", 3, "lists")
 def _numlist(args, env):
     low, high = _int(args[0], env, "numlist/3"), _int(args[1], env, "numlist/3")
     if high - low >= MAX_ENUMERATION:
@@ -435,7 +450,7 @@ def _numlist(args, env):
     return _yield(unify(args[2], make_list(list(range(low, high + 1))), env))
 
 
-@_builtin("memberchk", 2)
+@_builtin("memberchk", 2, "lists")
 def _memberchk(args, env):
     items, _ = list_items(resolve(args[1], env))
     for item in items:
@@ -450,15 +465,15 @@ def _fold_numbers(name: str, combine: Callable[[list], float]) -> Builtin:
         values = [evaluate(i, env) for i in _proper_list(args[0], env, name)]
         if not values and name != "sum_list/2":
             return iter(())
-        return _yield(unify(args[1], combine(values), env))
+        return _yield(unify(args[1], number(combine(values)), env))
 
     return run
 
 
-_builtin("sum_list", 2)(_fold_numbers("sum_list/2", sum))
-_builtin("sumlist", 2)(_fold_numbers("sum_list/2", sum))
-_builtin("max_list", 2)(_fold_numbers("max_list/2", max))
-_builtin("min_list", 2)(_fold_numbers("min_list/2", min))
+_builtin("sum_list", 2, "lists")(_fold_numbers("sum_list/2", sum))
+_builtin("sumlist", 2, "lists")(_fold_numbers("sum_list/2", sum))
+_builtin("max_list", 2, "lists")(_fold_numbers("max_list/2", max))
+_builtin("min_list", 2, "lists")(_fold_numbers("min_list/2", min))
 
 
 # --- output (ProbLog prints while grounding; nesy prints to stderr, keeping stdout's answers)

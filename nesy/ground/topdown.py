@@ -28,6 +28,7 @@ on a probabilistic condition, a recursion that does not end.
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import sys
 import threading
@@ -39,7 +40,7 @@ from pathlib import Path
 
 from nesy.errors import GroundingError, NesyError, NesyTypeError
 from nesy.ground.arith import evaluate
-from nesy.ground.builtins import BUILTINS
+from nesy.ground.builtins import BUILTINS, LIBRARY_OF
 from nesy.ground.unify import Env, instantiate, is_ground, rename, resolve, unify, variant, walk
 from nesy.lang import ir
 from nesy.lang.ir import Span
@@ -52,6 +53,7 @@ from nesy.lang.prolog_term import (
     Var,
     list_items,
     make_list,
+    number,
     render,
     render_answer,
 )
@@ -69,7 +71,10 @@ MAX_ANSWERS = 200_000
 #: how many uncertain solutions one findall/3 may range over (2^n results)
 MAX_FINDALL = 12
 
-_LIBRARIES = {"lists", "apply", "aggregate", "between", "apply_macros", "sort"}
+#: libraries written in Prolog (nesy/ground/<name>.pl), loaded by use_module as in ProbLog
+_PROLOG_LIBRARIES = ("lists", "apply")
+#: libraries whose predicates nesy has built in or does not need: use_module of them is a no-op
+_BUILT_IN_LIBRARIES = {"aggregate", "between", "apply_macros", "sort"}
 _IGNORED_DIRECTIVES = {"discontiguous", "table", "style_check"}
 _UNSUPPORTED = {
     ("!", 0): "cut (!)",
@@ -123,6 +128,24 @@ def ground_problog(source: PrologProgram | str | Path, max_seconds: float = 600.
     return _deep(grounder.run)
 
 
+@functools.cache
+def _library_clauses(library: str) -> tuple[Clause, ...]:
+    path = importlib.resources.files("nesy.ground").joinpath(f"{library}.pl")
+    statements = parse_prolog(path.read_text("utf-8"), f"<library({library})>").statements
+    assert all(isinstance(s, Clause) for s in statements)
+    return tuple(statements)  # type: ignore[arg-type]
+
+
+def _library_of(signature: tuple[str, int]) -> str | None:
+    """The library that defines ``signature`` (built in or in Prolog), if any."""
+    if signature in LIBRARY_OF:
+        return LIBRARY_OF[signature]
+    for library in _PROLOG_LIBRARIES:
+        if any(s.heads[0][1].signature == signature for s in _library_clauses(library)):
+            return library
+    return None
+
+
 def _deep(function):
     """Run ``function`` on a thread with a large stack: a deep recursion in the program is
     a deep recursion here, and must end in nesy's error, not in a crash of the interpreter."""
@@ -167,12 +190,13 @@ class _Grounder:
         self.max_seconds = max_seconds
         self.clauses: dict[tuple[str, int], list[tuple[int, Clause]]] = defaultdict(list)
         self.declared: set[tuple[str, int]] = set()
+        self.libraries: set[str] = set()  # loaded by use_module
         self.loaded: set[Path] = set()
         self.clause_list: list[Clause] = []
         self.unknown_fails = False  # `:- unknown(fail).`: an unknown predicate fails
         self.choice_group: dict[int, _Group] = {}
         self._load(program)
-        self._load_prelude()
+        self._load_libraries()
         # persistent across passes
         self.tables: dict[Term, dict[Term, bool]] = {}  # call variant -> answer -> certain
         self.found: dict[Term, list[Term]] = {}  # call variant -> its answers, in order found
@@ -209,15 +233,18 @@ class _Grounder:
             for signature in dict.fromkeys(head.signature for _, head in statement.heads):
                 self.clauses[signature].append((index, statement))
 
-    def _load_prelude(self) -> None:
-        text = importlib.resources.files("nesy.ground").joinpath("prelude.pl").read_text("utf-8")
+    def _load_libraries(self) -> None:
         user = set(self.clauses)
-        for statement in parse_prolog(text, "<nesy prelude>").statements:
-            assert isinstance(statement, Clause)
-            signature = statement.heads[0][1].signature
-            if signature not in user:
-                self.clauses[signature].append((len(self.clause_list), statement))
-                self.clause_list.append(statement)
+        for library in sorted(self.libraries):
+            for statement in _library_clauses(library):
+                signature = statement.heads[0][1].signature
+                if signature not in user:
+                    self.clauses[signature].append((len(self.clause_list), statement))
+                    self.clause_list.append(statement)
+
+    def _sees(self, signature: tuple[str, int]) -> bool:
+        """Whether a built-in is visible: those of a library only once it is loaded."""
+        return LIBRARY_OF.get(signature, "") in ("", *self.libraries)
 
     def _directive(self, directive: Directive, program: PrologProgram) -> None:
         goal = directive.goal
@@ -227,17 +254,22 @@ class _Grounder:
         name, args = goal.name, goal.args
         if name == "use_module" and args:
             library = args[0]
-            if (
-                isinstance(library, Struct)
+            name = (
+                library.args[0].name
+                if isinstance(library, Struct)
                 and library.name == "library"
                 and len(library.args) == 1
                 and isinstance(library.args[0], Struct)
-                and library.args[0].name in _LIBRARIES
-            ):
-                return  # its predicates are built in (builtins.py, prelude.pl)
+                else None
+            )
+            if name in _PROLOG_LIBRARIES:
+                self.libraries.add(name)
+                return
+            if name in _BUILT_IN_LIBRARIES:
+                return
             raise error(
                 f"use_module({render(library)}): nesy's ProbLog dialect has library(lists) "
-                "and library(apply) built in, and no other library"
+                "and library(apply), and no other library"
             )
         if name in ("consult", "include", "ensure_loaded") and len(args) == 1:
             for item in list_items(args[0])[0] if _is_list(args[0]) else args:
@@ -646,7 +678,7 @@ class _Grounder:
                     added = _conjoin(lits, ((atom, True),))
                     if added is not None:
                         yield extended, added
-        elif (name, arity) in BUILTINS:
+        elif (name, arity) in BUILTINS and self._sees((name, arity)):
             try:
                 for extended in BUILTINS[(name, arity)](args, env):
                     yield extended, lits
@@ -656,6 +688,12 @@ class _Grounder:
                 raise
         elif (name, arity) in self.declared or self.unknown_fails:
             return
+        elif (library := _library_of((name, arity))) is not None:
+            raise self._fault(
+                f"unknown predicate {name}/{arity} (ProbLog's UnknownClause): it is in "
+                f"library({library}), which this program does not load; add "
+                f"':- use_module(library({library})).' as ProbLog requires"
+            )
         else:
             raise self._fault(
                 f"unknown predicate {name}/{arity} (ProbLog's UnknownClause): no clause defines "
@@ -707,9 +745,9 @@ class _Grounder:
         # one solution per proof, as in Prolog: facts p(a) twice give [a, a]
         solutions: dict[int, list[tuple[Lit, ...]]] = {}
         order: list[Term] = []
-        for number, (solved, proof) in enumerate(proofs):
+        for index, (solved, proof) in enumerate(proofs):
             order.append(resolve(template, solved))
-            solutions[number] = [proof]
+            solutions[index] = [proof]
         return self._subsets(goal, order, solutions, env, lits)
 
     def _clause_proofs(self, goal: Term, env: Env) -> Iterator[tuple[Env, tuple[Lit, ...]]]:
@@ -776,8 +814,7 @@ def _aggregate_number(combine):
     def run(items, env):
         if not items:
             return 0 if combine is sum else None
-        values = [evaluate(i, env) for i in items]
-        return combine(values)
+        return number(combine([evaluate(i, env) for i in items]))
 
     return run
 

@@ -136,7 +136,7 @@ def order_key(term: Term) -> tuple:
     if isinstance(term, bool):  # pragma: no cover - never a term
         raise TypeError(term)
     if isinstance(term, int | float):
-        return (1, term, 0 if isinstance(term, float) else 1)
+        return (1, float(term), 0) if isinstance(term, float) else (1, term, 1)
     if isinstance(term, Struct) and not term.args:
         return (3, term.name)
     if isinstance(term, Text):

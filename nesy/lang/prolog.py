@@ -25,7 +25,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 
 from nesy.errors import NesyError, NesySyntaxError
 from nesy.lang.ir import Span
-from nesy.lang.prolog_term import NIL, TRUE, Struct, Term, Text, Var, make_list
+from nesy.lang.prolog_term import NIL, TRUE, Float, Struct, Term, Text, Var, make_list, number
 
 __all__ = ["Clause", "Directive", "PrologProgram", "parse_prolog", "parse_prolog_file"]
 
@@ -220,7 +220,7 @@ class _Builder:
                 raise self.error("an integer of over 4,000 digits", node)
             return int(digits)
         if kind == "float":
-            return float(str(children[0]))
+            return Float(str(children[0]))
         if kind == "name":
             token = str(children[0])
             return _unquote(token[1:-1]) if token.startswith("'") else token
@@ -245,7 +245,7 @@ class _Builder:
         if kind == "prefix":
             op, arg = str(children[0]), children[1]
             if op == "-" and isinstance(arg, int | float):
-                return -arg
+                return number(-arg)
             if op == "+" and isinstance(arg, int | float):
                 return arg
             return Struct("\\+" if op == "not" else op, (arg,))

@@ -89,6 +89,28 @@ class Text:
         return render(self)
 
 
+class Float(float):
+    """A Prolog float. Equal only to floats, so that ``p(1.0)`` and ``p(1)`` are different terms
+    (they do not unify, and tables keep them apart) as in ProbLog; ``1.0 =:= 1`` still holds,
+    since arithmetic compares values. Every float that enters a term is one (see :func:`number`).
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, float) and float.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = float.__hash__
+
+
+def number(value: int | float) -> int | Float:
+    """``value`` as a term: a float becomes a :class:`Float`."""
+    return Float(value) if isinstance(value, float) else value
+
+
 Term = Var | Struct | Text | int | float
 
 NIL = Struct("[]")
@@ -122,11 +144,21 @@ def functor_of(term: Struct) -> str:
 # --- rendering, as ProbLog prints terms -----------------------------------------------------
 
 _PLAIN_ATOM = re.compile(r"[a-z][A-Za-z0-9_]*$")
-_INFIX = {
-    "+", "-", "*", "/", "//", "**", "^", "mod", "rem", "div", "=", "\\=", "==", "\\==",
-    "<", ">", "=<", ">=", "=:=", "=\\=", "is", "=..", "@<", "@>", "@=<", "@>=", ":-", "->",
-    ";", ",", "::", "<-", "xor", "/\\", "\\/", "<<", ">>",
+#: infix operators: priority and type, as ProbLog 2.3 declares them (ISO's table)
+_INFIX: dict[str, tuple[int, str]] = {
+    ":-": (1200, "xfx"), "<-": (1200, "xfx"), ";": (1100, "xfy"), "|": (1100, "xfy"),
+    "->": (1050, "xfy"), "*->": (1050, "xfy"), ",": (1000, "xfy"), "::": (1000, "xfx"),
+    **dict.fromkeys(
+        ("=", "\\=", "==", "\\==", "@<", "@>", "@=<", "@>=", "=..", "is", "=:=", "=\\=",
+         "<", ">", "=<", ">="),
+        (700, "xfx"),
+    ),
+    **dict.fromkeys(("+", "-", "/\\", "\\/", "xor"), (500, "yfx")),
+    **dict.fromkeys(("*", "/", "//", "rem", "mod", "div", "<<", ">>"), (400, "yfx")),
+    "**": (200, "xfx"), "^": (200, "xfy"),
 }  # fmt: skip
+#: prefix operators written as operators (``-a``), all fy; ``\\+`` is written ``\\+(a)``
+_PREFIX = {"-": 200, "+": 200, "\\": 200}
 
 
 def _atom(name: str) -> str:
@@ -175,30 +207,57 @@ def _variable_key(t: Term) -> object:
 
 
 def render(term: Term, names: dict[object, str] | None = None) -> str:
-    """ProbLog's text for a term: ``f(a,[1, 2],'New York',1+2)``; unbound variables as ``_``
+    """ProbLog's text for a term: ``f(a,[1, 2],'New York',1+2)``, operators written with the
+    parentheses their priorities need (``a*(b+c)``, ``a-(b-c)``); unbound variables as ``_``
     unless ``names`` names them."""
+    return _render(term, names or {})[0]
+
+
+def _render(term: Term, names: dict[object, str]) -> tuple[str, int]:
+    """The text of ``term`` and its priority (0 unless it is written as an operator)."""
     if _is_variable(term):
-        return (names or {}).get(_variable_key(term), "_")
+        return names.get(_variable_key(term), "_"), 0
     if isinstance(term, bool):  # never produced, but never print True as a number
-        return str(term).lower()
+        return str(term).lower(), 0
     if isinstance(term, int | float):
-        return _number(term)
+        return _number(term), 0
     if isinstance(term, Text):
-        return '"' + term.value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return '"' + term.value.replace("\\", "\\\\").replace('"', '\\"') + '"', 0
     if term.name == "." and len(term.args) == 2:
         items, tail = list_items(term)
-        inner = ", ".join(render(i, names) for i in items)
-        return f"[{inner}]" if tail == NIL else f"[{inner}|{render(tail, names)}]"
+        inner = ", ".join(_argument(i, names) for i in items)
+        return (f"[{inner}]" if tail == NIL else f"[{inner} | {_argument(tail, names)}]"), 0
     if not term.args:
-        return _atom(term.name)
+        return _atom(term.name), 0
     if len(term.args) == 2 and term.name in _INFIX:
-        left, right = (render(a, names) for a in term.args)
+        priority, kind = _INFIX[term.name]
+        left = _operand(term.args[0], names, priority if kind == "yfx" else priority - 1)
+        right = _operand(term.args[1], names, priority if kind == "xfy" else priority - 1)
         if term.name == ",":
-            return f"({left},{right})"
+            return f"{left}, {right}", priority
         # ProbLog writes symbolic operators tight (``a-b``) and word operators spaced
-        return f"{left} {term.name} {right}" if term.name.isalpha() else f"{left}{term.name}{right}"
+        spaced = term.name.isalpha()
+        return (f"{left} {term.name} {right}" if spaced else f"{left}{term.name}{right}"), priority
     if len(term.args) == 1 and term.name == "\\+":
-        return f"\\+({render(term.args[0], names)})"
-    if len(term.args) == 1 and term.name == "-" and isinstance(term.args[0], int | float):
-        return f"{term.name}({render(term.args[0], names)})"
-    return f"{_atom(term.name)}({','.join(render(a, names) for a in term.args)})"
+        return f"\\+({_operand(term.args[0], names, 1200)})", 0
+    if len(term.args) == 1 and term.name in _PREFIX:
+        argument = term.args[0]
+        text, priority = _render(argument, names)
+        # as ProbLog: ``-a``, but ``-(1)`` (not the number -1) and ``-(a-b)``, ``-(-a)``
+        prefixed = isinstance(argument, Struct) and (argument.name, len(argument.args)) in {
+            (name, 1) for name in _PREFIX
+        }
+        if priority == 0 and not isinstance(argument, int | float) and not prefixed:
+            return f"{term.name}{text}", _PREFIX[term.name]
+        return f"{term.name}({text})", 0
+    arguments = ",".join(_argument(a, names) for a in term.args)
+    return f"{_atom(term.name)}({arguments})", 0
+
+
+def _argument(term: Term, names: dict[object, str]) -> str:
+    return _operand(term, names, 999)
+
+
+def _operand(term: Term, names: dict[object, str], limit: int) -> str:
+    text, priority = _render(term, names)
+    return f"({text})" if priority > limit else text

@@ -1,6 +1,6 @@
-% library(lists) and library(apply) for nesy's ProbLog dialect, in Prolog. A program's own
-% definition of any of these predicates replaces the one here. Built-ins that need to see
-% the whole list at once (length/2, sort/2, sum_list/2, ...) are in builtins.py.
+% library(lists) of nesy's ProbLog dialect, in Prolog: loaded by `:- use_module(library(lists)).`
+% as in ProbLog. A program's own definition of one of these predicates replaces the one here.
+% Built-ins that need the whole list at once (sum_list/2, memberchk/2, ...) are in builtins.py.
 
 member(X, [X|_]).
 member(X, [_|T]) :- member(X, T).
@@ -19,18 +19,6 @@ selectchk(X, L, R) :- select(X, L, R).
 delete([], _, []).
 delete([H|T], X, R) :- H \= X, R = [H|R1], delete(T, X, R1).
 delete([H|T], X, R) :- H = X, delete(T, X, R).
-
-exclude(_, [], []).
-exclude(P, [H|T], R) :- call(P, H), exclude(P, T, R).
-exclude(P, [H|T], [H|R]) :- \+ call(P, H), exclude(P, T, R).
-
-include(_, [], []).
-include(P, [H|T], [H|R]) :- call(P, H), include(P, T, R).
-include(P, [H|T], R) :- \+ call(P, H), include(P, T, R).
-
-partition(_, [], [], []).
-partition(P, [H|T], [H|I], E) :- call(P, H), partition(P, T, I, E).
-partition(P, [H|T], I, [H|E]) :- \+ call(P, H), partition(P, T, I, E).
 
 reverse(L, R) :- reverse_(L, [], R).
 reverse_([], A, A).
@@ -61,16 +49,3 @@ union([H|T], L, [H|R]) :- \+ memberchk(H, L), union(T, L, R).
 
 max_member(M, L) :- msort(L, S), last(S, M).
 min_member(M, [H|T]) :- msort([H|T], [M|_]).
-
-maplist(_, []).
-maplist(P, [A|As]) :- call(P, A), maplist(P, As).
-maplist(_, [], []).
-maplist(P, [A|As], [B|Bs]) :- call(P, A, B), maplist(P, As, Bs).
-maplist(_, [], [], []).
-maplist(P, [A|As], [B|Bs], [C|Cs]) :- call(P, A, B, C), maplist(P, As, Bs, Cs).
-maplist(_, [], [], [], []).
-maplist(P, [A|As], [B|Bs], [C|Cs], [D|Ds]) :- call(P, A, B, C, D), maplist(P, As, Bs, Cs, Ds).
-
-foldl(G, L, V0, V) :- foldl_(L, G, V0, V).
-foldl_([], _, V, V).
-foldl_([X|Xs], G, V0, V) :- call(G, X, V0, V1), foldl_(Xs, G, V1, V).
