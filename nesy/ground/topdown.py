@@ -34,9 +34,10 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from nesy.errors import GroundingError, NesyError, NesyTypeError
 from nesy.ground.arith import evaluate
@@ -59,6 +60,8 @@ from nesy.lang.prolog_term import (
 )
 
 __all__ = ["GroundProblog", "ground_problog"]
+
+T = TypeVar("T")
 
 Lit = tuple[int, bool]  # (atom id, positive)
 
@@ -330,13 +333,27 @@ class _Grounder:
     def _roots(self) -> tuple[list[tuple[Term, list[tuple[Term, bool]]]], list]:
         queries = []
         for term in self._directive_terms(Struct("query", (Var(),))):
-            queries.append((term, self._answers(term)))
+            queries.append((term, self._at_clause_of(term, self._answers)))
         evidence = []
         for signature in (1, 2):
             template = Struct("evidence", tuple(Var() for _ in range(signature)))
             for term in self._directive_terms(template):
-                evidence.append(self._evidence(term))
+                evidence.append(self._at_clause_of(term, self._evidence))
         return queries, evidence
+
+    def _at_clause_of(self, term: Struct, read: Callable[[Struct], T]) -> T:
+        """``read(term)`` with errors placed at the query/evidence clause that gives ``term``."""
+        self.where.append(
+            next(
+                clause.span
+                for _, clause in self.clauses[term.signature]
+                if any(unify(head, term, {}) is not None for _, head in clause.heads)
+            )
+        )
+        try:
+            return read(term)
+        finally:
+            self.where.pop()
 
     def _directive_terms(self, template: Struct) -> list[Term]:
         """The instances of ``query(_)`` or ``evidence(...)``. They may be rules, as in ProbLog
@@ -349,7 +366,7 @@ class _Grounder:
     def _answers(self, query: Term) -> list[tuple[Term, bool]]:
         goal = walk(query.args[0], {})
         if not isinstance(goal, Struct):
-            raise NesyTypeError(f"query({render(goal)}): a query must be an atom")
+            raise self._fault(f"query({render(goal)}): a query must be an atom")
         return self._goal_answers(instantiate(goal))
 
     def _goal_answers(self, goal: Struct) -> list[tuple[Term, int | None]]:
@@ -379,12 +396,12 @@ class _Grounder:
         if len(term.args) == 2:
             flag = term.args[1]
             if flag not in (Struct("true"), Struct("false")):
-                raise NesyTypeError(f"{render(term)}: evidence is true or false")
+                raise self._fault(f"{render(term)}: evidence is true or false")
             value = flag == Struct("true")
         if isinstance(atom, Struct) and atom.name == "\\+" and len(atom.args) == 1:
             atom, value = atom.args[0], not value
         if not (isinstance(atom, Struct) and is_ground(atom)):
-            raise NesyTypeError(f"{render(term)}: evidence must be a ground atom")
+            raise self._fault(f"{render(term)}: evidence must be a ground atom")
         return atom, value, self._goal_answers(atom)
 
     def _emit(self, queries, evidence) -> GroundProblog:

@@ -144,6 +144,12 @@ def test_what_it_cannot_answer_is_an_error_naming_it(text, named):
         query_problog(text)
 
 
+def test_an_error_in_a_query_points_at_the_query():
+    with pytest.raises(NesyError) as caught:
+        query_problog("a.\nquery(\\+ b).\n")
+    assert "b/0" in str(caught.value) and caught.value.span.line == 2
+
+
 def test_aggregate_all_counts_per_world():
     """ProbLog 2.3 has no aggregate_all/3; the count of three fair coins is binomial."""
     text = "0.5::coin(1). 0.5::coin(2). 0.5::coin(3). h(N) :- aggregate_all(count, coin(_), N). "
