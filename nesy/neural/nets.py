@@ -15,7 +15,7 @@ from torch import Tensor, nn
 
 from nesy.errors import ConfigError
 
-__all__ = ["MnistNet", "Observed", "NETWORKS", "build_network"]
+__all__ = ["MnistNet", "Mlp", "Observed", "NETWORKS", "build_network"]
 
 
 class MnistNet(nn.Module):
@@ -90,6 +90,42 @@ class _Centred(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.norm(x) * self.scale
+
+
+class Mlp(nn.Module):
+    """A multilayer perceptron for vectors, with a ``log_softmax`` output.
+
+    The input size is read from the first batch (``nn.LazyLinear``): run one forward pass, as
+    :func:`nesy.fit` does, before handing the parameters to an optimiser.
+
+    Parameters
+    ----------
+    n
+        Size of the output domain.
+    hidden
+        Width of the one hidden layer.
+
+    Shape:
+        x: ``(B, ...)``, flattened to ``(B, F)`` -> ``(B, N)`` log-probabilities.
+
+    Examples
+    --------
+    >>> import torch
+    >>> Mlp(3)(torch.zeros(2, 4, 5)).shape
+    torch.Size([2, 3])
+    """
+
+    def __init__(self, n: int, hidden: int = 64) -> None:
+        super().__init__()
+        if n < 1 or hidden < 1:
+            raise ConfigError(f"Mlp needs n >= 1 and hidden >= 1; got n={n}, hidden={hidden}")
+        self.n = n
+        self.layers = nn.Sequential(
+            nn.Flatten(), nn.LazyLinear(hidden), nn.ReLU(), nn.Linear(hidden, n)
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.layers(x.float()).log_softmax(dim=-1)
 
 
 class Observed(nn.Module):
