@@ -15,19 +15,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import re
 import statistics
 import time
 from pathlib import Path
 from typing import Any
 
 from nesy.errors import BackendError, ConfigError, DataError
+from nesy.options import at_least, integer, positive_float
+from nesy.outputs import writable_file, writable_folder
 from nesy.train.checkpoint import atomic_write_bytes
 from solvers.sat.cnf import CNF
-from solvers.sat.dimacs import read_dimacs, write_dimacs
+from solvers.sat.dimacs import MAX_INPUT_BYTES, read_dimacs, write_dimacs
 from solvers.sat.generate import sr_pairs
-from solvers.sat.guide import GUIDES, GuideScores, SolveResult, solve
+from solvers.sat.guide import GUIDES, GuideScores, ScoringTimeout, SolveResult, solve
 
 __all__ = ["register", "format_model", "find_cnf_files", "EXIT_SAT", "EXIT_UNSAT", "EXIT_UNKNOWN"]
 
@@ -36,29 +36,7 @@ _NETWORK_GUIDES = ("phases", "core")  # the guides that run the network
 _CNF_SUFFIXES = (".cnf", ".cnf.gz", ".cnf.xz")
 _LINE = 78
 _SECONDS = ("solve_seconds", "guide_seconds")
-# Python's int() and float() also take '1_0', ' 1 ', '١' and 'nan'; an option takes none of them.
-_INT = re.compile(r"-?[0-9]+")
-_FLOAT = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
-
-
-def _int(text: str) -> int:
-    """An integer option: ASCII digits with an optional ``-``."""
-    if not _INT.fullmatch(text) or len(text) > 100:
-        raise argparse.ArgumentTypeError(f"expected an integer in ASCII digits; got {text!r}")
-    return int(text)
-
-
-def _float(text: str) -> float:
-    """A number option: an ASCII decimal (``1``, ``0.5``, ``1e-4``); no ``nan`` or ``inf``."""
-    value = float(text) if _FLOAT.fullmatch(text) else math.nan
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite decimal number; got {text!r}")
-    return value
-
-
-def _check_seed(seed: int) -> None:
-    if seed < 0:
-        raise ConfigError(f"--seed must be non-negative; got {seed}")
+_MB = 2**20
 
 
 def format_model(model: tuple[int, ...] | list[int], width: int = _LINE) -> list[str]:
@@ -138,18 +116,28 @@ def _out_of_memory(path: Path, cnf: CNF, error: MemoryError) -> BackendError:
     )
 
 
+def _left(deadline: float | None) -> float | None:
+    """Seconds to ``deadline``, a millisecond at least (so that a spent budget still makes
+    :func:`solve` answer UNKNOWN rather than refuse the timeout)."""
+    return None if deadline is None else max(deadline - time.monotonic(), 1e-3)
+
+
 def _solve(args: argparse.Namespace) -> int:
-    cnf = read_dimacs(args.file)
+    # --timeout covers everything after the arguments: reading, loading and running the network,
+    # and the search
+    deadline = None if args.timeout is None else time.monotonic() + args.timeout
+    cnf = read_dimacs(args.file, args.max_input_mb * _MB)
     scorer, load_seconds = None, None
     if args.guide in _NETWORK_GUIDES:
         scorer, load_seconds = _network(args)
+        scorer.deadline = deadline
     try:
         result = solve(
             cnf,
             guide=args.guide,
             scorer=scorer,
             solver=args.solver,
-            timeout=args.timeout,
+            timeout=_left(deadline),
             seed=args.seed,
             rescore_every=args.rescore_every,
         )
@@ -185,11 +173,11 @@ def _solve(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    _check_seed(args.seed)
     if args.pairs < 0:
         raise ConfigError(f"--pairs must be non-negative; got {args.pairs}")
     if not 1 <= args.n_min <= args.n_max:
         raise ConfigError(f"need 1 <= --n-min <= --n-max; got {args.n_min} and {args.n_max}")
+    writable_folder(args.out_dir, "OUT_DIR")
     start = time.perf_counter()
     clauses = 0
     for i, (unsat, sat) in enumerate(sr_pairs(args.pairs, args.n_min, args.n_max, args.seed)):
@@ -213,7 +201,6 @@ def _generate(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from solvers.sat.train import TrainConfig, machine, make_examples, save_model, train
 
-    _check_seed(args.seed)
     for name in ("pairs", "val_pairs", "low", "d", "rounds", "epochs", "max_nodes"):
         if getattr(args, name) < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1")
@@ -221,6 +208,10 @@ def _train(args: argparse.Namespace) -> int:
         raise ConfigError(f"--workers must be at least 1; got {args.workers}")
     if args.low > args.high:
         raise ConfigError(f"need --low <= --high; got {args.low} and {args.high}")
+    # Where the results go is checked before hours of training, not at the save after them.
+    writable_file(args.out, "--out")
+    if args.curve is not None:
+        writable_file(args.curve, "--curve")
     start = time.perf_counter()
     examples = make_examples(args.pairs, args.low, args.high, args.seed, args.head, args.workers)
     validation = make_examples(
@@ -276,12 +267,15 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _caching(scores: GuideScores, cnf: CNF):
-    """A scorer that hands out ``scores`` for ``cnf`` (and refuses any other formula)."""
+def _caching(scores: GuideScores | None, cnf: CNF):
+    """A scorer that hands out ``scores`` for ``cnf`` (and refuses any other formula); ``None``:
+    the network ran out of time on it."""
 
     def score(formula: CNF) -> GuideScores:
         if formula is not cnf:
             raise ValueError("the caching scorer holds the scores of another formula")
+        if scores is None:
+            raise ScoringTimeout("the network ran out of time on this formula")
         return scores
 
     return score
@@ -305,7 +299,7 @@ def _bench(args: argparse.Namespace) -> int:
             print(f"network loaded in {load_seconds:.2f} s", flush=True)
     rows: list[dict[str, Any]] = []
     for path in files:
-        cnf = read_dimacs(path)
+        cnf = read_dimacs(path, args.max_input_mb * _MB)
         try:
             file_rows, network_seconds = _bench_file(args, path, cnf, guides, scorer)
         except MemoryError as error:
@@ -336,7 +330,14 @@ def _bench_file(
     cached, network_seconds = None, None
     if scorer is not None:
         start = time.perf_counter()
-        cached = _caching(scorer(cnf), cnf)  # once per file, the same for every guide
+        # once per file, the same for every guide; a network slower than a run's --timeout
+        # leaves every guide that reads it UNKNOWN
+        scorer.deadline = time.monotonic() + args.timeout
+        try:
+            scores = scorer(cnf)
+        except ScoringTimeout:
+            scores = None
+        cached = _caching(scores, cnf)
         network_seconds = time.perf_counter() - start
     rows = []
     for guide in guides:
@@ -399,6 +400,16 @@ def _table(rows: list[dict[str, Any]], guides: list[str], files: int) -> str:
     return "\n".join(lines)
 
 
+def _input_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-input-mb",
+        type=at_least(1),
+        default=MAX_INPUT_BYTES // _MB,
+        help=f"the most MiB a DIMACS file may hold once decompressed (default "
+        f"{MAX_INPUT_BYTES // _MB}); a gzip/xz bomb stops there",
+    )
+
+
 def _network_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model", type=Path, default=None, help="NeuroSAT checkpoint (default: the shipped one)"
@@ -407,17 +418,17 @@ def _network_options(parser: argparse.ArgumentParser) -> None:
         "--core-model", type=Path, default=None, help="core checkpoint (default: the shipped one)"
     )
     parser.add_argument(
-        "--rounds", type=_int, default=None, help="message-passing rounds (default: the model's)"
+        "--rounds", type=integer, default=None, help="message-passing rounds (default: the model's)"
     )
     parser.add_argument(
-        "--threads", type=_int, default=1, help="torch threads for the network (default 1)"
+        "--threads", type=integer, default=1, help="torch threads for the network (default 1)"
     )
 
 
 def _rescore_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rescore-every",
-        type=_int,
+        type=integer,
         default=None,
         help="core guides: conflicts between network re-scorings; default: score once (the "
         "shipped network does not read learnt clauses, so re-scoring repeats the same scores)",
@@ -443,9 +454,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("file", type=Path, help="DIMACS CNF file (.cnf, .cnf.gz, .cnf.xz)")
     run.add_argument("--guide", choices=GUIDES, default="none", help="default: none")
     _network_options(run)
+    _input_option(run)
     run.add_argument("--solver", default="cadical195", help="a python-sat solver name")
-    run.add_argument("--timeout", type=_float, default=None, help="seconds; then s UNKNOWN")
-    run.add_argument("--seed", type=_int, default=0, help="seed of the random guides")
+    run.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=None,
+        help="seconds for the whole run (reading, network, search); then s UNKNOWN",
+    )
+    run.add_argument("--seed", type=at_least(0), default=0, help="seed of the random guides")
     _rescore_option(run)
     run.set_defaults(run=_solve)
 
@@ -458,10 +475,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         ),
     )
     gen.add_argument("out_dir", type=Path, help="folder to write into (created if needed)")
-    gen.add_argument("--pairs", type=_int, required=True, help="number of pairs")
-    gen.add_argument("--n-min", type=_int, default=10)
-    gen.add_argument("--n-max", type=_int, default=40)
-    gen.add_argument("--seed", type=_int, default=0)
+    gen.add_argument("--pairs", type=integer, required=True, help="number of pairs")
+    gen.add_argument("--n-min", type=integer, default=10)
+    gen.add_argument("--n-max", type=integer, default=40)
+    gen.add_argument("--seed", type=at_least(0), default=0)
     gen.set_defaults(run=_generate)
 
     fit = verbs.add_parser(
@@ -475,20 +492,30 @@ def register(commands: argparse._SubParsersAction) -> None:
         ),
     )
     fit.add_argument("--head", choices=("sat", "core"), default="sat", help="default: sat")
-    fit.add_argument("--pairs", type=_int, default=30_000, help="training pairs (default 30000)")
-    fit.add_argument("--val-pairs", type=_int, default=500, help="validation pairs (default 500)")
-    fit.add_argument("--low", type=_int, default=10, help="smallest n (default 10)")
-    fit.add_argument("--high", type=_int, default=40, help="largest n (default 40)")
-    fit.add_argument("--d", type=_int, default=128, help="embedding size (default 128)")
-    fit.add_argument("--rounds", type=_int, default=26, help="message passing rounds (default 26)")
-    fit.add_argument("--lr", type=_float, default=1e-4, help="Adam learning rate (default 1e-4)")
-    fit.add_argument("--max-nodes", type=_int, default=12_000, help="literals+clauses per batch")
-    fit.add_argument("--seconds", type=_float, default=None, help="wall-time bound for training")
-    fit.add_argument("--epochs", type=_int, default=100, help="default 100")
-    fit.add_argument("--eval-every", type=_float, default=30.0, help="seconds between evaluations")
+    fit.add_argument("--pairs", type=integer, default=30_000, help="training pairs (default 30000)")
+    fit.add_argument(
+        "--val-pairs", type=integer, default=500, help="validation pairs (default 500)"
+    )
+    fit.add_argument("--low", type=integer, default=10, help="smallest n (default 10)")
+    fit.add_argument("--high", type=integer, default=40, help="largest n (default 40)")
+    fit.add_argument("--d", type=integer, default=128, help="embedding size (default 128)")
+    fit.add_argument(
+        "--rounds", type=integer, default=26, help="message passing rounds (default 26)"
+    )
+    fit.add_argument(
+        "--lr", type=positive_float, default=1e-4, help="Adam learning rate (default 1e-4)"
+    )
+    fit.add_argument("--max-nodes", type=integer, default=12_000, help="literals+clauses per batch")
+    fit.add_argument(
+        "--seconds", type=positive_float, default=None, help="wall-time bound for training"
+    )
+    fit.add_argument("--epochs", type=integer, default=100, help="default 100")
+    fit.add_argument(
+        "--eval-every", type=positive_float, default=30.0, help="seconds between evaluations"
+    )
     fit.add_argument("--device", default="cpu", help="torch device (default cpu)")
-    fit.add_argument("--workers", type=_int, default=None, help="data processes (default: CPUs)")
-    fit.add_argument("--seed", type=_int, default=0)
+    fit.add_argument("--workers", type=integer, default=None, help="data processes (default: CPUs)")
+    fit.add_argument("--seed", type=at_least(0), default=0)
     fit.add_argument("--out", type=Path, required=True, help="checkpoint to write")
     fit.add_argument("--curve", type=Path, default=None, help="also write the meta+curve JSON")
     fit.set_defaults(run=_train)
@@ -511,9 +538,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="default: none phases random-phases core random-core",
     )
     _network_options(bench)
+    _input_option(bench)
     bench.add_argument("--solver", default="cadical195", help="default: cadical195")
-    bench.add_argument("--timeout", type=_float, default=10.0, help="seconds per run (default 10)")
-    bench.add_argument("--seed", type=_int, default=0, help="seed of the random guides")
+    bench.add_argument(
+        "--timeout", type=positive_float, default=10.0, help="seconds per run (default 10)"
+    )
+    bench.add_argument("--seed", type=at_least(0), default=0, help="seed of the random guides")
     _rescore_option(bench)
     bench.add_argument("--json", action="store_true", help="print the per-run rows as JSON")
     bench.set_defaults(run=_bench)

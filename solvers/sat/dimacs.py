@@ -17,7 +17,13 @@ change the formula unseen:
   (some readers allow it): the header is then wrong, or the file is not the one meant, and
   either way the printed model would not cover the variables the header promised;
 - a clause count other than the header's CLAUSES is refused (fewer usually means a cut-off
-  file).
+  file);
+- a header VARS more than :data:`MAX_UNUSED_VARIABLES` above the largest variable the clauses
+  use is refused: everything downstream (the solver, the network's graph, the printed model)
+  is sized by VARS, so a 22-byte ``p cnf 100000000 1`` would otherwise take gigabytes.
+
+:func:`read_dimacs` reads at most ``max_bytes`` (:data:`MAX_INPUT_BYTES` by default), after
+decompression: a gzip or xz bomb, or ``/dev/zero``, is refused once that much has been read.
 
 Errors are :class:`~nesy.errors.DataError` pointing at the line and column of the offending
 token.
@@ -38,7 +44,21 @@ from nesy.lang.ir import Span
 from nesy.train.checkpoint import atomic_write_bytes
 from solvers.sat.cnf import CNF, MAX_VARIABLE
 
-__all__ = ["parse_dimacs", "read_dimacs", "write_dimacs", "format_dimacs"]
+__all__ = [
+    "parse_dimacs",
+    "read_dimacs",
+    "write_dimacs",
+    "format_dimacs",
+    "MAX_INPUT_BYTES",
+    "MAX_UNUSED_VARIABLES",
+]
+
+#: The most bytes :func:`read_dimacs` reads (after decompression) unless told otherwise: parsing
+#: takes about ten times the text's size in memory.
+MAX_INPUT_BYTES = 256 * 2**20
+#: How many variables a header may declare beyond the largest one its clauses use (unused
+#: variables are legal DIMACS, and each costs memory in the solver and a literal in the model).
+MAX_UNUSED_VARIABLES = 1_000_000
 
 _HEADER = "'p cnf VARS CLAUSES'"
 _HEADER_PARTS = (
@@ -153,10 +173,18 @@ def parse_dimacs(text: str, source: str = "<string>") -> CNF:
             raise _literal_error(token, num_vars, text, source) from None
         message = f"expected an integer literal, found '{_shown(token[0])}'"
         raise _error(message, text, source, token.start(), token[0]) from None
-    if literals and (max(literals) > num_vars or min(literals) < -num_vars):
+    largest = max(max(literals), -min(literals)) if literals else 0
+    if largest > num_vars:
         tokens = _TOKEN.finditer(text, header.end())
         token = next(m for m in tokens if _too_large(m[0], num_vars))
         raise _literal_error(token, num_vars, text, source)
+    if num_vars - largest > MAX_UNUSED_VARIABLES:
+        variables = list(_TOKEN.finditer(text, header.start(), header.end()))[2]
+        message = (
+            f"the header declares {num_vars} variables but the clauses use only "
+            f"{largest}; at most {MAX_UNUSED_VARIABLES:,} unused variables are allowed"
+        )
+        raise _error(message, text, source, variables.start(), variables[0])
 
     # Cut at the zeros with list.index (C speed): the Python work is per clause, not per literal.
     clauses: list[tuple[int, ...]] = []
@@ -216,19 +244,34 @@ def _parse_header(
     return num_vars, _magnitude(tokens[3][0]), tokens[3]
 
 
-def read_dimacs(path: str | os.PathLike[str]) -> CNF:
+def read_dimacs(path: str | os.PathLike[str], max_bytes: int = MAX_INPUT_BYTES) -> CNF:
     """Read a DIMACS CNF file; ``.gz`` and ``.xz`` are decompressed (by suffix).
 
     Text is decoded as UTF-8, undecodable bytes replaced (they can only be in comments of a valid
     file). Errors name ``path`` as their source; a missing file raises ``FileNotFoundError``.
+
+    Raises
+    ------
+    DataError
+        A folder; a corrupt compressed file; more than ``max_bytes`` bytes (decompressed); or
+        anything :func:`parse_dimacs` refuses.
     """
     path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: a folder, not a DIMACS file")
     opener = {".gz": gzip.open, ".xz": lzma.open}.get(path.suffix.lower(), open)
     try:
         with opener(path, "rb") as handle:
-            data = handle.read()
+            # One byte more than allowed tells "exactly at the bound" from "over it", and the
+            # decompressor never produces more than is asked for.
+            data = handle.read(max_bytes + 1)
     except (EOFError, lzma.LZMAError, gzip.BadGzipFile) as error:  # corrupt or truncated
         raise DataError(f"{path}: cannot decompress: {error}") from error
+    if len(data) > max_bytes:
+        unpacked = " once decompressed" if opener is not open else ""
+        raise DataError(
+            f"{path}: more than {max_bytes:,} bytes{unpacked} (--max-input-mb raises the bound)"
+        )
     return parse_dimacs(data.decode("utf-8", errors="replace"), str(path))
 
 

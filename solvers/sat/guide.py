@@ -53,7 +53,7 @@ from solvers.sat.cnf import CNF, satisfies
 from solvers.sat.renumber import Renumbering
 
 __all__ = ["GUIDES", "PHASE_SOLVERS", "PROPAGATOR_SOLVERS", "ACTIVITY_SOLVERS"]
-__all__ += ["GuideScores", "SolveResult", "solve"]
+__all__ += ["GuideScores", "SolveResult", "ScoringTimeout", "solve"]
 
 GUIDES = ("none", "phases", "core", "random-phases", "random-core")
 
@@ -101,6 +101,11 @@ class GuideScores:
 
 
 Scorer = Callable[[CNF], GuideScores]
+
+
+class ScoringTimeout(Exception):
+    """A scorer ran past its deadline (the network checks it between message-passing rounds):
+    :func:`solve` then answers UNKNOWN, as when the search runs out of time."""
 
 
 @dataclass(frozen=True)
@@ -292,7 +297,10 @@ def _search(slv: Solver, name: str, deadline, rescore, rescore_every):
                 chunk = max(100, int(done / max(elapsed, 1e-6) * left))
             since_scoring += done
             if rescore_every is not None and since_scoring >= rescore_every:
-                rescore()
+                try:
+                    rescore()
+                except ScoringTimeout:
+                    return None, seconds
                 since_scoring = 0
     finally:
         if timer is not None:  # join: a late interrupt() must not reach a deleted solver
@@ -381,9 +389,13 @@ def solve(
     steer = guide.endswith("core") and name in PROPAGATOR_SOLVERS
     brancher = _CoreBrancher(numbers.num_vars) if steer else None
     try:
-        rescore = _attach(slv, guide, score, brancher)
-        every = rescore_every if rescore is not None else None
-        status, seconds = _search(slv, name, deadline, rescore, every)
+        try:
+            rescore = _attach(slv, guide, score, brancher)
+        except ScoringTimeout:  # the network took the whole budget: no search at all
+            rescore, status, seconds = None, None, 0.0
+        else:
+            every = rescore_every if rescore is not None else None
+            status, seconds = _search(slv, name, deadline, rescore, every)
         model = None
         if status:
             model = numbers.model(slv.get_model() or (), cnf.num_vars)

@@ -18,6 +18,7 @@ Shape letters: ``B`` formulas, ``V`` variables, ``C`` clauses, ``E`` literal-cla
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -26,6 +27,7 @@ import torch
 from torch import Tensor, nn
 
 from solvers.sat.cnf import CNF
+from solvers.sat.guide import ScoringTimeout
 
 __all__ = ["Graph", "NeuroSAT", "Output", "HEADS"]
 
@@ -187,14 +189,20 @@ class NeuroSAT(nn.Module):
         out_in = d if head == "sat" else 2 * d
         self.readout = _mlp(out_in, d, 1, mlp_layers)
 
-    def forward(self, graph: Graph, rounds: int | None = None) -> Output:
+    def forward(
+        self, graph: Graph, rounds: int | None = None, deadline: float | None = None
+    ) -> Output:
+        """Pass messages for ``rounds`` rounds (the model's own by default); past ``deadline``
+        (``time.monotonic()``), checked between rounds, raise :class:`ScoringTimeout`."""
         rounds = self.rounds if rounds is None else rounds
         n_lit, n_clause = 2 * graph.num_vars, graph.num_clauses
         lit_h = self.literal_init.expand(n_lit, self.d).contiguous()
         lit_c = torch.zeros_like(lit_h)
         cls_h = self.clause_init.expand(n_clause, self.d).contiguous()
         cls_c = torch.zeros_like(cls_h)
-        for _ in range(rounds):
+        for done in range(rounds):
+            if deadline is not None and time.monotonic() > deadline:
+                raise ScoringTimeout(f"the network passed its deadline after {done} rounds")
             to_clauses = self.literal_message(lit_h)[graph.edge_literal]
             incoming = torch.zeros_like(cls_h).index_add_(0, graph.edge_clause, to_clauses)
             cls_h, cls_c = self.clause_update(incoming, (cls_h, cls_c))

@@ -56,6 +56,9 @@ class NeuralScorer:
         self, sat: NeuroSAT | None, core: NeuroSAT | None, rounds: int | None = None
     ) -> None:
         self.sat, self.core, self.rounds = sat, core, rounds
+        #: ``time.monotonic()`` past which a call raises ``ScoringTimeout`` (checked between
+        #: message-passing rounds); set by whoever owns the time budget
+        self.deadline: float | None = None
 
     def __call__(self, cnf: CNF) -> GuideScores:
         graph = Graph.batch([cnf])
@@ -63,12 +66,13 @@ class NeuralScorer:
             phase = self._phase(cnf, graph) if self.sat is not None else None
             core = None
             if self.core is not None:
-                core = torch.sigmoid(self.core(graph, self.rounds).logits).double().numpy()
+                logits = self.core(graph, self.rounds, self.deadline).logits
+                core = torch.sigmoid(logits).double().numpy()
         return GuideScores(phase=phase, core=core)
 
     def _phase(self, cnf: CNF, graph: Graph) -> np.ndarray:
         n = cnf.num_vars
-        output = self.sat(graph, self.rounds)
+        output = self.sat(graph, self.rounds, self.deadline)
         by_votes = vote_assignment(output.votes, n).numpy()
         by_clusters = cluster_assignment(output.literals, n).numpy()
         candidates = [by_votes, ~by_votes, by_clusters, ~by_clusters]

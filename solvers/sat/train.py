@@ -258,6 +258,33 @@ def save_model(path: str | os.PathLike[str], model: NeuroSAT, meta: dict[str, An
     save_checkpoint(path, {"config": config, "state_dict": state, "meta": meta})
 
 
+#: The most message-passing rounds a checkpoint may ask for (the shipped models use 26).
+MAX_ROUNDS = 1000
+
+
+def _checked_config(
+    path: str | os.PathLike[str], config: dict[str, Any], state: dict[str, Tensor]
+) -> dict[str, Any]:
+    """``config`` once it agrees with the tensors in ``state``. The model is built from the
+    config before the tensors are loaded into it, so a config that claims more than the file
+    holds (``d = 40000`` in a 2 MB file) would allocate gigabytes before being refused."""
+    d, layers = config["d"], config["mlp_layers"]
+    held = state["literal_init"].shape
+    linears = sum(key.startswith("literal_message.") and key.endswith(".weight") for key in state)
+    for name, claimed, found in (("d", d, held[0]), ("mlp_layers", layers, linears)):
+        if type(claimed) is not int or claimed != found:
+            raise DataError(
+                f"{path}: not a NeuroSAT checkpoint: its config says {name} = {claimed!r} but "
+                f"its tensors have {name} = {found}"
+            )
+    rounds = config["rounds"]
+    if type(rounds) is not int or not 1 <= rounds <= MAX_ROUNDS:
+        raise DataError(
+            f"{path}: not a NeuroSAT checkpoint: rounds = {rounds!r} (expected 1..{MAX_ROUNDS})"
+        )
+    return config
+
+
 def load_model(path: str | os.PathLike[str]) -> tuple[NeuroSAT, dict[str, Any]]:
     """A saved model (eval mode, CPU) and its ``meta``; loaded with ``weights_only=True``.
 
@@ -269,10 +296,10 @@ def load_model(path: str | os.PathLike[str]) -> tuple[NeuroSAT, dict[str, Any]]:
     """
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-        config = checkpoint["config"]
+        config = _checked_config(path, checkpoint["config"], checkpoint["state_dict"])
         model = NeuroSAT(config["d"], config["rounds"], config["mlp_layers"], config["head"])
         model.load_state_dict(checkpoint["state_dict"])
-    except FileNotFoundError:
+    except (FileNotFoundError, DataError):
         raise
     except Exception as error:  # a torn, foreign or unsafe file: say which, never execute it
         raise DataError(

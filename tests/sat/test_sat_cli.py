@@ -224,6 +224,11 @@ def test_a_literal_past_32_bits_is_an_error_not_unsat(tmp_path, capsys):
         (["solve", "f.cnf", "--timeout", "\u0661"], "argument --timeout: expected a finite"),
         (["generate", "out", "--pairs", "+1", "--n-min", "0"], "argument --pairs: expected"),
         (["train", "--out", "x.pt", "--lr", "1e-4_0", "--pairs", "0"], "argument --lr: expected"),
+        (["train", "--out", "x.pt", "--lr", "nan"], "argument --lr: expected a finite decimal"),
+        (["train", "--out", "x.pt", "--lr", "0"], "argument --lr: must be above 0"),
+        (["generate", "out", "--pairs", "1", "--seed", "-1"], "--seed: must be at least 0"),
+        (["train", "--out", "x.pt", "--seed", "-1"], "argument --seed: must be at least 0"),
+        (["solve", "f.cnf", "--seed", "-1"], "argument --seed: must be at least 0"),
     ],
 )
 def test_options_take_plain_decimals(tmp_path, monkeypatch, args, message, capsys):
@@ -241,8 +246,6 @@ LOW_ABOVE_HIGH = ("--low", "5", "--high", "4")
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["generate", "out", "--pairs", "1", "--seed", "-1"], "--seed must be non-negative"),
-        (["train", "--out", "x.pt", "--seed", "-1", *LOW_ABOVE_HIGH], "--seed must be"),
         (["train", "--out", "x.pt", "--workers", "0", *LOW_ABOVE_HIGH], "--workers must be"),
     ],
 )
