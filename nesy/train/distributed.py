@@ -17,8 +17,7 @@ Without torchrun's variables (``WORLD_SIZE`` unset or 1), :func:`join` returns a
 whose :meth:`~Processes.wrap` and :meth:`~Processes.shard` change nothing.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: DDP checks the hook's annotations as objects.
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field

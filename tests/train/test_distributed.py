@@ -1,0 +1,87 @@
+"""Data-parallel training on 2 CPU processes (gloo) gives the weights of one process."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.multiprocessing as mp
+
+from nesy.lang import parse
+from nesy.train.checkpoint import load_checkpoint
+from nesy.train.fit import fit
+from nesy.train.trainer import TrainConfig
+
+PROGRAM = """
+nn(mlp, [X], Y, [0..2]) :: cls(X, Y).
+less(A, B) :- cls(A, N1), cls(B, N2), N1 < N2.
+query(less(tensor(a), tensor(b))).
+"""
+
+
+def _data(folder: Path, n: int) -> Path:
+    rng = np.random.default_rng(0)
+    classes = rng.integers(0, 3, size=2 * n)
+    np.save(folder / "v.npy", (np.eye(3)[classes] + rng.normal(0, 0.5, (2 * n, 3))).astype("f4"))
+    path = folder / "train.jsonl"
+    with path.open("w") as handle:
+        for i in range(n):
+            inputs = {"a": f"v.npy#{2 * i}", "b": f"v.npy#{2 * i + 1}"}
+            answer = bool(classes[2 * i] < classes[2 * i + 1])
+            handle.write(json.dumps({"inputs": inputs, "answer": answer}) + "\n")
+    return path
+
+
+def _config(folder: Path, batch_size: int) -> TrainConfig:
+    # SGD: the step is the gradient itself, so equal weights after each step mean equal gradients
+    return TrainConfig(
+        epochs=2,
+        batch_size=batch_size,
+        lr=0.5,
+        optimizer="sgd",
+        progress=False,
+        log_path=folder / "log.jsonl",
+        checkpoint_path=folder / "checkpoint.pt",
+    )
+
+
+def _worker(rank: int, port: int, folder: Path, batch_size: int) -> None:
+    os.environ.update(
+        MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE="2", RANK=str(rank)
+    )
+    torch.set_num_threads(1)
+    from nesy.train import distributed
+
+    try:
+        fit(parse(PROGRAM), folder / "train.jsonl", config=_config(folder / "ddp", batch_size))
+    finally:
+        distributed.leave()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("batch_size", [7, 3])  # one step; steps of 2+1 and 1+0 examples
+def test_two_processes_take_the_steps_of_one(tmp_path: Path, batch_size: int) -> None:
+    _data(tmp_path, 7)
+    mp.spawn(_worker, args=(_free_port(), tmp_path, batch_size), nprocs=2, join=True)
+    config = _config(tmp_path / "one", batch_size)
+    one = fit(parse(PROGRAM), tmp_path / "train.jsonl", config=config)
+    single = load_checkpoint(tmp_path / "one" / "checkpoint.pt")["model"]
+    several = load_checkpoint(tmp_path / "ddp" / "checkpoint.pt")["model"]
+    assert single.keys() == several.keys()  # saved without DDP's "module." prefix
+    for name, weights in single.items():
+        torch.testing.assert_close(several[name], weights, rtol=0, atol=1e-5)
+    # only the first process wrote; its log has both epochs
+    assert len(one.epochs) == 2
+    assert len((tmp_path / "ddp" / "log.jsonl").read_text().splitlines()) == 2
+    assert sorted(p.name for p in (tmp_path / "ddp").iterdir()) == ["checkpoint.pt", "log.jsonl"]
