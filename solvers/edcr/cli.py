@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import re
-import zipfile
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -25,7 +23,10 @@ import numpy as np
 
 from nesy.errors import ConfigError, DataError
 from nesy.lang.ir import Span
+from nesy.options import at_least, finite_float, integer
+from nesy.outputs import writable_file, writable_folder
 from nesy.train.checkpoint import atomic_write_bytes
+from solvers.edcr.arrays import check_text_file, load_npy
 from solvers.edcr.conditions import read_conditions, write_conditions
 from solvers.edcr.metrics import accuracy, detection_scores, macro_f1
 from solvers.edcr.rules import (
@@ -48,8 +49,6 @@ _HEADER = re.compile(r"[^\W\d]|[_#]")  # a letter (any script), '_' or '#'
 _BLANKS = " \t\f\v"  # ASCII only: a non-breaking space is not a separator
 _INT64 = 2**63 - 1
 _MAX_INFERRED_CLASSES = 1_000_000
-_INT = re.compile(r"-?[0-9]+")
-_FLOAT = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
 
 
 class _Labels(NamedTuple):
@@ -85,6 +84,7 @@ def read_labels(path: str | Path) -> np.ndarray:
 def _read_labels(path: Path) -> _Labels:
     if path.suffix == ".npy":
         return _Labels(path, _read_npy(path), None)
+    check_text_file(path)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
@@ -110,12 +110,7 @@ def _read_labels(path: Path) -> _Labels:
 
 
 def _read_npy(path: Path) -> np.ndarray:
-    try:
-        values = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise DataError(f"{path}: not a .npy array of class indices ({error})") from error
+    values = load_npy(path, "a .npy array of class indices")
     if not isinstance(values, np.ndarray) or values.ndim != 1:
         raise DataError(f"{path}: expected a 1-D integer array; got {_describe(values)}")
     if not np.issubdtype(values.dtype, np.integer):
@@ -168,21 +163,6 @@ def _check_range(labels: _Labels, k: int, source: str) -> None:
         raise labels.error(i, f"class index {value} is out of range: {source}, 0..{k - 1}")
 
 
-def _int(text: str) -> int:
-    """An integer option in ASCII digits; Python's int() would also take '1_0' or '١'."""
-    if not _INT.fullmatch(text) or len(text) > 100:
-        raise argparse.ArgumentTypeError(f"expected an integer in ASCII digits; got {text!r}")
-    return int(text)
-
-
-def _float(text: str) -> float:
-    """A number option: an ASCII decimal (``0.1``, ``1e-3``); no ``nan`` or ``inf``."""
-    value = float(text) if _FLOAT.fullmatch(text) else math.nan
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite decimal number; got {text!r}")
-    return value
-
-
 def _same_length(**arrays: Any) -> None:
     lengths = {name: len(values) for name, values in arrays.items()}
     if len(set(lengths.values())) > 1:
@@ -222,6 +202,9 @@ def _print_scores(scores: dict) -> None:
 
 
 def _learn(args: argparse.Namespace) -> int:
+    writable_file(args.out, "--out")
+    if args.program:
+        writable_file(args.program, "--program")
     predicted, truth = _read_labels(args.predictions), _read_labels(args.labels)
     predictions, labels = predicted.values, truth.values
     conditions = read_conditions(args.conditions)
@@ -251,6 +234,8 @@ def _learn(args: argparse.Namespace) -> int:
 
 
 def _apply(args: argparse.Namespace) -> int:
+    if args.out:
+        writable_file(args.out, "--out")
     rules = read_rules(args.rules)
     predicted = _read_labels(args.predictions)
     predictions = predicted.values
@@ -288,6 +273,7 @@ def _fashion(args: argparse.Namespace) -> int:
     from nesy.neural.datasets import Digits  # torch only when asked for
     from solvers.edcr import fashion
 
+    writable_folder(args.out, "--out")
     train = fashion.load_fashion("train", args.data)
     test = fashion.load_fashion("t10k", args.data)
     split = len(train.labels) - args.rule_images
@@ -332,7 +318,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     learn.add_argument("--conditions", type=Path, required=True, help=".csv or .npz")
     learn.add_argument("--classes", default=None, help="comma-separated class names")
     learn.add_argument("--detector", choices=DETECTORS, default="det", help="default: det")
-    learn.add_argument("--epsilon", type=_float, default=0.1, help="largest recall drop (det)")
+    learn.add_argument(
+        "--epsilon", type=finite_float, default=0.1, help="largest recall drop (det)"
+    )
     learn.add_argument(
         "--corrector", choices=CORRECTORS, default="guarded", help="default: guarded"
     )
@@ -354,13 +342,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         "fashion", help="train Fashion-MNIST models; write predictions, labels and conditions"
     )
     data.add_argument("out", type=Path, help="folder to write into")
-    data.add_argument("--epochs", type=_int, default=3)
-    data.add_argument("--seed", type=_int, default=0)
+    data.add_argument("--epochs", type=integer, default=3)
+    data.add_argument("--seed", type=at_least(0), default=0)
     data.add_argument(
-        "--rule-images", type=_int, default=10_000, help="last training images kept for rules"
+        "--rule-images", type=integer, default=10_000, help="last training images kept for rules"
     )
     data.add_argument(
-        "--train-images", type=_int, default=60_000, help="at most this many train the models"
+        "--train-images", type=integer, default=60_000, help="at most this many train the models"
     )
     data.add_argument("--data", type=Path, default=None, help="Fashion-MNIST IDX folder")
     data.set_defaults(run=_fashion)

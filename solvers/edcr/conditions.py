@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ import numpy as np
 from nesy.errors import DataError
 from nesy.lang.ir import Span
 from nesy.train.checkpoint import atomic_write_bytes
+from solvers.edcr.arrays import MAX_ARRAY_BYTES, check_text_file, load_npz
 from solvers.edcr.terms import unwritable
 
 __all__ = [
@@ -157,36 +157,29 @@ def threshold_conditions(
     return Conditions(tuple(names), np.stack(columns, 1) if columns else np.zeros((len(scores), 0)))
 
 
-def read_conditions(path: str | os.PathLike[str]) -> Conditions:
+def read_conditions(path: str | os.PathLike[str], max_bytes: int = MAX_ARRAY_BYTES) -> Conditions:
     """Read conditions from a ``.csv`` or ``.npz`` file (see the module docstring).
 
     Raises
     ------
     DataError
-        Unknown suffix, a file that is not UTF-8 CSV or an npz of plain arrays, a missing array,
-        names that are not strings, a name no program can hold, a ragged row or a value other
-        than 0/1; the message names the file and, for CSV, the line and column.
+        Unknown suffix, a folder, a file that is not UTF-8 CSV or an npz of plain arrays, a
+        missing array, names that are not strings, a name no program can hold, a ragged row or
+        a value other than 0/1, an array (or a CSV file) over ``max_bytes``; the message names
+        the file and, for CSV, the line and column.
     """
     path = Path(path)
     if path.suffix == ".npz":
-        return _read_npz(path)
+        return _read_npz(path, max_bytes)
     if path.suffix == ".csv":
+        check_text_file(path, max_bytes)
         return _read_csv(path)
     raise DataError(f"{path}: unknown conditions format '{path.suffix}'; expected .csv or .npz")
 
 
-def _read_npz(path: Path) -> Conditions:
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            for key in ("values", "names"):
-                if key not in data:
-                    raise DataError(f"{path}: no array '{key}' (expected 'values' and 'names')")
-            values, names = data["values"], data["names"]
-    except FileNotFoundError:
-        raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        # not an npz, torn, or holding objects that allow_pickle=False refuses to build
-        raise DataError(f"{path}: not a conditions .npz file ({error})") from error
+def _read_npz(path: Path, max_bytes: int) -> Conditions:
+    arrays = load_npz(path, ("values", "names"), "a conditions .npz file", max_bytes)
+    values, names = arrays["values"], arrays["names"]
     if names.ndim != 1 or (names.dtype.kind != "U" and names.size):
         raise DataError(
             f"{path}: 'names' must be a 1-D array of strings; got {names.dtype} {names.shape}"

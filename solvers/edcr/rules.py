@@ -28,6 +28,7 @@ import numpy as np
 from nesy.errors import ConfigError, DataError, NesyError
 from nesy.lang.ir import Span
 from nesy.train.checkpoint import atomic_write_bytes
+from solvers.edcr.arrays import check_text_file
 from solvers.edcr.conditions import Conditions
 from solvers.edcr.learn import corr_rule_learn, det_rule_learn, ratio_det_rule_learn
 from solvers.edcr.terms import string, term, unwritable
@@ -315,6 +316,7 @@ def read_rules(path: str | os.PathLike[str]) -> RuleSet:
         name that is not a string; the message names the file and the field.
     """
     path = Path(path)
+    check_text_file(path)
     try:
         text = path.read_text(encoding="utf-8")
         data = json.loads(text)
