@@ -17,6 +17,8 @@ import contextlib
 import os
 import re
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +87,9 @@ class PlainResult:
 
     models: tuple[PlainModel, ...]
     count: int | None
+    #: False when the deadline stopped clingo: ``models`` are those found by then (an
+    #: optimisation's last one is not proven optimal) and ``count`` is ``None``
+    complete: bool = True
 
     @property
     def probability(self) -> float | None:
@@ -180,21 +185,57 @@ def _refuse_incremental_mode(program: PlainProgram) -> None:
 
 
 def solve_plain(
-    program: PlainProgram, *, all_models: bool = False, limit: int = 0, log: Log = _ignore
+    program: PlainProgram,
+    *,
+    all_models: bool = False,
+    limit: int = 0,
+    log: Log = _ignore,
+    deadline: float | None = None,
 ) -> PlainResult:
     """clingo's models of a plain program, with clingo's default options.
 
     Without ``all_models``: clingo's first model, or for an optimisation program its optimum.
     With it: every model (every optimal model), or the first ``limit`` (0: no limit). The
-    stable models are counted up to :data:`COUNT_LIMIT` beyond those returned.
+    stable models are counted up to :data:`COUNT_LIMIT` beyond those returned. At ``deadline``
+    (``time.monotonic()``) clingo's search is interrupted and the result is what it had found
+    (``complete`` false); grounding itself cannot be interrupted.
     """
     control = _ground(program, log)
-    if program.optimises:
-        models = _optimal(control, all_models, limit)
-        count = _count(control, COUNT_LIMIT + 1) if models else 0
-        return PlainResult(tuple(models), count)
-    wanted = (limit if all_models else 1) or None  # None: every model
-    return _first(control, wanted)
+    with _interrupted_at(control, deadline) as stopped:
+        if program.optimises:
+            models = _optimal(control, all_models, limit)
+            count = _count(control, COUNT_LIMIT + 1) if models and not stopped.is_set() else 0
+            if stopped.is_set():
+                return PlainResult(tuple(models), None, complete=False)
+            return PlainResult(tuple(models), count)
+        wanted = (limit if all_models else 1) or None  # None: every model
+        result = _first(control, wanted)
+    if stopped.is_set():
+        return PlainResult(result.models, None, complete=False)
+    return result
+
+
+@contextlib.contextmanager
+def _interrupted_at(control: clingo.Control, deadline: float | None) -> Iterator[threading.Event]:
+    """Interrupt ``control``'s search at ``deadline`` (from a timer thread: clingo's interrupt
+    is thread-safe); the event yielded tells whether that happened."""
+    stopped = threading.Event()
+    if deadline is None:
+        yield stopped
+        return
+
+    def stop() -> None:
+        stopped.set()
+        control.interrupt()
+
+    timer = threading.Timer(max(0.0, deadline - time.monotonic()), stop)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield stopped
+    finally:  # join: a late interrupt must not reach a control that is gone
+        timer.cancel()
+        timer.join()
 
 
 def _ground(program: PlainProgram, log: Log) -> clingo.Control:
