@@ -38,7 +38,6 @@ from pathlib import Path
 from nesy.errors import ConfigError, NesySyntaxError, NesyTypeError
 from nesy.lang import ir, parse_file
 from nesy.lang.ir import Span
-from solvers.asp.layer import AspModel
 from solvers.asp.plain import (
     COUNT_LIMIT,
     ClingoSyntaxError,
@@ -230,6 +229,8 @@ class _Backend:
                 "solvers.asp.AspModel (or train it with `nesy train`)",
                 program.neural_predicates[0].span,
             )
+        from solvers.asp.layer import AspModel  # torch: only for queries, not `nesy solve`
+
         model = AspModel(program)
         # conditioning on impossible evidence divides 0 by 0: say so, as the exact backend does
         if model.evidence is not None and model.log_evidence()[0] == -math.inf:
