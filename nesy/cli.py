@@ -1,18 +1,37 @@
 """The ``nesy`` command: parses arguments, calls the library, renders errors, sets exit codes."""
 
+# Start-up: only what the chosen command needs is imported (torch by `query` and `train` only;
+# a backend's command group only when it is the command, or for `nesy --help`), so that
+# `nesy --help`, `nesy solve` and `nesy sat solve --guide none` never load torch.
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from nesy.errors import ConfigError, NesyError
-from nesy.lang import ir
+from nesy.options import at_least, positive_float
+from nesy.train.device import DEFAULT_THREADS, DEVICES
+from nesy.train.stop import Interrupted
+
+if TYPE_CHECKING:
+    from nesy.lang import ir
 
 __all__ = ["main"]
+
+#: The commands the core defines; every other comes from a ``nesy.commands`` entry point.
+_CORE = {
+    "query": "probability of every query of a program",
+    "train": "train a program's networks on a task",
+}
 
 
 def _pick_backend(args: argparse.Namespace, program: ir.Program, exact_can: bool = True) -> str:
@@ -37,7 +56,24 @@ def _pick_backend(args: argparse.Namespace, program: ir.Program, exact_can: bool
     return choice
 
 
+@contextmanager
+def _compute_on(args: argparse.Namespace) -> Iterator[str]:
+    """Apply ``--threads`` and ``--device``: tensors created inside go to the device (its
+    name is yielded)."""
+    from nesy.train.device import resolve_device, set_threads
+
+    set_threads(args.threads)
+    device = resolve_device(args.device)
+    with device:
+        yield str(device)
+
+
 def _cmd_query(args: argparse.Namespace) -> int:
+    with _compute_on(args):
+        return _query(args)
+
+
+def _query(args: argparse.Namespace) -> int:
     from nesy.infer import explain, query
     from nesy.lang import parse_file
 
@@ -91,8 +127,64 @@ def _print_probabilities(probabilities: dict[str, float], as_json: bool) -> None
         print(f"{atom + ':':<{width}}\t{p:.10g}")
 
 
+def _train_on_data(args: argparse.Namespace) -> int:
+    """``nesy train PROGRAM --data FILE``: the program's query trained on a data file
+    (:func:`nesy.train.fit.fit`); under torchrun data-parallel, the first process writing."""
+    from nesy.train import distributed
+    from nesy.train.fit import fit
+    from nesy.train.run_folder import CHECKPOINT, prepare_out, write_record
+    from nesy.train.trainer import TrainConfig
+
+    if args.backend not in ("auto", "exact"):
+        raise ConfigError("--data trains with the exact backend (--backend auto or exact)")
+    settings = {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr}
+    settings = {"schedule": args.schedule, **settings, "seed": args.seed}
+    with _compute_on(args) as device:
+        processes = distributed.join(device)
+        try:
+            # only the first process has a run folder; the others write nothing
+            out = (
+                prepare_out(args.out, args.program, resume=args.resume) if processes.lead else None
+            )
+            config = TrainConfig(
+                **{name: value for name, value in settings.items() if value is not None},
+                log_path=out and out / "log.jsonl",
+                checkpoint_path=out and out / CHECKPOINT,
+                progress=not args.no_progress,
+                device=device,
+            )
+            if out is not None:
+                print(f"nesy: run folder {out} (processes: {processes.world})", file=sys.stderr)
+            result = fit(
+                args.program,
+                args.data,
+                networks=args.networks,
+                valid=args.valid,
+                valid_fraction=args.valid_fraction,
+                test=args.test,
+                config=config,
+                resume=args.resume,
+            )
+        finally:
+            distributed.leave()
+    if out is not None:
+        final = {**result.epochs[-1].metrics, **result.test}
+        record = {
+            "program": str(args.program),
+            "data": str(args.data),
+            "settings": config.to_json(),
+        }
+        record |= {"processes": processes.world, "epochs": [e.to_json() for e in result.epochs]}
+        write_record(out, {**record, "result": final})
+        print(", ".join(f"{name} {value:.4f}" for name, value in final.items()) or "trained")
+    return 0
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
+    if args.data is not None:
+        return _train_on_data(args)
     from nesy.lang import parse_file
+    from nesy.train.run_folder import prepare_out, read_record, write_record
     from nesy.train.tasks import TASKS
 
     backend = args.backend
@@ -100,11 +192,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
         asp_tasks = getattr(args.backends.get("asp"), "tasks", ())
         exact_can = args.task in TASKS or args.task not in asp_tasks
         backend = _pick_backend(args, parse_file(args.program), exact_can=exact_can)
-    if backend != "exact":
-        return int(args.backends[backend].train(args))
-    if args.task not in TASKS:
+    if backend == "exact" and args.task not in TASKS:
         raise ConfigError(f"unknown task '{args.task}'; known tasks: {', '.join(sorted(TASKS))}")
-    run = TASKS[args.task]
+    if args.digits is not None and args.task != "mnist-addition-digits" and backend == "exact":
+        raise ConfigError("--digits applies to --task mnist-addition-digits only")
+    if args.resume and backend != "exact":
+        raise ConfigError(f"--resume continues exact-backend runs; the {backend} backend's cannot")
     settings = {
         "epochs": args.epochs,
         "batch_size": args.batch_size,
@@ -112,24 +205,81 @@ def _cmd_train(args: argparse.Namespace) -> int:
         "schedule": args.schedule,
         "digits": args.digits,
     }
-    if args.digits is not None and args.task != "mnist-addition-digits":
-        raise ConfigError("--digits applies to --task mnist-addition-digits only")
-    run(
-        args.program,
-        **{name: value for name, value in settings.items() if value is not None},
-        seed=args.seed,
-        out_dir=args.out,
-        test_dir=args.test_data,
-        progress=not args.no_progress,
-    )
+    asked = {
+        "program": str(args.program.resolve()),
+        "task": args.task,
+        "backend": backend,
+        "seed": args.seed,
+        "settings": settings,
+    }
+    now = time.gmtime()
+    with _compute_on(args) as device:  # a bad --threads or --device: refused before the folder
+        import torch
+
+        out = prepare_out(args.out, args.program, resume=args.resume)
+        earlier = read_record(out) if args.resume else {}
+        differ = [key for key, value in asked.items() if earlier.get(key, value) != value]
+        if differ:
+            shown = ", ".join(f"{key} {earlier[key]!r} (now {asked[key]!r})" for key in differ)
+            raise ConfigError(f"--resume: {out} is a run with other settings: {shown}")
+        args.out = out
+        record: dict[str, Any] = {
+            **earlier,
+            **asked,
+            "threads": torch.get_num_threads(),
+            "device": device,
+            "versions": {
+                "nesy": _version(),
+                "torch": torch.__version__,
+                "python": platform.python_version(),
+            },
+            "machine": {"platform": platform.platform(), "processor": platform.machine()},
+            "resumed" if args.resume else "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", now),
+        }
+        write_record(out, record)
+        print(f"nesy: run folder {out} ({record['threads']} threads, {device})", file=sys.stderr)
+        if backend != "exact":
+            return int(args.backends[backend].train(args))
+        summary = TASKS[args.task](
+            args.program,
+            **{name: value for name, value in settings.items() if value is not None},
+            seed=args.seed,
+            out_dir=out,
+            test_dir=args.test_data,
+            progress=not args.no_progress,
+            resume=args.resume,
+            device=device,
+        )
+    write_record(out, {**record, "result": summary})
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nesy", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
 
-    query = commands.add_parser("query", help="probability of every query of a program")
+    try:
+        return version("nesy")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
+
+
+def _add_compute_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=DEFAULT_THREADS,
+        help=f"torch CPU threads (default {DEFAULT_THREADS}: fastest on small, shared machines)",
+    )
+    parser.add_argument(
+        "--device",
+        choices=DEVICES,
+        default="auto",
+        help="auto (default): CUDA when torch sees a GPU, else the CPU",
+    )
+
+
+def _add_query(commands: argparse._SubParsersAction, backends: dict[str, Any]) -> None:
+    query = commands.add_parser("query", help=_CORE["query"])
     query.add_argument("program", type=Path)
     query.add_argument("--json", action="store_true", help="print a JSON object")
     query.add_argument(
@@ -142,7 +292,6 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument(
         "--mpe", action="store_true", help="most probable explanation of each query instead"
     )
-    backends = {entry.name: entry.load() for entry in entry_points(group="nesy.backends")}
     queriers = sorted(name for name, b in backends.items() if hasattr(b, "query"))
     query.add_argument(
         "--backend",
@@ -150,21 +299,36 @@ def _parser() -> argparse.ArgumentParser:
         default="auto",
         help="auto (default): exact when the program is in its class, else asp",
     )
+    _add_compute_options(query)
     query.set_defaults(run=_cmd_query, backends=backends)
 
-    train = commands.add_parser("train", help="train a program's networks on a task")
+
+def _add_train(commands: argparse._SubParsersAction, backends: dict[str, Any]) -> None:
+    train = commands.add_parser("train", help=_CORE["train"])
     train.add_argument("program", type=Path)
     train.add_argument("--task", default="mnist-addition", help="default: mnist-addition")
-    train.add_argument("--epochs", type=int, default=None, help="default: the task's")
-    train.add_argument("--batch-size", type=int, default=None, help="default: the task's")
-    train.add_argument("--lr", type=float, default=None, help="default: the task's")
+    train.add_argument("--epochs", type=at_least(1), default=None, help="default: the task's")
+    train.add_argument("--batch-size", type=at_least(1), default=None, help="default: the task's")
+    train.add_argument("--lr", type=positive_float, default=None, help="default: the task's")
     train.add_argument(
         "--schedule",
         default=None,
         help="lr per epoch: constant, cosine, warmup_cosine; default: task's",
     )
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--out", type=Path, default=Path("runs/mnist_addition"))
+    train.add_argument("--seed", type=at_least(0), default=0)
+    train.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="the run's folder (run.json, log.jsonl, checkpoint.pt); default: a fresh "
+        "runs/<program>-<UTC time>; a folder that holds a run only with --resume",
+    )
+    train.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --out from its checkpoint (same settings; the same result "
+        "as an uninterrupted run)",
+    )
     train.add_argument(
         "--test-data", type=Path, default=None, help="folder with MNIST IDX test files"
     )
@@ -172,6 +336,17 @@ def _parser() -> argparse.ArgumentParser:
         "--digits", type=int, default=None, help="digits per number; default: the program's n"
     )
     train.add_argument("--no-progress", action="store_true")
+    _add_compute_options(train)
+    # Any program on the user's data (nesy.train.datafile has the format); --task is then unused.
+    train.add_argument("--data", type=Path, help="JSON Lines training examples of the query")
+    train.add_argument("--valid", type=Path, help="JSON Lines validation examples (with --data)")
+    train.add_argument(
+        "--valid-fraction", type=float, default=0.0, help="hold out this fraction of --data"
+    )
+    train.add_argument("--test", type=Path, help="JSON Lines test examples (with --data)")
+    train.add_argument(
+        "--networks", help="MODULE:FUNCTION returning {name: nn.Module} (with --data)"
+    )
     # Other backends train through the ``nesy.backends`` entry points: each adds its own options
     # to this command and runs ``train(args)`` when chosen.
     train.add_argument(
@@ -184,10 +359,31 @@ def _parser() -> argparse.ArgumentParser:
     for backend in backends.values():
         backend.add_arguments(train)
     train.set_defaults(run=_cmd_train, backends=backends)
-    # Backends add their own command groups (``nesy edcr ...``) through entry points, so the core
-    # never imports them.
-    for entry in entry_points(group="nesy.commands"):
-        entry.load()(commands)
+
+
+def _command(argv: Sequence[str]) -> str | None:
+    """The command word of ``argv`` (its first argument that is not an option), if any."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
+def _parser(command: str | None) -> argparse.ArgumentParser:
+    """The parser for ``command``: fully built for it, the others named (with their help)."""
+    parser = argparse.ArgumentParser(prog="nesy", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    if command in _CORE:
+        backends = {entry.name: entry.load() for entry in entry_points(group="nesy.backends")}
+        (_add_query if command == "query" else _add_train)(commands, backends)
+    for name, text in _CORE.items():
+        if name != command:
+            commands.add_parser(name, help=text)
+    # Backends add their own command groups (``nesy sat ...``) through entry points named as
+    # their commands, so the core never imports them, and loads only the one that is run (all of
+    # them for ``nesy --help`` or a command it does not know).
+    found = entry_points(group="nesy.commands")
+    chosen = [entry for entry in found if entry.name == command]
+    if command not in _CORE:
+        for entry in chosen or found:
+            entry.load()(commands)
     return parser
 
 
@@ -200,10 +396,46 @@ def _render(error: NesyError) -> str:
     return f"nesy: error: {error}"
 
 
+#: exit codes of a run stopped by Ctrl-C and of one whose reader closed the pipe (128 + signal)
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `nesy query big.nesy | head -1`: the reader has all it wants
+        return _pipe_closed()
+    except KeyboardInterrupt:  # Ctrl-C outside a training loop (which saves and stops itself)
+        print("nesy: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except RecursionError:
+        print("nesy: error: input nested too deeply (Python's recursion limit)", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print("nesy: error: out of memory", file=sys.stderr)
+        return 1
+    except OSError as error:  # a folder named as a file, a file as a folder, no permission
+        where = f"{error.filename}: " if error.filename is not None else ""
+        print(f"nesy: error: {where}{error.strerror or error}", file=sys.stderr)
+        return 1
+
+
+def _pipe_closed() -> int:
+    """Stop quietly; stdout goes to /dev/null so that Python's flush at exit does not fail
+    on the closed pipe a second time."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_BROKEN_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(_command(argv)).parse_args(argv)
     try:
         return int(args.run(args))
+    except Interrupted as stop:
+        print(f"nesy: {stop}", file=sys.stderr)
+        return stop.exit_code
     except NesyError as error:
         print(_render(error), file=sys.stderr)
         return 1

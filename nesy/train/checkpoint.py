@@ -3,6 +3,9 @@
 A checkpoint is a plain mapping of tensors, numbers, strings and nested dicts/lists/tuples, e.g.
 ``{"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": 3}``. Loading never
 unpickles arbitrary objects.
+
+torch is imported where it is used, so that :func:`atomic_write_bytes` serves commands that never
+load torch.
 """
 
 from __future__ import annotations
@@ -14,8 +17,6 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-import torch
 
 from nesy.errors import DataError
 
@@ -69,6 +70,8 @@ def save_checkpoint(path: str | os.PathLike[str], state: Mapping[str, Any]) -> P
     ...     load_checkpoint(f"{d}/c.pt")["epoch"]
     1
     """
+    import torch
+
     return atomic_write_bytes(path, lambda handle: torch.save(dict(state), handle))
 
 
@@ -81,6 +84,8 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
         The file is missing, is not a torch checkpoint, is truncated, holds objects other than
         tensors and plain containers, or is not a mapping.
     """
+    import torch
+
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: checkpoint not found")

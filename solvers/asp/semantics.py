@@ -14,6 +14,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import clingo
 import numpy as np
@@ -22,8 +23,10 @@ from nesy.errors import BackendError, ConfigError
 from nesy.ground import GroundProgram, ground
 from nesy.infer.logic import relevant_atoms
 from nesy.lang import ir
-from solvers.asp.diagram import Diagram, build_diagram
 from solvers.asp.program import INACTIVE, AspProgram, ChoiceGroup
+
+if TYPE_CHECKING:
+    from solvers.asp.diagram import Diagram
 
 __all__ = [
     "Observation",
@@ -69,6 +72,8 @@ def observe(asp: AspProgram, observation: Observation) -> Diagram:
     weights are 1 and nothing is counted twice. A program built by :func:`relevant_program`
     decides only the groups the observation depends on.
     """
+    from solvers.asp.diagram import build_diagram  # torch: not loaded for `nesy solve`
+
     assumptions = asp.assumptions(observation)
     groups = np.array(asp.decided, dtype=np.int64)
     if assumptions is None:

@@ -65,5 +65,6 @@ def test_train_passes_only_the_options_given_so_tasks_keep_their_defaults(monkey
     exact = ["--backend", "exact"]
     assert main(["train", "p.nesy", "--task", "record", "--out", str(tmp_path), *exact]) == 0
     assert "epochs" not in seen[0] and "lr" not in seen[0] and "schedule" not in seen[0]
-    main(["train", "p.nesy", "--task", "record", "--epochs", "3", "--schedule", "cosine", *exact])
+    again = ["--out", str(tmp_path / "again"), *exact]
+    main(["train", "p.nesy", "--task", "record", "--epochs", "3", "--schedule", "cosine", *again])
     assert seen[1]["epochs"] == 3 and seen[1]["schedule"] == "cosine"

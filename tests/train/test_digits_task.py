@@ -129,9 +129,9 @@ def test_warm_start_loads_another_ns_checkpoint(tmp_path: Path, monkeypatch) -> 
     seen = {}
     original = tasks.Trainer.fit
 
-    def fit(self, data):  # noqa: ANN001, ANN202 - the weights the N=2 run starts from
+    def fit(self, data, **options):  # noqa: ANN001, ANN003, ANN202 - the N=2 run's start
         seen.update({k: v.clone() for k, v in self.model.state_dict().items()})
-        return original(self, data)
+        return original(self, data, **options)
 
     monkeypatch.setattr(tasks.Trainer, "fit", fit)
     result = run_mnist_addition_digits(
