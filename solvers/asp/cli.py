@@ -33,11 +33,14 @@ import argparse
 import json
 import math
 import sys
+import time
 from pathlib import Path
 
 from nesy.errors import ConfigError, NesySyntaxError, NesyTypeError
 from nesy.lang import ir, parse_file
 from nesy.lang.ir import Span
+from nesy.options import positive_float
+from solvers.asp.deadline import OutOfTime, raise_at
 from solvers.asp.plain import (
     COUNT_LIMIT,
     ClingoSyntaxError,
@@ -55,16 +58,25 @@ from solvers.asp.unsat import conflicting_statements
 __all__ = ["register", "BACKEND", "UNSATISFIABLE"]
 
 UNSATISFIABLE = 20
+UNKNOWN = 0  # the search ran out of time: as `nesy sat solve`
+#: `nesy solve`'s default --timeout, in seconds
+DEFAULT_TIMEOUT = 60.0
 
 
 def _solve(args: argparse.Namespace) -> int:
     if args.limit < 0:
         raise ConfigError(f"--limit is a number of models, 0 for all; got {args.limit}")
+    args.deadline = time.monotonic() + args.timeout
     paths = [args.program, *args.facts]
     try:
         plain = parse_plain(paths, log=_warn)
     except ClingoSyntaxError as clingo_error:
-        return _solve_annotated(_load(paths, clingo_error), args)
+        with raise_at(args.deadline):
+            try:
+                return _solve_annotated(_load(paths, clingo_error), args)
+            except OutOfTime:
+                print(f"% UNKNOWN: --timeout {args.timeout:g} s passed before nesy finished")
+                return UNKNOWN
     return _solve_plain(plain, args)
 
 
@@ -108,7 +120,15 @@ def _offset(text: str, at: Span) -> int:
 
 
 def _solve_plain(program: PlainProgram, args: argparse.Namespace) -> int:
-    result = solve_plain(program, all_models=args.all, limit=args.limit, log=_warn)
+    result = solve_plain(
+        program, all_models=args.all, limit=args.limit, log=_warn, deadline=args.deadline
+    )
+    if not result.complete:
+        # what clingo found by then; an optimisation's best so far is not proven optimal
+        print(f"% --timeout {args.timeout:g} s passed: the models found by then", file=sys.stderr)
+        if not result.models:
+            print(f"% UNKNOWN: no stable model found within --timeout {args.timeout:g} s")
+            return UNKNOWN
     if not result.models:
         return _unsatisfiable(program.source, conflict(program), args.json)
     if args.json:
@@ -210,6 +230,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         "optimisation: K optimal models); 0: all",
     )
     solve.add_argument("--json", action="store_true", help="print a JSON object")
+    solve.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds for the search (default {DEFAULT_TIMEOUT:g}); then the models found so "
+        "far (an optimum is then not proven), or UNKNOWN",
+    )
     solve.set_defaults(run=_solve)
 
 
