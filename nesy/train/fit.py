@@ -59,10 +59,11 @@ class Truth(nn.Module):
 
     def forward(self, inputs: Mapping[str, Tensor]) -> Tensor:
         logp = self.model(inputs)[:, :1]
-        # log(1 - exp(x)) without cancellation near 0 (Maechler's log1mexp)
-        log_not = torch.where(
-            logp > -math.log(2), torch.log(-torch.expm1(logp)), torch.log1p(-torch.exp(logp))
-        )
+        # log(1 - exp(x)) without cancellation near 0 (Maechler's log1mexp). x is kept below 0:
+        # at p = 1 (reached in float32) both branches must stay finite, for torch.where passes
+        # 0 * inf = nan back through the branch it did not pick.
+        x = logp.clamp(max=-torch.finfo(logp.dtype).eps)
+        log_not = torch.where(x > -math.log(2), torch.log(-torch.expm1(x)), torch.log1p(-x.exp()))
         return torch.cat((log_not, logp), dim=1)
 
 
@@ -152,6 +153,8 @@ def fit(
     """
     config = config or TrainConfig()
     processes = distributed.join(config.device)
+    if resume and processes.world > 1:  # the other processes hold no checkpoint path to read
+        raise ConfigError("resume a run on one process; data-parallel runs start afresh")
     if not processes.lead:  # only the first process writes (log, checkpoint)
         config = replace(config, log_path=None, checkpoint_path=None, progress=False)
     if not isinstance(program, ir.Program):
@@ -173,10 +176,11 @@ def fit(
     labelled = {name: _labelled(trained, model, s) for name, s in scored.items() if s is not None}
     _materialise(trained, examples)
 
-    def evaluate(module: nn.Module) -> dict[str, float]:
+    def evaluate(_: nn.Module) -> dict[str, float]:
+        # the unwrapped model: the data-parallel wrapper's forward would wait for the others
         if "valid" not in labelled or not processes.lead:
             return {}
-        return answer_metrics(module, labelled["valid"], "valid", config.device)
+        return answer_metrics(trained, labelled["valid"], "valid", config.device)
 
     trainer = Trainer(processes.wrap(trained, config.device), config, evaluate=evaluate)
     result = trainer.fit(processes.shard(train_data), resume=resume)

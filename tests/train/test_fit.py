@@ -167,3 +167,51 @@ def test_digits_learnt_from_less_than_on_real_mnist(tmp_path: Path) -> None:
     result = fit(program, train, test=test, config=config)  # 250 steps
     # chance: 0.55 (always "false", since P(a < b) = 0.45)
     assert result.test["test_accuracy"] >= 0.75
+
+
+def test_command_line_run_and_a_positioned_data_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from nesy.cli import main
+
+    classes = _vectors(tmp_path, 100)
+    data = _pairs(tmp_path / "train.jsonl", classes, lambda x, y: bool(x < y), range(100))
+    (tmp_path / "less.nesy").write_text(LESS)
+    out = tmp_path / "run"
+    common = [str(tmp_path / "less.nesy"), "--epochs", "2", "--lr", "0.01", "--no-progress"]
+    assert (
+        main(["train", *common, "--data", str(data), "--valid-fraction", "0.2", "--out", str(out)])
+        == 0
+    )
+    record = json.loads((out / "run.json").read_text())
+    assert record["processes"] == 1 and len(record["epochs"]) == 2
+    assert record["result"]["valid_accuracy"] == record["epochs"][-1]["metrics"]["valid_accuracy"]
+    assert "valid_accuracy" in capsys.readouterr().out
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        data.read_text().splitlines()[0] + '\n{"inputs": {"a": [1, 2, 3]}, "answer": 1}\n'
+    )
+    assert main(["train", *common, "--data", str(bad), "--out", str(tmp_path / "bad")]) == 1
+    error = capsys.readouterr().err
+    assert f"{bad}:2:2: inputs ['a'] differ from line 1's ['a', 'b']" in error
+    assert '    {"inputs": {"a": [1, 2, 3]}, "answer": 1}\n     ^' in error  # the line, a caret
+
+
+def test_a_certain_ground_answer_keeps_finite_gradients() -> None:
+    """p = 1 in float32 (a network sure of itself): log(1 - p) must not poison the gradient."""
+    from nesy.train.fit import Truth
+
+    class Certain(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.logp = torch.nn.Parameter(torch.tensor([[0.0], [-1e-30], [-50.0]]))
+
+        def forward(self, inputs: object) -> torch.Tensor:
+            return self.logp
+
+    model = Truth(Certain())  # type: ignore[arg-type]
+    logp = model({})
+    assert torch.isfinite(logp).all()
+    torch.testing.assert_close(logp.exp().sum(1), torch.ones(3))
+    torch.nn.functional.nll_loss(logp, torch.tensor([1, 1, 0])).backward()
+    assert torch.isfinite(model.model.logp.grad).all()
