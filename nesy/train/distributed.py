@@ -60,7 +60,9 @@ class Processes:
         if self.world == 1:
             return model
         cuda = torch.device(device).type == "cuda"
-        wrapped = _DataParallel(model, device_ids=[torch.cuda.current_device()] if cuda else None)
+        # the model's buffers are constants of the compiled program: nothing to broadcast
+        device_ids = [torch.cuda.current_device()] if cuda else None
+        wrapped = _DataParallel(model, device_ids=device_ids, forward_sync_buffers=False)
         wrapped.register_comm_hook(self.share, _weighted_sum)
         return wrapped
 
