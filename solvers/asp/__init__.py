@@ -9,16 +9,20 @@ through it; ``stable_models`` and ``most_probable_models`` answer ``nesy solve``
 from typing import TYPE_CHECKING
 
 from nesy.lazy import lazy_attributes
-from solvers.asp.program import AspProgram, ChoiceGroup, merge
-from solvers.asp.semantics import (
-    SCALE,
-    StableModel,
-    most_probable,
-    most_probable_models,
-    observe,
-    relevant_program,
-    stable_models,
-)
+
+if TYPE_CHECKING:
+    from solvers.asp.diagram import Diagram, build_diagram
+    from solvers.asp.layer import AspModel, group_table, log_not
+    from solvers.asp.program import AspProgram, ChoiceGroup, merge
+    from solvers.asp.semantics import (
+        SCALE,
+        StableModel,
+        most_probable,
+        most_probable_models,
+        observe,
+        relevant_program,
+        stable_models,
+    )
 
 __all__ = [
     "AspModel",
@@ -38,18 +42,22 @@ __all__ = [
     "stable_models",
 ]
 
-if TYPE_CHECKING:
-    from solvers.asp.diagram import Diagram, build_diagram
-    from solvers.asp.layer import AspModel, group_table, log_not
-
-# torch's parts, imported on first use so that `nesy solve` never loads torch
+# imported on first use, so that `nesy solve` on a plain program loads neither torch nor
+# numpy/networkx
+_HOMES = {
+    "layer": ("AspModel", "group_table", "log_not"),
+    "diagram": ("Diagram", "build_diagram"),
+    "program": ("AspProgram", "ChoiceGroup", "merge"),
+    "semantics": (
+        "SCALE",
+        "StableModel",
+        "most_probable",
+        "most_probable_models",
+        "observe",
+        "relevant_program",
+        "stable_models",
+    ),
+}
 lazy_attributes(
-    __name__,
-    {
-        "AspModel": "solvers.asp.layer",
-        "group_table": "solvers.asp.layer",
-        "log_not": "solvers.asp.layer",
-        "Diagram": "solvers.asp.diagram",
-        "build_diagram": "solvers.asp.diagram",
-    },
+    __name__, {name: f"{__name__}.{module}" for module, names in _HOMES.items() for name in names}
 )

@@ -35,6 +35,7 @@ import math
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nesy.errors import ConfigError, NesySyntaxError, NesyTypeError
 from nesy.lang import ir, parse_file
@@ -51,9 +52,9 @@ from solvers.asp.plain import (
     parse_plain,
     solve_plain,
 )
-from solvers.asp.program import CATEGORICAL, AspProgram, merge
-from solvers.asp.semantics import StableModel, most_probable_models, stable_models
-from solvers.asp.unsat import conflicting_statements
+
+if TYPE_CHECKING:
+    from solvers.asp.semantics import StableModel
 
 __all__ = ["register", "BACKEND", "UNSATISFIABLE"]
 
@@ -88,6 +89,8 @@ def _load(paths: list[Path], clingo_error: ClingoSyntaxError) -> ir.Program:
     """The files through nesy's parser. Its syntax error gets clingo's added where clingo's
     parser got further, or stopped for another reason (an ``#include`` it cannot open): the
     file is then more likely clingo with a slip than nesy."""
+    from solvers.asp.program import merge
+
     try:
         return merge([parse_file(path) for path in paths])
     except NesySyntaxError as error:
@@ -169,6 +172,11 @@ def _solve_annotated(program: ir.Program, args: argparse.Namespace) -> int:
             "from Python, or write the networks' outputs as annotated disjunctions",
             program.neural_predicates[0].span,
         )
+    # the annotated path's modules (numpy, networkx), not loaded for plain clingo programs
+    from solvers.asp.program import CATEGORICAL, AspProgram
+    from solvers.asp.semantics import most_probable_models, stable_models
+    from solvers.asp.unsat import conflicting_statements
+
     asp = AspProgram(program)
     models: list[StableModel]
     if args.all and not args.limit:
