@@ -58,7 +58,8 @@ def _worker(rank: int, port: int, folder: Path, batch_size: int) -> None:
     from nesy.train import distributed
 
     try:
-        fit(parse(PROGRAM), folder / "train.jsonl", config=_config(folder / "ddp", batch_size))
+        config = _config(folder / "ddp", batch_size)
+        fit(parse(PROGRAM), folder / "train.jsonl", valid_fraction=0.25, config=config)
     finally:
         distributed.leave()
 
@@ -71,11 +72,11 @@ def _free_port() -> int:
 
 @pytest.mark.slow
 def test_two_processes_take_the_steps_of_one(tmp_path: Path) -> None:
-    batch_size = 3  # 7 examples: steps of 2+1, 2+1 and 1+0 (an empty shard) examples per epoch
-    _data(tmp_path, 7)
+    batch_size = 5  # 6 training examples: steps of 3+2 and 1+0 (an empty shard) examples
+    _data(tmp_path, 8)
     mp.spawn(_worker, args=(_free_port(), tmp_path, batch_size), nprocs=2, join=True)
     config = _config(tmp_path / "one", batch_size)
-    one = fit(parse(PROGRAM), tmp_path / "train.jsonl", config=config)
+    one = fit(parse(PROGRAM), tmp_path / "train.jsonl", valid_fraction=0.25, config=config)
     single = load_checkpoint(tmp_path / "one" / "checkpoint.pt")["model"]
     several = load_checkpoint(tmp_path / "ddp" / "checkpoint.pt")["model"]
     assert single.keys() == several.keys()  # saved without DDP's "module." prefix
@@ -83,5 +84,8 @@ def test_two_processes_take_the_steps_of_one(tmp_path: Path) -> None:
         torch.testing.assert_close(several[name], weights, rtol=0, atol=1e-5)
     # only the first process wrote; its log has both epochs
     assert len(one.epochs) == 2
-    assert len((tmp_path / "ddp" / "log.jsonl").read_text().splitlines()) == 2
+    logged = [json.loads(row) for row in (tmp_path / "ddp" / "log.jsonl").read_text().splitlines()]
+    assert len(logged) == 2
+    for row, record in zip(logged, one.epochs, strict=True):  # validation on the first process
+        assert row["metrics"]["valid_loss"] == pytest.approx(record.metrics["valid_loss"], abs=1e-5)
     assert sorted(p.name for p in (tmp_path / "ddp").iterdir()) == ["checkpoint.pt", "log.jsonl"]
