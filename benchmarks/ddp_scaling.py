@@ -7,7 +7,8 @@ inputs); one epoch at a global batch of 32 and lr 1e-3, seed 0, one torch thread
 repeated; the figure is the global examples trained over the epoch's training time that the first
 process logs (its steps, start-up and evaluation excluded; all processes step together), as the
 median over the repeats. Wall time is the whole command (start-up, compilation, data, training).
-The final weights agree across K up to float rounding (the data-parallel test checks this to 1e-5).
+Every K follows the gradients of the same global batches (the data-parallel test checks the
+weights of 1 and 2 processes agree to 1e-5).
 
     python benchmarks/ddp_scaling.py --processes 1 2 --repeats 3
 """

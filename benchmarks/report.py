@@ -414,6 +414,27 @@ def _possibilistic_kernels(record: dict) -> list[str]:
     return lines
 
 
+def _ddp_scaling(record: dict) -> list[str]:
+    lines = [
+        "### Data-parallel training (`benchmarks/ddp_scaling.py`)",
+        "",
+        f"{record['protocol']}",
+        "",
+        f"{record['machine']['cpu_count']} CPUs (shared with other jobs), torch "
+        f"{record['versions']['torch']}, device {record['config']['device']}.",
+        "",
+        f"| processes | examples/s (median of {record['config']['repeats']}) | speed-up | "
+        "wall s (median) |",
+        "|---|---|---|---|",
+    ]
+    for row in record["rows"]:
+        lines.append(
+            f"| {row['processes']} | {row['examples_per_second']:.0f} | "
+            f"{row['speedup']:.2f}x | {row['wall_seconds']:.1f} |"
+        )
+    return lines
+
+
 def _pm(value: dict, digits: int = 2) -> str:
     return f"{value['mean']:.{digits}f} ± {value['std']:.{digits}f}"
 
@@ -503,6 +524,7 @@ RENDERERS = {
     "sat_guidance": _sat_guidance,
     "possibilistic": _possibilistic,
     "possibilistic_kernels": _possibilistic_kernels,
+    "ddp_scaling": _ddp_scaling,
 }
 
 
