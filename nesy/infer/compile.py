@@ -72,14 +72,32 @@ def match(
     raise NesyTypeError(f"cannot match {pattern} in a query: use plain terms", pattern.span)
 
 
-def _instances(ground_program: GroundProgram, atom: ir.Atom) -> list[tuple[clingo.Symbol, int]]:
-    """Ground instances of a query atom: (symbol, atom id), atom id 0 for facts."""
-    candidates = [(s, a) for a, s in ground_program.symbols.items()]
-    candidates += [(s, 0) for s in ground_program.facts]
-    found = [(s, a) for s, a in candidates if match(atom, s, {})]
-    if not found and not _has_variables(atom):
-        found = [(clingo.parse_term(str(atom)), -1)]  # never derivable: probability 0
-    return sorted(found, key=lambda pair: pair[0])
+class _AtomIndex:
+    """The ground program's atoms by signature, and by symbol: a query finds its instances
+    by one look-up (ground) or among the atoms of its own predicate (with variables), not by
+    matching every atom of the program."""
+
+    def __init__(self, ground_program: GroundProgram) -> None:
+        pairs = [(s, a) for a, s in ground_program.symbols.items()]
+        pairs += [(s, 0) for s in ground_program.facts]
+        self.by_symbol = dict(pairs)
+        self.by_signature: dict[tuple[str, int], list[tuple[clingo.Symbol, int]]] = {}
+        for symbol, atom in pairs:
+            if symbol.type == clingo.SymbolType.Function:
+                key = (symbol.name, len(symbol.arguments))
+                self.by_signature.setdefault(key, []).append((symbol, atom))
+
+    def instances(self, atom: ir.Atom) -> list[tuple[clingo.Symbol, int]]:
+        """Ground instances of a query atom: (symbol, atom id), atom id 0 for facts."""
+        if not _has_variables(atom):
+            symbol = clingo.parse_term(str(atom))
+            if symbol in self.by_symbol:
+                return [(symbol, self.by_symbol[symbol])]
+        candidates = self.by_signature.get((atom.predicate, len(atom.args)), [])
+        found = [(s, a) for s, a in candidates if match(atom, s, {})]
+        if not found and not _has_variables(atom):
+            found = [(clingo.parse_term(str(atom)), -1)]  # never derivable: probability 0
+        return sorted(found, key=lambda pair: pair[0])
 
 
 def _has_variables(node: object) -> bool:
@@ -116,13 +134,14 @@ def _compile_cached(
     timings["ground"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    answers = [pair for atom in queries for pair in _instances(ground_program, atom)]
+    index = _AtomIndex(ground_program)
+    answers = [pair for atom in queries for pair in index.instances(atom)]
     evidence: list[tuple[int, bool]] = []
     for item in program.evidence:
         if _has_variables(item.atom):
             raise NesyTypeError("evidence must be ground", item.span)
-        evidence += [(a, item.value) for _, a in _instances(ground_program, item.atom)]
-    roots = [a for _, a in answers if a > 0] + [a for a, _ in evidence if a > 0]
+        evidence += [(a, item.value) for _, a in index.instances(item.atom)]
+    roots = [a for a, _ in evidence if a > 0] + [a for _, a in answers if a > 0]
     relevant, order = relevant_atoms(ground_program, roots)
     choices = collect_choices(program, ground_program, relevant, order)
     num_vars = max(choices.num_vars, 1)
@@ -155,7 +174,7 @@ def _compile_cached(
                 "(e.g. add column by column with carries), or use the approximate mode"
             )
 
-    formula = atom_formulas(manager, ground_program, choice_formula, relevant, budget)
+    formula = atom_formulas(manager, ground_program, choice_formula, relevant, roots, budget)
 
     def truth(atom: int):  # noqa: ANN202 - an SddNode
         if atom == 0:
