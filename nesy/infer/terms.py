@@ -26,9 +26,12 @@ __all__ = ["expand_terms", "TermsModule"]
 
 def expand_terms(circuit: Circuit, max_terms: int) -> list[list[tuple[int, ...]]] | None:
     """Per root, its terms as tuples of literals (``+v``/``-v``); ``None`` past ``max_terms``
-    terms at any node (expansion can be exponential, so it is abandoned early)."""
-    terms: list[list[tuple[int, ...]] | None] = [None] * circuit.num_nodes
+    terms at any node or in all roots together (expansion can be exponential, so it is
+    abandoned early, and before any term is built when the counts alone say so)."""
     needed = _reachable(circuit)
+    if _term_count(circuit, needed) > max_terms:
+        return None
+    terms: list[list[tuple[int, ...]] | None] = [None] * circuit.num_nodes
     for node in range(circuit.num_nodes):  # nodes are in topological order
         if not needed[node]:
             continue
@@ -52,6 +55,21 @@ def expand_terms(circuit: Circuit, max_terms: int) -> list[list[tuple[int, ...]]
             return None
         terms[node] = here
     return [list(terms[int(r)] or ()) for r in circuit.roots]
+
+
+def _term_count(circuit: Circuit, needed: np.ndarray) -> int:
+    """How many terms the roots expand to in all, counted without building them."""
+    count = [0] * circuit.num_nodes
+    kinds, ptr, child = (a.tolist() for a in (circuit.kind, circuit.child_ptr, circuit.child_idx))
+    for node in np.flatnonzero(needed).tolist():  # nodes are in topological order
+        children = child[ptr[node] : ptr[node + 1]]
+        if kinds[node] == NodeKind.OR:
+            count[node] = sum(count[c] for c in children)
+        elif kinds[node] == NodeKind.AND:
+            count[node] = math.prod(count[c] for c in children)
+        else:
+            count[node] = 0 if kinds[node] == NodeKind.FALSE else 1
+    return sum(count[int(r)] for r in circuit.roots)
 
 
 def _reachable(circuit: Circuit) -> np.ndarray:
@@ -106,19 +124,23 @@ class TermsModule(nn.Module):
         self.num_terms = len(terms)
         width = max((len(t) for t in terms), default=0) or 1
         # Column of a literal in [one | pos | neg]; 0 ("one") pads short terms.
-        literals = torch.zeros(len(terms), width, dtype=torch.long)
-        for i, term in enumerate(terms):
-            for j, lit in enumerate(term):
-                literals[i, j] = lit if lit > 0 else num_vars - lit
+        # (Tables are built as lists and converted once: element-wise tensor writes cost
+        # microseconds each, which was most of the set-up time of a small program.)
+        literals = [
+            [lit if lit > 0 else num_vars - lit for lit in term] + [0] * (width - len(term))
+            for term in terms
+        ]
         # Row of a term among the products; ``num_terms`` (a "zero" row) pads short roots.
         depth = max((len(r) for r in roots), default=0) or 1
-        members = torch.full((len(roots), depth), self.num_terms, dtype=torch.long)
-        first = 0
-        for q, root_terms in enumerate(roots):
-            members[q, : len(root_terms)] = torch.arange(first, first + len(root_terms))
+        members, first = [], 0
+        for root_terms in roots:
+            rows = list(range(first, first + len(root_terms)))
+            members.append(rows + [self.num_terms] * (depth - len(rows)))
             first += len(root_terms)
-        self.register_buffer("literals", literals, False)
-        self.register_buffer("members", members, False)
+        literal_table = torch.tensor(literals, dtype=torch.long).reshape(len(terms), width)
+        self.register_buffer("literals", literal_table, False)
+        member_table = torch.tensor(members, dtype=torch.long).reshape(len(roots), depth)
+        self.register_buffer("members", member_table, False)
 
     def forward(self, pos: Tensor, neg: Tensor) -> Tensor:
         times, plus = _REDUCTIONS[self.semiring.name]

@@ -53,6 +53,14 @@ def test_expansion_is_abandoned_past_the_limit():
     assert len(expand_terms(circuit, 5000)[0]) == 2048
 
 
+def test_expansion_is_abandoned_when_all_roots_together_pass_the_limit():
+    manager = SddManager(40)
+    pairs = [manager.literal(v) | manager.literal(v + 1) for v in range(1, 40)]  # 2 terms each
+    circuit = circuit_from_sdd(pairs, 40)
+    assert expand_terms(circuit, 77) is None
+    assert sum(len(t) for t in expand_terms(circuit, 78)) == 78
+
+
 def test_impossible_roots_give_minus_infinity_and_finite_gradients():
     manager = SddManager(2)
     a, b = manager.literal(1), manager.literal(2)
