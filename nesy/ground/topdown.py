@@ -42,6 +42,7 @@ from typing import TypeVar
 from nesy.errors import GroundingError, NesyError, NesyTypeError
 from nesy.ground.arith import evaluate
 from nesy.ground.builtins import BUILTINS, LIBRARY_OF
+from nesy.ground.clause_index import FirstArgumentIndex
 from nesy.ground.unify import Env, instantiate, is_ground, rename, resolve, unify, variant, walk
 from nesy.lang import ir
 from nesy.lang.ir import Span
@@ -192,6 +193,7 @@ class _Grounder:
         self.deadline = time.perf_counter() + max_seconds
         self.max_seconds = max_seconds
         self.clauses: dict[tuple[str, int], list[tuple[int, Clause]]] = defaultdict(list)
+        self.index = FirstArgumentIndex()  # the clauses a call may match
         self.declared: set[tuple[str, int]] = set()
         self.libraries: set[str] = set()  # loaded by use_module
         self.loaded: set[Path] = set()
@@ -558,7 +560,8 @@ class _Grounder:
     def _unfold(self, goal: Struct, env: Env) -> Iterator[tuple[Env, tuple[Lit, ...], Term]]:
         """Every proof of ``goal`` by one of its clauses: the substitution, the literals and
         the clause head it proves (a probabilistic head adds its choice)."""
-        for index, clause in self.clauses[goal.signature]:
+        first = walk(goal.args[0], env) if goal.args else None
+        for index, clause in self.index.select(goal, first, self.clauses[goal.signature]):
             fresh: dict[Var, Var] = {}
             heads = [
                 (None if label is None else rename(label, fresh), rename(head, fresh))
