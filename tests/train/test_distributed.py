@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -89,3 +91,21 @@ def test_two_processes_take_the_steps_of_one(tmp_path: Path) -> None:
     for row, record in zip(logged, one.epochs, strict=True):  # validation on the first process
         assert row["metrics"]["valid_loss"] == pytest.approx(record.metrics["valid_loss"], abs=1e-5)
     assert sorted(p.name for p in (tmp_path / "ddp").iterdir()) == ["checkpoint.pt", "log.jsonl"]
+
+
+@pytest.mark.slow
+def test_torchrun_command_line_writes_one_run_folder(tmp_path: Path) -> None:
+    _data(tmp_path, 8)
+    (tmp_path / "less.nesy").write_text(PROGRAM)
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"]
+    command += ["--master_port", str(_free_port()), "-m", "nesy", "train", "less.nesy"]
+    command += ["--data", "train.jsonl", "--valid-fraction", "0.25", "--epochs", "2"]
+    done = subprocess.run(
+        [*command, "--no-progress"], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    (folder,) = (tmp_path / "runs").iterdir()  # the first process's; the other writes nothing
+    record = json.loads((folder / "run.json").read_text())
+    assert record["processes"] == 2 and len(record["epochs"]) == 2
+    assert "valid_accuracy" in record["result"]
+    assert done.stdout.count("valid_accuracy") == 1  # one process prints the result
