@@ -11,11 +11,11 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from nesy.errors import ConfigError, NesyError
 from nesy.options import at_least, positive_float
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from nesy.lang import ir
 
 __all__ = ["main"]
+
+T = TypeVar("T")
 
 #: The commands the core defines; every other comes from a ``nesy.commands`` entry point.
 _CORE = {
@@ -82,7 +84,7 @@ def _query(args: argparse.Namespace) -> int:
 
         if args.mpe or args.backend not in ("auto", "exact"):
             raise ConfigError("the ProbLog dialect answers with the exact backend, without --mpe")
-        _print_probabilities(query_problog(args.program), args.json)
+        _print_probabilities(_within_budget(args, query_problog, args.program), args.json)
         return 0
     program = parse_file(args.program)
     backend = _pick_backend(args, program)
@@ -93,7 +95,7 @@ def _query(args: argparse.Namespace) -> int:
         _print_probabilities(probabilities, args.json)
         return 0
     if args.mpe:
-        explanations = explain(program)
+        explanations = _within_budget(args, explain, program)
         if args.json:
             rows = [
                 {"query": e.answer, "probability": e.probability, "explanation": list(e.choices)}
@@ -104,8 +106,18 @@ def _query(args: argparse.Namespace) -> int:
             for e in explanations:
                 print(f"{e.answer}:\t{e.probability:.10g}\t{', '.join(e.choices)}")
         return 0
-    _print_probabilities(query(program), args.json)
+    _print_probabilities(_within_budget(args, query, program), args.json)
     return 0
+
+
+def _within_budget(args: argparse.Namespace, answer: Callable[..., T], source: Any) -> T:
+    """``answer(source, budget)`` under the --max-* budget, stopped at its deadline even
+    inside one long SDD operation (it runs in a child process: nesy.infer.budget)."""
+    from nesy.infer.budget import Budget, run_within
+
+    left = max(args.max_seconds - (time.monotonic() - args.started), 1e-3)  # reading counts
+    budget = Budget(left, args.max_sdd_nodes, args.max_ground_rules, args.max_memory_mb)
+    return run_within(budget, f"answering {args.program}", answer, source, budget)
 
 
 #: file suffixes read in the ProbLog dialect when --dialect is auto
@@ -300,7 +312,38 @@ def _add_query(commands: argparse._SubParsersAction, backends: dict[str, Any]) -
         help="auto (default): exact when the program is in its class, else asp",
     )
     _add_compute_options(query)
+    _add_budget_options(query)
     query.set_defaults(run=_cmd_query, backends=backends)
+
+
+def _add_budget_options(parser: argparse.ArgumentParser) -> None:
+    from nesy.infer.budget import DEFAULT_BUDGET as LIMIT
+
+    budget = parser.add_argument_group("budget of the exact backend (an error past any of them)")
+    budget.add_argument(
+        "--max-seconds",
+        type=positive_float,
+        default=LIMIT.seconds,
+        help=f"the whole command: reading, grounding, compiling (default {LIMIT.seconds:g})",
+    )
+    budget.add_argument(
+        "--max-sdd-nodes",
+        type=at_least(1),
+        default=LIMIT.sdd_nodes,
+        help=f"live SDD nodes while compiling (default {LIMIT.sdd_nodes:,})",
+    )
+    budget.add_argument(
+        "--max-ground-rules",
+        type=at_least(1),
+        default=LIMIT.ground_rules,
+        help=f"rules of the ground program (default {LIMIT.ground_rules:,})",
+    )
+    budget.add_argument(
+        "--max-memory-mb",
+        type=at_least(1),
+        default=LIMIT.memory_mb,
+        help="address space of the computation (default: not bounded)",
+    )
 
 
 def _add_train(commands: argparse._SubParsersAction, backends: dict[str, Any]) -> None:
@@ -429,8 +472,10 @@ def _pipe_closed() -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    started = time.monotonic()  # for budgets that cover the whole command
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser(_command(argv)).parse_args(argv)
+    args.started = started
     try:
         return int(args.run(args))
     except Interrupted as stop:

@@ -110,27 +110,33 @@ def compile_queries(
     *,
     max_sdd_size: int = 20_000_000,
     max_seconds: float = 600.0,
+    max_rules: int = 5_000_000,
 ) -> CompiledQuery:
     """Compile ``queries`` of ``program`` (cached: the same program and queries compile once).
 
     Raises
     ------
     GroundingError, CompileError
-        For programs outside the exact backend's class, or when grounding or compilation
-        outgrows ``max_sdd_size`` SDD nodes or ``max_seconds``: they stop cleanly and say why.
+        For programs outside the exact backend's class, or when grounding outgrows
+        ``max_rules`` ground rules or compilation ``max_sdd_size`` SDD nodes, or both together
+        ``max_seconds``: they stop cleanly and say why.
     """
-    return _compile_cached(program, queries, max_sdd_size, max_seconds)
+    return _compile_cached(program, queries, max_sdd_size, max_seconds, max_rules)
 
 
 @functools.lru_cache(maxsize=32)
 def _compile_cached(
-    program: ir.Program, queries: tuple[ir.Atom, ...], max_sdd_size: int, max_seconds: float
+    program: ir.Program,
+    queries: tuple[ir.Atom, ...],
+    max_sdd_size: int,
+    max_seconds: float,
+    max_rules: int,
 ) -> CompiledQuery:
     _refuse_outside_class(program)
     timings: dict[str, float] = {}
     start = time.perf_counter()
     deadline = start + max_seconds
-    ground_program = ground(program, max_seconds=max_seconds)
+    ground_program = ground(program, max_rules=max_rules, max_seconds=max_seconds)
     timings["ground"] = time.perf_counter() - start
 
     start = time.perf_counter()

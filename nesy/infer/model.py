@@ -16,6 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from nesy.errors import ConfigError, DataError, NesyTypeError
+from nesy.infer.budget import DEFAULT_BUDGET, Budget
 from nesy.infer.circuit import Circuit
 from nesy.infer.compile import CompiledQuery, compile_queries, match
 from nesy.infer.layers import CircuitModule
@@ -69,6 +70,8 @@ class Model(nn.Module):
         samples from the answer's posterior instead of the ``top_k`` best. Without it an
         untrained network's first guesses are the only proofs that get gradient, and they
         reinforce themselves. ``model.eval()`` ranks the unperturbed weights.
+    budget
+        Grounding and compilation stop with an error past its rules, nodes or seconds.
 
     Shape:
         inputs: ``{name: (B, ...)}`` for every ``tensor(name)`` term -> ``(B, Q)`` log-probabilities
@@ -83,6 +86,7 @@ class Model(nn.Module):
         query: ir.Atom | None = None,
         top_k: int | None = None,
         perturb: bool = False,
+        budget: Budget = DEFAULT_BUDGET,
     ) -> None:
         super().__init__()
         networks = dict(networks or {})
@@ -91,7 +95,13 @@ class Model(nn.Module):
         queries = (query,) if query is not None else tuple(q.atom for q in program.queries)
         if not queries:
             raise NesyTypeError(f"{program.source}: the program has no query(...) to answer")
-        self.compiled: CompiledQuery = compile_queries(program, queries)
+        self.compiled: CompiledQuery = compile_queries(
+            program,
+            queries,
+            max_sdd_size=budget.sdd_nodes,
+            max_seconds=budget.seconds,
+            max_rules=budget.ground_rules,
+        )
         self.answers = self._answer_values(queries)
         # top_k: the APPROXIMATE mode, the k most probable proofs of each answer (a lower
         # bound on its probability); exact otherwise.

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import time
 from pathlib import Path
 
 from nesy.errors import NesyTypeError
+from nesy.infer.budget import DEFAULT_BUDGET, Budget
 from nesy.infer.model import Explanation, Model
 from nesy.lang import ir
 
 __all__ = ["query", "explain", "query_problog"]
 
 
-def _model(program: ir.Program) -> Model:
+def _model(program: ir.Program, budget: Budget) -> Model:
     if program.neural_predicates:
         first = program.neural_predicates[0]
         raise NesyTypeError(
@@ -20,11 +23,12 @@ def _model(program: ir.Program) -> Model:
             "(or train it with `nesy train`)",
             first.span,
         )
-    return Model(program)
+    return Model(program, budget=budget)
 
 
-def query(program: ir.Program) -> dict[str, float]:
-    """Probability of every ground query atom, conditioned on the program's evidence.
+def query(program: ir.Program, budget: Budget = DEFAULT_BUDGET) -> dict[str, float]:
+    """Probability of every ground query atom, conditioned on the program's evidence; grounding
+    and compilation stop with an error past ``budget``.
 
     Examples
     --------
@@ -32,7 +36,7 @@ def query(program: ir.Program) -> dict[str, float]:
     >>> nesy.query(nesy.parse("0.5::a. 0.5::b. c :- a. c :- b. query(c)."))
     {'c': 0.75}
     """
-    model = _model(program)
+    model = _model(program, budget)
     logp = model({})[0]
     # Every answer is conjoined with the evidence, so evidence of probability 0 leaves
     # -inf - (-inf) = NaN in every column (and no NaN otherwise: weights are finite or -inf).
@@ -41,15 +45,16 @@ def query(program: ir.Program) -> dict[str, float]:
     return {str(a): math.exp(v) for a, v in zip(model.compiled.answers, logp.tolist(), strict=True)}
 
 
-def explain(program: ir.Program) -> list[Explanation]:
+def explain(program: ir.Program, budget: Budget = DEFAULT_BUDGET) -> list[Explanation]:
     """For every ground query atom, the most probable total choice under which it and the
     evidence hold, with that choice's probability (a joint, not a conditional, probability)."""
-    return _model(program).explain()[0]
+    return _model(program, budget).explain()[0]
 
 
-def query_problog(source: str | Path) -> dict[str, float]:
+def query_problog(source: str | Path, budget: Budget = DEFAULT_BUDGET) -> dict[str, float]:
     """ProbLog's answers for a program in the ProbLog dialect (text, or the path of a file):
-    grounded top-down for its queries (:mod:`nesy.ground.topdown`), then inferred exactly.
+    grounded top-down for its queries (:mod:`nesy.ground.topdown`), then inferred exactly; the
+    two together stop with an error past ``budget.seconds``.
 
     Examples
     --------
@@ -59,7 +64,9 @@ def query_problog(source: str | Path) -> dict[str, float]:
     """
     from nesy.ground.topdown import ground_problog
 
-    grounded = ground_problog(source)
+    start = time.perf_counter()
+    grounded = ground_problog(source, max_seconds=budget.seconds)
+    left = max(budget.seconds - (time.perf_counter() - start), 1e-3)
     if grounded.impossible_evidence is not None:
         raise NesyTypeError(
             f"{grounded.program.source}: the evidence has probability 0 "
@@ -71,7 +78,7 @@ def query_problog(source: str | Path) -> dict[str, float]:
         if not program.queries:  # run the model anyway: inconsistent evidence must be reported
             evidence_atom = program.evidence[0].atom
             program = ir.Program((*program.statements, ir.Query(evidence_atom)), program.source)
-        probabilities = query(program)
+        probabilities = query(program, dataclasses.replace(budget, seconds=left))
     answers = {
         text: grounded.fixed[text] if text in grounded.fixed else probabilities[name]
         for text, name in _names_in_order(grounded)

@@ -1,0 +1,102 @@
+"""How far exact inference may go before it stops with an error: ground rules, SDD nodes,
+seconds (grounding and compilation together) and, optionally, memory.
+
+Grounding and compilation check the node, rule and time limits between their steps. One step
+of the SDD library cannot be interrupted, though, and holds Python's lock while it runs: on a
+dense program a single apply ran for 18 s, so a check between steps fired minutes late.
+:func:`run_within` is the command line's guarantee: it runs the work in a child process and
+stops it at the deadline, and it can cap the child's memory.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from nesy.errors import BackendError, CompileError, NesyError
+
+__all__ = ["Budget", "DEFAULT_BUDGET", "run_within"]
+
+_MB = 2**20
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The limits of one exact query: ``ground_rules`` ground rules, ``sdd_nodes`` live SDD
+    nodes, ``seconds`` of grounding and compilation together, and ``memory_mb`` of address
+    space for the whole computation (``None``: not bounded; only :func:`run_within` bounds it)."""
+
+    seconds: float = 600.0
+    sdd_nodes: int = 20_000_000
+    ground_rules: int = 5_000_000
+    memory_mb: int | None = None
+
+
+DEFAULT_BUDGET = Budget()
+
+
+def run_within(budget: Budget, what: str, work: Callable[..., T], *args: Any) -> T:
+    """``work(*args)``, run in a child process that is stopped ``budget.seconds`` after it
+    starts, and whose address space is capped at ``budget.memory_mb``.
+
+    ``work`` must return something picklable; a :class:`~nesy.errors.NesyError` it raises is
+    raised here, with its position. Linux/macOS only (``fork``).
+
+    Raises
+    ------
+    CompileError
+        The deadline passed (the message names ``what`` and the budget), or the child ended
+        without an answer (it ran out of memory).
+    """
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(send, budget.memory_mb, work, args))
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(budget.seconds):
+            raise CompileError(f"{what} stopped: past its time budget (--max-seconds)")
+        try:
+            done, value = receive.recv()
+        except EOFError:  # the child died: the memory cap, or the kernel's OOM killer
+            child.join()
+            raise _out_of_memory(what, budget, f"; exit code {child.exitcode}") from None
+    finally:
+        child.kill()
+        child.join()
+        receive.close()
+    if done:
+        return value
+    kind, message, span, source_text = value
+    if issubclass(kind, NesyError):
+        raise kind(message, span, source_text)
+    if kind is MemoryError:
+        raise _out_of_memory(what, budget)
+    if kind in (KeyboardInterrupt, RecursionError):
+        raise kind(message)
+    raise BackendError(f"{what} failed: {kind.__name__}: {message}")
+
+
+def _out_of_memory(what: str, budget: Budget, detail: str = "") -> CompileError:
+    bound = f"--max-memory-mb {budget.memory_mb}" if budget.memory_mb else "not bounded"
+    return CompileError(f"{what} stopped: out of memory ({bound}{detail})")
+
+
+def _child(send, memory_mb: int | None, work: Callable[..., Any], args: tuple) -> None:
+    if memory_mb is not None:
+        limit = memory_mb * _MB
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        result: tuple[bool, Any] = (True, work(*args))
+    except BaseException as error:  # noqa: BLE001 - every failure goes back to the parent
+        # NesyError's position is not in its pickled args: send the parts
+        span = getattr(error, "span", None)
+        source_text = getattr(error, "source_text", None)
+        message = getattr(error, "message", str(error))
+        result = (False, (type(error), message, span, source_text))
+    send.send(result)
+    send.close()
