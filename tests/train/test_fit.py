@@ -101,8 +101,9 @@ def test_free_variable_with_the_users_networks_and_a_test_file(
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     config = TrainConfig(epochs=4, batch_size=16, lr=1e-2, progress=False)
-    result = fit(parse(SUM), train, networks="my_nets:build", test=test, config=config)
+    result = fit(parse(SUM), train, networks="my_nets:build", valid=test, test=test, config=config)
     assert result.model.answers == (0, 1, 2, 3, 4)
+    assert result.epochs[-1].metrics["valid_accuracy"] == result.test["test_accuracy"]
     assert result.test["test_accuracy"] >= 0.8  # the most frequent sum: about 1/3
     assert _class_accuracy(result.model.networks["classifier"], tmp_path, classes) >= 0.8
 
@@ -137,6 +138,8 @@ def test_networks_are_bound_or_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="training needs one query"):
         two = parse(SUM + "query(total(tensor(a), tensor(b), 1)).\n")
         fit(two, data, networks={"classifier": "mlp"}, config=config)
+    with pytest.raises(ConfigError, match="a validation file or a validation fraction"):
+        fit(parse(SUM), data, valid=data, valid_fraction=0.5, config=config)
     with pytest.raises(ConfigError, match="validation fraction of 0.1 of 4 examples"):
         fit(parse(SUM), data, networks={"classifier": "mlp"}, valid_fraction=0.1, config=config)
 
