@@ -1,0 +1,6 @@
+parent(erik,katrien).
+parent(katrien,liese).
+
+
+ancestor(X,Y) :- parent(X,Y).
+ancestor(X,Y) :- parent(X,Y),ancestor(Y,Z). 
