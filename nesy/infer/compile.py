@@ -73,19 +73,14 @@ def match(
 
 
 class _AtomIndex:
-    """The ground program's atoms by signature, and by symbol: a query finds its instances
+    """The ground program's atoms by symbol, and by signature: a query finds its instances
     by one look-up (ground) or among the atoms of its own predicate (with variables), not by
     matching every atom of the program."""
 
     def __init__(self, ground_program: GroundProgram) -> None:
-        pairs = [(s, a) for a, s in ground_program.symbols.items()]
-        pairs += [(s, 0) for s in ground_program.facts]
-        self.by_symbol = dict(pairs)
-        self.by_signature: dict[tuple[str, int], list[tuple[clingo.Symbol, int]]] = {}
-        for symbol, atom in pairs:
-            if symbol.type == clingo.SymbolType.Function:
-                key = (symbol.name, len(symbol.arguments))
-                self.by_signature.setdefault(key, []).append((symbol, atom))
+        self.by_symbol = {s: a for a, s in ground_program.symbols.items()}
+        self.by_symbol.update((s, 0) for s in ground_program.facts)
+        self._by_signature: dict[tuple[str, int], list[tuple[clingo.Symbol, int]]] | None = None
 
     def instances(self, atom: ir.Atom) -> list[tuple[clingo.Symbol, int]]:
         """Ground instances of a query atom: (symbol, atom id), atom id 0 for facts."""
@@ -93,11 +88,22 @@ class _AtomIndex:
             symbol = clingo.parse_term(str(atom))
             if symbol in self.by_symbol:
                 return [(symbol, self.by_symbol[symbol])]
-        candidates = self.by_signature.get((atom.predicate, len(atom.args)), [])
+        candidates = self._signatures().get((atom.predicate, len(atom.args)), [])
         found = [(s, a) for s, a in candidates if match(atom, s, {})]
         if not found and not _has_variables(atom):
             found = [(clingo.parse_term(str(atom)), -1)]  # never derivable: probability 0
         return sorted(found, key=lambda pair: pair[0])
+
+    def _signatures(self) -> dict[tuple[str, int], list[tuple[clingo.Symbol, int]]]:
+        """Built on the first query with variables: reading a symbol's name costs a call
+        into clingo, which ground queries need not pay for every atom."""
+        if self._by_signature is None:
+            self._by_signature = {}
+            for symbol, atom in self.by_symbol.items():
+                if symbol.type == clingo.SymbolType.Function:
+                    key = (symbol.name, len(symbol.arguments))
+                    self._by_signature.setdefault(key, []).append((symbol, atom))
+        return self._by_signature
 
 
 def _has_variables(node: object) -> bool:
