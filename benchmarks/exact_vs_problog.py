@@ -59,14 +59,14 @@ def reachability(n: int, rng: random.Random) -> str:
 
 
 def smokers(n: int, rng: random.Random) -> str:
-    """ProbLog's social smokers: ``n`` people, two random friends each, everybody's
-    smoking and asthma queried, one person's asthma observed."""
+    """ProbLog's social smokers: ``n`` people, two random friends each (who may influence
+    them), everybody's smoking queried, one person's asthma observed."""
     lines = [f"person({a})." for a in range(n)]
     for a in range(n):
         lines += [f"friend({a},{b})." for b in rng.sample([x for x in range(n) if x != a], 2)]
     lines += [
         "0.3::stress(X) :- person(X).",
-        "0.2::influences(X,Y) :- friend(X,Y).",
+        "0.2::influences(Y,X) :- friend(X,Y).",
         "smokes(X) :- stress(X).",
         "smokes(X) :- friend(X,Y), influences(Y,X), smokes(Y).",
         "0.4::asthma(X) :- smokes(X).",
