@@ -9,6 +9,7 @@ gigabytes. Here every array's declared size must fit both what the file holds an
 from __future__ import annotations
 
 import math
+import tokenize
 import zipfile
 from pathlib import Path
 from typing import IO
@@ -21,6 +22,9 @@ __all__ = ["MAX_ARRAY_BYTES", "load_npy", "load_npz", "check_text_file"]
 
 #: The most bytes one array may take once read (decompressed, for ``.npz``).
 MAX_ARRAY_BYTES = 1024 * 2**20
+# What numpy raises on a malformed header or body: its header is a Python literal, read with
+# Python's tokenizer (found by the fuzz tests: tokenize.TokenError, SyntaxError).
+_MALFORMED = (OSError, ValueError, EOFError, SyntaxError, TypeError, tokenize.TokenError)
 _HEADER_READERS = {
     (1, 0): np.lib.format.read_array_header_1_0,
     (2, 0): np.lib.format.read_array_header_2_0,
@@ -35,7 +39,7 @@ def _declared_bytes(handle: IO[bytes], held: int, where: str, what: str, max_byt
         if version not in _HEADER_READERS:
             raise DataError(f"{where}: not {what} (.npy format version {version})")
         shape, _, dtype = _HEADER_READERS[version](handle)
-    except (ValueError, EOFError) as error:
+    except _MALFORMED as error:
         raise DataError(f"{where}: not {what} ({error})") from error
     if dtype.hasobject:
         raise DataError(f"{where}: not {what} (it holds Python objects, which need pickle)")
@@ -82,7 +86,7 @@ def load_npy(path: Path, what: str, max_bytes: int = MAX_ARRAY_BYTES) -> np.ndar
         _declared_bytes(handle, path.stat().st_size, str(path), what, max_bytes)
     try:
         return np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as error:
+    except _MALFORMED as error:
         raise DataError(f"{path}: not {what} ({error})") from error
 
 
@@ -113,6 +117,6 @@ def load_npz(
                     _declared_bytes(handle, info.file_size, where, what, max_bytes)
                 with archive.open(info) as handle:
                     arrays[key] = np.lib.format.read_array(handle, allow_pickle=False)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+    except (*_MALFORMED, zipfile.BadZipFile) as error:
         raise DataError(f"{path}: not {what} ({error})") from error
     return arrays

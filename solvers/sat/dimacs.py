@@ -36,6 +36,7 @@ import gzip
 import lzma
 import os
 import re
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -265,7 +266,7 @@ def read_dimacs(path: str | os.PathLike[str], max_bytes: int = MAX_INPUT_BYTES) 
             # One byte more than allowed tells "exactly at the bound" from "over it", and the
             # decompressor never produces more than is asked for.
             data = handle.read(max_bytes + 1)
-    except (EOFError, lzma.LZMAError, gzip.BadGzipFile) as error:  # corrupt or truncated
+    except (EOFError, lzma.LZMAError, gzip.BadGzipFile, zlib.error) as error:  # corrupt, cut
         raise DataError(f"{path}: cannot decompress: {error}") from error
     if len(data) > max_bytes:
         unpacked = " once decompressed" if opener is not open else ""
