@@ -97,6 +97,38 @@ _UNSUPPORTED = {
     ("catch", 3): "catch/3",
     ("bagof", 3): "bagof/3",
     ("setof", 3): "setof/3",
+    # ProbLog 2.3 built-ins for reflection, scopes and sampling
+    **{
+        (name, arity): f"ProbLog's built-in {name}/{arity}"
+        for name, arity in (
+            ("clause", 2),
+            ("clause", 3),
+            ("call_nc", 1),
+            ("all_or_none", 3),
+            ("cmd_args", 1),
+            ("numbervars", 2),
+            ("numbervars", 3),
+            ("varnumbers", 2),
+            ("subsumes_chk", 2),
+            ("subsumes_term", 2),
+            ("possible", 1),
+            ("nocache", 2),
+            ("dbreference", 1),
+            ("primitive", 1),
+            ("rational", 1),
+            ("sample_uniform1", 3),
+            ("simple", 1),
+            ("create_scope", 2),
+            ("find_scope", 2),
+            ("call_in_scope", 2),
+            ("subquery", 5),
+            ("subquery_in_scope", 3),
+            ("subquery_in_scope", 4),
+            ("subquery_in_scope", 6),
+            ("call_external", 2),
+            ("load_external", 1),
+        )
+    },
 }
 
 

@@ -75,7 +75,8 @@ def parse_prolog(text: str, source: str = "<string>") -> PrologProgram:
         tree = _parser().parse(text)
     except UnexpectedCharacters as exc:
         span = Span(source, exc.line, exc.column, exc.line, exc.column + 1)
-        raise NesySyntaxError(f"unexpected character {exc.char!r}", span, text) from exc
+        hint = _SCOPE_HINT if exc.char == ":" else ""
+        raise NesySyntaxError(f"unexpected character {exc.char!r}{hint}", span, text) from exc
     except UnexpectedEOF as exc:
         raise NesySyntaxError(
             "unexpected end of input; expected '.' to end the clause", _end(text, source), text
@@ -90,7 +91,7 @@ def parse_prolog(text: str, source: str = "<string>") -> PrologProgram:
                 text,
             ) from exc
         span = Span(source, token.line, token.column, token.end_line, token.end_column)
-        raise NesySyntaxError(f"unexpected '{token}'{_hint(token)}", span, text) from exc
+        raise NesySyntaxError(f"unexpected '{token}'{_hint(token, text)}", span, text) from exc
     except LarkError as exc:  # defensive: any other lark failure is still a syntax error
         raise NesySyntaxError(f"cannot parse: {exc}", Span(source, 1, 1, 1, 1), text) from exc
     builder = _Builder(source, text)
@@ -118,7 +119,17 @@ def _end(text: str, source: str) -> Span:
     return Span(source, line, column, line, column)
 
 
-def _hint(token: Token) -> str:
+_SCOPE_HINT = "; scoped atoms (scope:atom) are ProbLog constructs nesy does not support"
+# ProbLog's aggregates: ``dept_salary(D, avg<S>) :- ...`` and ``(...) => D / avg(S, A)``
+_AGGREGATE_HEAD = re.compile(r"\b[a-z]\w*\s*<[^<>()]*$")
+
+
+def _hint(token: Token, text: str) -> str:
+    before = text.splitlines()[token.line - 1][: token.column - 1] if token.line else ""
+    if token == ">" and before.endswith("="):
+        return "; ProbLog's aggregate operator '=>' is not supported by nesy"
+    if token == ">" and _AGGREGATE_HEAD.search(before):
+        return "; ProbLog's aggregate heads (avg<X>, count<X>, ...) are not supported by nesy"
     if token.type == "END":
         return "; the clause ends too early (an operator without its right operand?)"
     if token.type in ("NAME", "VAR", "INT", "FLOAT", "QUOTED", "STRING"):

@@ -136,6 +136,10 @@ def test_answers_equal_problog(name):
         ("p(X) :- X is 1 / 0. query(p(_)).", "division by zero"),
         ("p :- X is 2 ** 100000000. query(p).", "bits"),
         (":- initialization(main). a. query(a).", "initialization"),
+        ("a(1). query(clause(a(X), true)).", "built-in clause/2"),
+        ("0.3::s:a. query(s:a).", "scoped atoms"),
+        ("d(D, avg<S>) :- s(D, S). s(x, 1). query(d(_, _)).", "aggregate heads"),
+        ("p(L) :- (s(X) => L / list(X)). query(p(_)).", "aggregate operator '=>'"),
         ("0.5::a. 0.5::b. q :- a. evidence(a, true). evidence(a, false). query(q).", "evidence"),
     ],
 )
