@@ -249,7 +249,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
             "resumed" if args.resume else "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", now),
         }
         write_record(out, record)
-        print(f"nesy: run folder {out} ({record['threads']} threads, {device})", file=sys.stderr)
+        threads = f"{record['threads']} thread{'s' * (record['threads'] != 1)}"
+        print(f"nesy: run folder {out} ({threads}, {device})", file=sys.stderr)
         if backend != "exact":
             return int(args.backends[backend].train(args))
         summary = TASKS[args.task](
