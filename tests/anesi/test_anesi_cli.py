@@ -1,0 +1,46 @@
+"""``nesy train ... --backend anesi`` end to end (real CNN, real MNIST digits)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nesy.neural.datasets import default_mnist_dir
+
+NUMBERS = Path(__file__).resolve().parents[2] / "programs" / "mnist_addition_numbers.nesy"
+needs_test_set = pytest.mark.skipif(
+    not (default_mnist_dir() / "t10k-images-idx3-ubyte.gz").exists(),
+    reason="the official MNIST test set is missing",
+)
+
+
+def _train(*args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "nesy", "train", str(NUMBERS), "--backend", "anesi", *args]
+    return subprocess.run(command, capture_output=True, text=True)
+
+
+@pytest.mark.slow
+@needs_test_set
+def test_a_run_reports_and_saves(tmp_path):
+    out = tmp_path / "run"
+    args = ["--task", "mnist-addition-digits", "--digits", "2", "--epochs", "1"]
+    result = _train(*args, "--anesi-samples", "50", "--no-progress", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "A-NeSI, N=2: sum accuracy" in result.stdout
+    figures = json.loads((out / "result.json").read_text())
+    assert figures["digits"] == 2 and figures["config"]["samples"] == 50
+    assert figures["symbolic"] == "sum (checked against the program at n = 2)"
+    assert (out / "checkpoint.pt").is_file() and (out / "run.json").is_file()
+
+
+def test_other_tasks_and_the_exact_backends_schedule_are_refused(tmp_path):
+    result = _train("--task", "visudo", "--out", str(tmp_path / "a"))
+    assert result.returncode == 1
+    assert "the anesi backend trains --task mnist-addition-digits" in result.stderr
+    args = ["--task", "mnist-addition-digits", "--schedule", "cosine", "--out", str(tmp_path / "b")]
+    result = _train(*args)
+    assert result.returncode == 1 and "A-NeSI uses a constant lr" in result.stderr
