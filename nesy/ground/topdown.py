@@ -226,6 +226,7 @@ class _Grounder:
         self.max_seconds = max_seconds
         self.clauses: dict[tuple[str, int], list[tuple[int, Clause]]] = defaultdict(list)
         self.index = FirstArgumentIndex()  # the clauses a call may match
+        self.directive_spans: dict[tuple[str, int], dict[Term, Span]] = {}  # query/evidence
         self.declared: set[tuple[str, int]] = set()
         self.libraries: set[str] = set()  # loaded by use_module
         self.loaded: set[Path] = set()
@@ -377,8 +378,16 @@ class _Grounder:
 
     def _at_clause_of(self, term: Struct, read: Callable[[Struct], T]) -> T:
         """``read(term)`` with errors placed at the query/evidence clause that gives ``term``."""
+        spans = self.directive_spans.get(term.signature)
+        if spans is None:  # ground directives by term: a scan per term is quadratic
+            spans = self.directive_spans[term.signature] = {}
+            for _, clause in self.clauses[term.signature]:
+                for _, head in clause.heads:
+                    if is_ground(head):
+                        spans.setdefault(head, clause.span)
         self.where.append(
-            next(
+            spans.get(term)
+            or next(
                 clause.span
                 for _, clause in self.clauses[term.signature]
                 if any(unify(head, term, {}) is not None for _, head in clause.heads)
