@@ -28,9 +28,9 @@ def expand_terms(circuit: Circuit, max_terms: int) -> list[list[tuple[int, ...]]
     """Per root, its terms as tuples of literals (``+v``/``-v``); ``None`` past ``max_terms``
     terms at any node or in all roots together (expansion can be exponential, so it is
     abandoned early, and before any term is built when the counts alone say so)."""
-    needed = _reachable(circuit)
-    if _term_count(circuit, needed) > max_terms:
+    if _term_count(circuit, max_terms + 1) > max_terms:
         return None
+    needed = _reachable(circuit)
     terms: list[list[tuple[int, ...]] | None] = [None] * circuit.num_nodes
     for node in range(circuit.num_nodes):  # nodes are in topological order
         if not needed[node]:
@@ -57,18 +57,20 @@ def expand_terms(circuit: Circuit, max_terms: int) -> list[list[tuple[int, ...]]
     return [list(terms[int(r)] or ()) for r in circuit.roots]
 
 
-def _term_count(circuit: Circuit, needed: np.ndarray) -> int:
-    """How many terms the roots expand to in all, counted without building them."""
+def _term_count(circuit: Circuit, cap: int) -> int:
+    """How many terms the roots expand to in all (each node's count capped at ``cap``),
+    counted without building them."""
     count = [0] * circuit.num_nodes
     kinds, ptr, child = (a.tolist() for a in (circuit.kind, circuit.child_ptr, circuit.child_idx))
-    for node in np.flatnonzero(needed).tolist():  # nodes are in topological order
+    for node in range(circuit.num_nodes):  # nodes are in topological order
         children = child[ptr[node] : ptr[node + 1]]
         if kinds[node] == NodeKind.OR:
-            count[node] = sum(count[c] for c in children)
+            here = sum(count[c] for c in children)
         elif kinds[node] == NodeKind.AND:
-            count[node] = math.prod(count[c] for c in children)
+            here = math.prod(count[c] for c in children)
         else:
-            count[node] = 0 if kinds[node] == NodeKind.FALSE else 1
+            here = 0 if kinds[node] == NodeKind.FALSE else 1
+        count[node] = min(here, cap)  # past the cap the exact count does not matter
     return sum(count[int(r)] for r in circuit.roots)
 
 

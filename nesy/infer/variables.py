@@ -64,8 +64,13 @@ class ChoiceVariables:
         return len(self.facts) + sum(len(g.vars) for g in self.groups)
 
 
-def _reserved(symbol: clingo.Symbol, name: str) -> bool:
-    return symbol.type == clingo.SymbolType.Function and symbol.name == name
+def _reserved(symbol: clingo.Symbol) -> str | None:
+    """The reserved name a choice atom carries (probabilistic fact, AD or network member);
+    read once per atom, since reading a symbol's name is a call into clingo."""
+    if symbol.type != clingo.SymbolType.Function:
+        return None
+    name = symbol.name
+    return name if name in (PF, AD, NN) else None
 
 
 def collect_choices(
@@ -73,8 +78,9 @@ def collect_choices(
 ) -> ChoiceVariables:
     """Number the relevant choice atoms 1..V, in ``order`` (atoms listed first come first)."""
     members: dict[tuple[int, clingo.Symbol], list[tuple[int, clingo.Symbol]]] = {}
+    reserved = {atom: _reserved(symbol) for atom, symbol in ground.symbols.items()}
     for atom, symbol in ground.symbols.items():
-        if _reserved(symbol, AD) or _reserved(symbol, NN):
+        if reserved[atom] in (AD, NN):
             members.setdefault((symbol.arguments[0].number, symbol.arguments[1]), []).append(
                 (atom, symbol)
             )
@@ -90,14 +96,14 @@ def collect_choices(
         symbol = ground.symbols.get(atom)
         if symbol is None:
             continue
-        if _reserved(symbol, PF):
+        if reserved[atom] == PF:
             statement = program.statements[symbol.arguments[0].number]
             assert isinstance(statement, ir.ProbFact)
             fact = FactVariable(next_var, symbol, symbol.arguments[1], statement.probability)
             fact_vars.append(fact)
             var_of_atom[atom] = next_var
             next_var += 1
-        elif _reserved(symbol, AD) or _reserved(symbol, NN):
+        elif reserved[atom] in (AD, NN):
             index, key = symbol.arguments[0].number, symbol.arguments[1]
             if (index, key) in seen_groups:
                 continue
