@@ -45,6 +45,7 @@ from nesy.lang.arith import out_of_range
 from nesy.lang.builtins import BUILTIN_VALUES
 from nesy.lang.check import check
 from nesy.lang.ir import Program, Span, Statement, Term
+from nesy.lang.source_file import read_program
 from nesy.lang.syntax_errors import FLOAT_MESSAGE, syntax_error
 
 __all__ = ["parse", "parse_file", "parse_files"]
@@ -89,7 +90,7 @@ def parse(text: str, source: str = "<string>") -> Program:
 
 def parse_file(path: str | PathLike[str]) -> Program:
     """Parse and check the program in the file at ``path`` (UTF-8); see :func:`parse`."""
-    return parse(_read(path), str(path))
+    return parse(read_program(path), str(path))
 
 
 def parse_files(paths: Sequence[str | PathLike[str]]) -> Program:
@@ -98,18 +99,11 @@ def parse_files(paths: Sequence[str | PathLike[str]]) -> Program:
     without a ``#defined`` declaration. Errors point into the file they are about."""
     if not paths:
         raise NesyError("parse_files needs at least one file")
-    texts = {str(path): _read(path) for path in paths}
+    texts = {str(path): read_program(path) for path in paths}
     statements = [s for source, text in texts.items() for s in _statements(text, source)]
     program = Program(tuple(statements), str(paths[0]))
     check(program, texts)
     return program
-
-
-def _read(path: str | PathLike[str]) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise NesyError(f"cannot read program file {str(path)!r}: {exc}") from exc
 
 
 def _statements(text: str, source: str) -> list[Statement]:

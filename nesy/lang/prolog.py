@@ -18,14 +18,14 @@ import importlib.resources
 import re
 from dataclasses import dataclass
 from os import PathLike
-from pathlib import Path
 
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
-from nesy.errors import NesyError, NesySyntaxError
+from nesy.errors import NesySyntaxError
 from nesy.lang.ir import Span
 from nesy.lang.prolog_term import NIL, TRUE, Float, Struct, Term, Text, Var, make_list, number
+from nesy.lang.source_file import read_program
 
 __all__ = ["Clause", "Directive", "PrologProgram", "parse_prolog", "parse_prolog_file"]
 
@@ -100,11 +100,7 @@ def parse_prolog(text: str, source: str = "<string>") -> PrologProgram:
 
 def parse_prolog_file(path: str | PathLike[str]) -> PrologProgram:
     """Parse the ProbLog program in the file at ``path`` (UTF-8)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise NesyError(f"cannot read program file {str(path)!r}: {exc}") from exc
-    return parse_prolog(text, str(path))
+    return parse_prolog(read_program(path), str(path))
 
 
 @functools.cache

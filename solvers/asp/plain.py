@@ -28,6 +28,7 @@ from clingo import ast
 
 from nesy.errors import GroundingError, NesyError, NesySyntaxError, NesyTypeError
 from nesy.lang.ir import Span
+from nesy.lang.source_file import read_program
 from solvers.asp.unsat import conflicting_rules
 
 __all__ = [
@@ -125,6 +126,8 @@ def parse_plain(paths: Sequence[Path], log: Log = _ignore) -> PlainProgram:
                 f"cannot read program file {str(path)!r}: not a regular file (nesy solve may "
                 "read a file twice: save it to a file first)"
             )
+        # clingo aborts the whole process on a message quoting bytes that are not UTF-8
+        read_program(path)
     names = {os.path.abspath(p): str(p) for p in paths}
     statements: list[ast.AST] = []
     errors: list[str] = []
