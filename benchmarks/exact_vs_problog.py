@@ -136,11 +136,11 @@ def hmm(n: int, rng: random.Random) -> str:
 
 FAMILIES: dict[str, tuple[Callable[[int, random.Random], str], list[int], list[int]]] = {
     # name: (generator, full sizes, quick sizes)
-    "reachability": (reachability, [10, 20, 30, 40, 50, 60, 80, 100, 130, 160, 200], [10, 20, 30]),
-    "smokers": (smokers, [4, 6, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40], [4, 8, 12]),
-    "noisy_or": (noisy_or, [100, 300, 1000, 3000, 10000, 30000, 100000], [100, 300, 1000]),
-    "grid": (grid, [2, 3, 4, 5, 6, 7, 8], [2, 3, 4]),
-    "hmm": (hmm, [4, 8, 16, 32, 64, 128, 256, 512, 1024], [4, 8, 16]),
+    "reachability": (reachability, [10, 20, 30, 40, 50, 60, 70, 80], [10, 20, 30]),
+    "smokers": (smokers, [4, 8, 12, 16, 20, 24, 28, 32], [4, 8, 12]),
+    "noisy_or": (noisy_or, [100, 300, 1000, 3000, 10000, 30000], [100, 300, 1000]),
+    "grid": (grid, [2, 3, 4, 5, 6, 7], [2, 3, 4]),
+    "hmm": (hmm, [4, 8, 16, 64, 256, 1024, 4096, 16384], [4, 8, 16]),
 }
 SYSTEMS = ("nesy", "problog")
 WARM_UP = "0.5::a. 0.5::b. c :- a. c :- b. query(c)."

@@ -579,6 +579,61 @@ def _visual_sudoku(record: dict) -> list[str]:
     return lines
 
 
+def _exact_vs_problog(record: dict) -> list[str]:
+    machine, versions = record["machine"], record["versions"]
+    limit = record["config"]["limit"]
+    lines = [
+        "### Exact inference, nesy vs ProbLog (`benchmarks/exact_vs_problog.py`)",
+        "",
+        f"{' '.join(record['protocol'].split())} ProbLog {versions['problog']}, "
+        f"PySDD {versions['pysdd']}; "
+        f"{record['config']['reps']} repetition(s), limit {limit:.0f} s, seed {record['seed']}; "
+        f"{machine['cpu_count']} CPUs shared with other work, torch {versions['torch']}.",
+        "",
+        "| family | size | nesy s | ProbLog s | nesy / ProbLog | max abs difference |",
+        "|---|---|---|---|---|---|",
+    ]
+    slower = []
+
+    def cell(entry: dict | None) -> str:
+        if entry is None:
+            return "-"
+        if "median_s" in entry:
+            return f"{entry['median_s']:.3f}"
+        return f"> {limit:.0f}" if entry.get("over_time") else "error"
+
+    for family in record["families"]:
+        for row in family["rows"]:
+            nesy, problog = row.get("nesy"), row.get("problog")
+            ratio = ""
+            if nesy and problog and "median_s" in nesy and "median_s" in problog:
+                value = nesy["median_s"] / problog["median_s"]
+                ratio = f"{value:.2f}x"
+                if value > 1:
+                    slower.append(f"{family['family']} {row['size']}")
+            diff = row.get("max_abs_difference", "")
+            diff = f"{diff:.0e}" if isinstance(diff, float) else diff
+            lines.append(
+                f"| {family['family']} | {row['size']} | {cell(nesy)} | {cell(problog)} | "
+                f"{ratio} | {diff} |"
+            )
+    lines += ["", f"Largest size answered within {limit:.0f} s:", ""]
+    for family in record["families"]:
+        last = family["rows"][-1]["size"]
+        largest = {
+            system: f"{size} (the largest run)" if size == last else str(size)
+            for system, size in family["largest_within_limit"].items()
+        }
+        doc = " ".join(family["doc"].replace("``", "").split()).rstrip(".")
+        lines.append(
+            f"- {family['family']} ({doc}): nesy **{largest['nesy']}**, "
+            f"ProbLog **{largest['problog']}**"
+        )
+    if slower:
+        lines += ["", f"nesy is slower than ProbLog at: {', '.join(slower)}."]
+    return lines
+
+
 RENDERERS = {
     "asper": _asper,
     "visual_sudoku": _visual_sudoku,
@@ -595,6 +650,7 @@ RENDERERS = {
     "ddp_scaling": _ddp_scaling,
     "startup": _startup,
     "threads": _threads,
+    "exact_vs_problog": _exact_vs_problog,
 }
 
 
