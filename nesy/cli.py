@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -91,8 +92,8 @@ def _query(args: argparse.Namespace) -> int:
     if backend != "exact":
         if args.mpe:
             raise ConfigError("--mpe is the exact backend's; `nesy solve` gives the ASP backend's")
-        probabilities = args.backends[backend].query(program)
-        _print_probabilities(probabilities, args.json)
+        ask = functools.partial(_ask_backend, args.backends[backend])
+        _print_probabilities(_within_budget(args, ask, program), args.json)
         return 0
     if args.mpe:
         explanations = _within_budget(args, explain, program)
@@ -108,6 +109,11 @@ def _query(args: argparse.Namespace) -> int:
         return 0
     _print_probabilities(_within_budget(args, query, program), args.json)
     return 0
+
+
+def _ask_backend(backend: Any, program: ir.Program, _budget: Any) -> dict[str, float]:
+    """Another backend's answers: only the budget's time and memory apply to it."""
+    return backend.query(program)
 
 
 def _within_budget(args: argparse.Namespace, answer: Callable[..., T], source: Any) -> T:
