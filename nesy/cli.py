@@ -61,18 +61,20 @@ def _pick_backend(args: argparse.Namespace, program: ir.Program, exact_can: bool
 
 @contextmanager
 def _compute_on(args: argparse.Namespace) -> Iterator[str]:
-    """Apply ``--threads`` and ``--device``: tensors created inside go to the device (its
-    name is yielded)."""
+    """Apply ``--threads``; yields the name of the device ``--device`` means. Training puts the
+    model and every batch there itself: torch's default device stays the CPU, since data
+    loaders draw with CPU generators."""
     from nesy.train.device import resolve_device, set_threads
 
     set_threads(args.threads)
-    device = resolve_device(args.device)
-    with device:
-        yield str(device)
+    yield str(resolve_device(args.device))
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
-    with _compute_on(args):
+    import torch
+
+    # a query's model holds only constants built from the program: build them on the device
+    with _compute_on(args) as device, torch.device(device):
         return _query(args)
 
 
@@ -216,6 +218,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise ConfigError("--digits applies to --task mnist-addition-digits only")
     if args.resume and backend != "exact":
         raise ConfigError(f"--resume continues exact-backend runs; the {backend} backend's cannot")
+    if backend != "exact":  # the other backends' trainers place their tensors on the CPU
+        if args.device == "cuda":
+            raise ConfigError(f"the {backend} backend trains on the CPU (--device cuda: exact)")
+        args.device = "cpu"
     settings = {
         "epochs": args.epochs,
         "batch_size": args.batch_size,

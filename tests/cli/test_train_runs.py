@@ -34,6 +34,19 @@ def test_cuda_without_a_gpu_is_a_clear_error(tmp_path: Path) -> None:
     assert not (tmp_path / "run").exists()  # refused before the run folder
 
 
+def test_other_backends_train_on_the_cpu(tmp_path: Path) -> None:
+    visudo = str(ROOT / "programs" / "visudo_4x4.nesy")
+    command = [sys.executable, "-m", "nesy", "train", visudo, "--task", "visudo"]
+    done = subprocess.run(
+        [*command, "--device", "cuda", "--out", str(tmp_path / "run")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 1 and "the asp backend trains on the CPU" in done.stderr
+    assert not (tmp_path / "run").exists()
+
+
 def test_bad_threads_and_unusable_out_are_refused_before_any_work(tmp_path: Path) -> None:
     done = _run("--threads", "0", "--out", str(tmp_path / "run"))
     assert done.returncode == 1 and "--threads must be an integer >= 1; got 0" in done.stderr
