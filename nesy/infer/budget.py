@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -39,12 +40,16 @@ class Budget:
 DEFAULT_BUDGET = Budget()
 
 
-def run_within(budget: Budget, what: str, work: Callable[..., T], *args: Any) -> T:
+def run_within(
+    budget: Budget, what: str, work: Callable[..., T], *args: Any, flag: str = "--max-seconds"
+) -> T:
     """``work(*args)``, run in a child process that is stopped ``budget.seconds`` after it
     starts, and whose address space is capped at ``budget.memory_mb``.
 
     ``work`` must return something picklable; a :class:`~nesy.errors.NesyError` it raises is
-    raised here, with its position. Linux/macOS only (``fork``).
+    raised here, with its position. What the child prints reaches stdout and stderr as the
+    parent's would. ``flag`` is the option the timeout message names. Linux/macOS only
+    (``fork``).
 
     Raises
     ------
@@ -52,6 +57,8 @@ def run_within(budget: Budget, what: str, work: Callable[..., T], *args: Any) ->
         The deadline passed (the message names ``what`` and the budget), or the child ended
         without an answer (it ran out of memory).
     """
+    sys.stdout.flush()  # or the child would print the parent's buffered output again
+    sys.stderr.flush()
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(send, budget.memory_mb, work, args))
@@ -59,7 +66,7 @@ def run_within(budget: Budget, what: str, work: Callable[..., T], *args: Any) ->
     send.close()
     try:
         if not receive.poll(budget.seconds):
-            raise CompileError(f"{what} stopped: past its time budget (--max-seconds)")
+            raise CompileError(f"{what} stopped: past its time budget ({flag})")
         try:
             done, value = receive.recv()
         except EOFError:  # the child died: the memory cap, or the kernel's OOM killer
@@ -98,5 +105,7 @@ def _child(send, memory_mb: int | None, work: Callable[..., Any], args: tuple) -
         source_text = getattr(error, "source_text", None)
         message = getattr(error, "message", str(error))
         result = (False, (type(error), message, span, source_text))
+    sys.stdout.flush()  # before the answer: the parent stops this process once it has it
+    sys.stderr.flush()
     send.send(result)
     send.close()

@@ -30,6 +30,8 @@ exits with code 20 (clingo's code); 0 means a model was found, 1 bad input.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import math
 import sys
@@ -38,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nesy.errors import ConfigError, NesySyntaxError, NesyTypeError
+from nesy.infer.budget import Budget, run_within
 from nesy.lang import ir, parse_file
 from nesy.lang.ir import Span
 from nesy.options import positive_float
@@ -62,12 +65,33 @@ UNSATISFIABLE = 20
 UNKNOWN = 0  # the search ran out of time: as `nesy sat solve`
 #: `nesy solve`'s default --timeout, in seconds
 DEFAULT_TIMEOUT = 60.0
+#: When, as a multiple of --timeout, a `nesy solve` still grounding (or printing) is stopped
+HARD_STOP = 1.08
 
 
 def _solve(args: argparse.Namespace) -> int:
     if args.limit < 0:
         raise ConfigError(f"--limit is a number of models, 0 for all; got {args.limit}")
     args.deadline = time.monotonic() + args.timeout
+    # The search stops itself at the deadline and prints what it found; grounding cannot be
+    # interrupted, so the whole command runs in a child process that is stopped shortly after.
+    hard = Budget(seconds=args.timeout * HARD_STOP)
+    code, out, err = run_within(hard, f"solving {args.program}", _captured, args, flag="--timeout")
+    sys.stderr.write(err)
+    sys.stdout.write(out)
+    return code
+
+
+def _captured(args: argparse.Namespace) -> tuple[int, str, str]:
+    """``_solve_within``'s exit code and what it printed (the parent prints it: a child's
+    output would bypass whatever the parent's streams are, and be lost if it is stopped)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = _solve_within(args)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _solve_within(args: argparse.Namespace) -> int:
     paths = [args.program, *args.facts]
     try:
         plain = parse_plain(paths, log=_warn)

@@ -44,3 +44,13 @@ def test_annotated_search_stops_at_the_timeout(tmp_path, capsys):
     assert main(["solve", "--all", "--timeout", "1", str(program)]) == 0
     assert time.monotonic() - start < 1.1 + 0.5  # + reading the program
     assert "% UNKNOWN: --timeout 1 s passed before nesy finished" in capsys.readouterr().out
+
+
+def test_grounding_past_the_timeout_is_stopped(tmp_path, capsys):
+    # 9 million ground rules: clingo's grounding cannot be interrupted, the process can
+    path = tmp_path / "big.lp"
+    path.write_text("p(1..3000). q(X, Y) :- p(X), p(Y).\n")
+    start = time.monotonic()
+    assert main(["solve", "--timeout", "1.5", str(path)]) == 1
+    assert time.monotonic() - start < 1.5 * 1.1 + 0.3  # + reading the program
+    assert "stopped: past its time budget (--timeout)" in capsys.readouterr().err
