@@ -69,9 +69,12 @@ def run_within(
             raise CompileError(f"{what} stopped: past its time budget ({flag})")
         try:
             done, value = receive.recv()
-        except EOFError:  # the child died: the memory cap, or the kernel's OOM killer
+        except EOFError:  # the child died: the memory cap, the kernel's OOM killer, an abort
             child.join()
-            raise _out_of_memory(what, budget, f"; exit code {child.exitcode}") from None
+            raise CompileError(
+                f"{what} stopped: the computation ended without an answer (exit code "
+                f"{child.exitcode}; out of memory? --max-memory-mb is {budget.memory_mb})"
+            ) from None
     finally:
         child.kill()
         child.join()
@@ -82,15 +85,11 @@ def run_within(
     if issubclass(kind, NesyError):
         raise kind(message, span, source_text)
     if kind is MemoryError:
-        raise _out_of_memory(what, budget)
+        bound = f"--max-memory-mb {budget.memory_mb}" if budget.memory_mb else "not bounded"
+        raise CompileError(f"{what} stopped: out of memory ({bound})")
     if kind in (KeyboardInterrupt, RecursionError):
         raise kind(message)
     raise BackendError(f"{what} failed: {kind.__name__}: {message}")
-
-
-def _out_of_memory(what: str, budget: Budget, detail: str = "") -> CompileError:
-    bound = f"--max-memory-mb {budget.memory_mb}" if budget.memory_mb else "not bounded"
-    return CompileError(f"{what} stopped: out of memory ({bound}{detail})")
 
 
 def _child(send, memory_mb: int | None, work: Callable[..., Any], args: tuple) -> None:

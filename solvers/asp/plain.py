@@ -126,8 +126,7 @@ def parse_plain(paths: Sequence[Path], log: Log = _ignore) -> PlainProgram:
                 f"cannot read program file {str(path)!r}: not a regular file (nesy solve may "
                 "read a file twice: save it to a file first)"
             )
-        # clingo aborts the whole process on a message quoting bytes that are not UTF-8
-        read_program(path)
+        _check_readable(Path(path))
     names = {os.path.abspath(p): str(p) for p in paths}
     statements: list[ast.AST] = []
     errors: list[str] = []
@@ -145,6 +144,21 @@ def parse_plain(paths: Sequence[Path], log: Log = _ignore) -> PlainProgram:
     _refuse_scripts(program)
     _refuse_incremental_mode(program)
     return program
+
+
+_INCLUDE = re.compile(r'#include\s*"([^"\n]*)"\s*\.')
+
+
+def _check_readable(path: Path, seen: set[Path] | None = None) -> None:
+    """``path`` and the files it ``#include``s (as clingo finds them from an empty working
+    directory) are UTF-8 text: clingo aborts the whole process on a message that quotes bytes
+    that are not. A file clingo cannot open is left to clingo's own error."""
+    seen = set() if seen is None else seen
+    if path in seen or not path.is_file():
+        return
+    seen.add(path)
+    for name in _INCLUDE.findall(read_program(path)):
+        _check_readable((path.parent / name).resolve(), seen)
 
 
 @contextlib.contextmanager

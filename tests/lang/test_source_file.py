@@ -39,3 +39,14 @@ def test_nesy_solve_refuses_non_utf8_instead_of_aborting(tmp_path):
     )
     assert done.returncode == 1
     assert done.stderr.startswith(f"nesy: error: {path}:2:1: not UTF-8 text: byte 0xff")
+
+
+def test_nesy_solve_refuses_an_included_file_that_is_not_utf8(tmp_path):
+    (tmp_path / "bad.lp").write_bytes(b"b.\n\xff.\n")
+    path = tmp_path / "main.lp"
+    path.write_text('#include "bad.lp".\na.\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "nesy", "solve", str(path)], capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"nesy: error: {tmp_path / 'bad.lp'}:2:1: not UTF-8 text")
