@@ -48,9 +48,7 @@ def test_n1_from_a_fresh_network_beats_chance_clearly(tmp_path):
     """Sum labels only, the program itself as the symbolic function (clingo), 1 torch thread.
     Chance is 0.1 (the most frequent sum, 9); the supervised ceiling ~0.96."""
     torch.set_num_threads(1)
-    config = AnesiConfig(samples=200, prior_iters=10)
-    result = run_anesi_addition(NUMBERS, digits=1, epochs=3, seed=0, config=config,
-                                out_dir=tmp_path)  # fmt: skip
+    result = run_anesi_addition(NUMBERS, digits=1, epochs=3, seed=0, out_dir=tmp_path)
     assert result["symbolic"] == "program"
     assert result["sum_accuracy"] > 0.5 and result["digit_accuracy"] > 0.7
     assert result["neural_sum_accuracy"] > 0.4
