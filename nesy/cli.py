@@ -204,7 +204,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.data is not None:
         return _train_on_data(args)
     from nesy.lang import parse_file
-    from nesy.train.run_folder import prepare_out, read_record, write_record
+    from nesy.train.run_folder import discard_unstarted, prepare_out, read_record, write_record
     from nesy.train.tasks import TASKS
 
     backend = args.backend
@@ -240,6 +240,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     with _compute_on(args) as device:  # a bad --threads or --device: refused before the folder
         import torch
 
+        new_folder = args.out is None or not args.out.exists()
         out = prepare_out(args.out, args.program, resume=args.resume)
         earlier = read_record(out) if args.resume else {}
         differ = [key for key, value in asked.items() if earlier.get(key, value) != value]
@@ -263,18 +264,23 @@ def _cmd_train(args: argparse.Namespace) -> int:
         write_record(out, record)
         threads = f"{record['threads']} thread{'s' * (record['threads'] != 1)}"
         print(f"nesy: run folder {out} ({threads}, {device})", file=sys.stderr)
-        if backend != "exact":
-            return int(args.backends[backend].train(args))
-        summary = TASKS[args.task](
-            args.program,
-            **{name: value for name, value in settings.items() if value is not None},
-            seed=args.seed,
-            out_dir=out,
-            test_dir=args.test_data,
-            progress=not args.no_progress,
-            resume=args.resume,
-            device=device,
-        )
+        try:
+            if backend != "exact":
+                return int(args.backends[backend].train(args))
+            summary = TASKS[args.task](
+                args.program,
+                **{name: value for name, value in settings.items() if value is not None},
+                seed=args.seed,
+                out_dir=out,
+                test_dir=args.test_data,
+                progress=not args.no_progress,
+                resume=args.resume,
+                device=device,
+            )
+        except NesyError:  # refused before it trained: leave no run behind
+            if not args.resume:
+                discard_unstarted(out, remove_folder=new_folder)
+            raise
     write_record(out, {**record, "result": summary})
     return 0
 

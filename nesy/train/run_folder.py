@@ -19,7 +19,15 @@ from typing import Any
 from nesy.errors import ConfigError
 from nesy.train.checkpoint import atomic_write_bytes
 
-__all__ = ["RECORD", "CHECKPOINT", "default_out", "prepare_out", "read_record", "write_record"]
+__all__ = [
+    "RECORD",
+    "CHECKPOINT",
+    "default_out",
+    "prepare_out",
+    "discard_unstarted",
+    "read_record",
+    "write_record",
+]
 
 #: The run record, and the checkpoint ``--resume`` continues from.
 RECORD = "run.json"
@@ -83,6 +91,15 @@ def prepare_out(out: Path | None, program: str | os.PathLike[str], *, resume: bo
     for leftover in out.glob(_TEMPORARY_GLOB):
         leftover.unlink(missing_ok=True)
     return out
+
+
+def discard_unstarted(out: Path, *, remove_folder: bool) -> None:
+    """Undo :func:`prepare_out` for a run refused before it wrote anything but its record:
+    ``run.json`` goes, and the folder too when ``remove_folder`` (this run created it)."""
+    if {p.name for p in out.iterdir()} <= {RECORD}:
+        (out / RECORD).unlink(missing_ok=True)
+        if remove_folder:
+            out.rmdir()
 
 
 def read_record(out: Path) -> dict[str, Any]:

@@ -39,7 +39,7 @@ def test_first_row_diagram_moved_onto_each_unit_equals_that_units_own():
         assert torch.allclose(moved[order[u]].log_probability(table), expected, atol=1e-9)
 
 
-def test_train_visudo_from_the_command_line():
+def test_train_visudo_from_the_command_line(tmp_path):
     result = subprocess.run(
         [
             sys.executable,
@@ -52,6 +52,8 @@ def test_train_visudo_from_the_command_line():
             "--epochs",
             "2",
             "--no-progress",
+            "--out",
+            str(tmp_path / "run"),
         ],
         capture_output=True,
         text=True,

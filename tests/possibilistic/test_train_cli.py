@@ -56,16 +56,18 @@ def test_addition_run_with_method_2_and_no_thresholds(tmp_path):
 
 def test_unknown_task_and_unsized_program_are_refused(tmp_path):
     program = PROGRAMS / "mnist_addition_carry.nesy"
-    result = _train(str(program), "--task", "mnist-addition-words", "--out", str(tmp_path))
+    out = str(tmp_path / "run")  # a refused run leaves nothing there
+    result = _train(str(program), "--task", "mnist-addition-words", "--out", out)
     assert result.returncode == 1
     assert "no task 'mnist-addition-words'; its tasks: mnist-addition" in result.stderr
     unsized = tmp_path / "p.nesy"
     unsized.write_text("a.\n")
-    result = _train(str(unsized), "--task", "visudo", "--out", str(tmp_path))
+    result = _train(str(unsized), "--task", "visudo", "--out", out)
     assert result.returncode == 1
     assert "no integer '#const size = ...'" in result.stderr
     assert "Traceback" not in result.stderr
-    args = ["--task", "mnist-addition-digits", "--digits", "0", "--out", str(tmp_path)]
+    args = ["--task", "mnist-addition-digits", "--digits", "0", "--out", out]
     result = _train(str(program), *args)
     assert result.returncode == 1
     assert "digits per number must be at least 1; got 0" in result.stderr
+    assert not (tmp_path / "run").exists()

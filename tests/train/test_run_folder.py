@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from nesy.errors import ConfigError
-from nesy.train.run_folder import default_out, prepare_out, read_record, write_record
+from nesy.train.run_folder import (
+    default_out,
+    discard_unstarted,
+    prepare_out,
+    read_record,
+    write_record,
+)
 
 
 def test_each_run_gets_a_fresh_folder_named_after_the_program(tmp_path: Path, monkeypatch) -> None:
@@ -72,3 +78,18 @@ def test_the_run_record_round_trips(tmp_path: Path) -> None:
     (tmp_path / "run.json").write_text("{broken")
     with pytest.raises(ConfigError, match="run.json: not a readable run record"):
         read_record(tmp_path)
+
+
+def test_a_run_refused_before_training_leaves_nothing(tmp_path: Path) -> None:
+    out = prepare_out(tmp_path / "new", "p.nesy", resume=False)
+    write_record(out, {"threads": 1})
+    discard_unstarted(out, remove_folder=True)
+    assert not out.exists()
+    given = prepare_out(tmp_path, "p.nesy", resume=False)  # an empty folder the user named
+    write_record(given, {"threads": 1})
+    discard_unstarted(given, remove_folder=False)
+    assert given.is_dir() and list(given.iterdir()) == []
+    write_record(given, {"threads": 1})
+    (given / "log.jsonl").write_text("")  # it started: kept
+    discard_unstarted(given, remove_folder=False)
+    assert sorted(p.name for p in given.iterdir()) == ["log.jsonl", "run.json"]
