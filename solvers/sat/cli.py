@@ -37,6 +37,8 @@ _CNF_SUFFIXES = (".cnf", ".cnf.gz", ".cnf.xz")
 _LINE = 78
 _SECONDS = ("solve_seconds", "guide_seconds")
 _MB = 2**20
+#: The default bound on the network's graph (literal and clause nodes): about 1.5 GB
+MAX_NETWORK_NODES = 200_000
 
 
 def format_model(model: tuple[int, ...] | list[int], width: int = _LINE) -> list[str]:
@@ -129,6 +131,7 @@ def _solve(args: argparse.Namespace) -> int:
     cnf = read_dimacs(args.file, args.max_input_mb * _MB)
     scorer, load_seconds = None, None
     if args.guide in _NETWORK_GUIDES:
+        _check_network_size(args, args.file, cnf)
         scorer, load_seconds = _network(args)
         scorer.deadline = deadline
     try:
@@ -300,6 +303,8 @@ def _bench(args: argparse.Namespace) -> int:
     rows: list[dict[str, Any]] = []
     for path in files:
         cnf = read_dimacs(path, args.max_input_mb * _MB)
+        if scorer is not None:
+            _check_network_size(args, path, cnf)
         try:
             file_rows, network_seconds = _bench_file(args, path, cnf, guides, scorer)
         except MemoryError as error:
@@ -410,7 +415,26 @@ def _input_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _check_network_size(args: argparse.Namespace, path: Path, cnf: CNF) -> None:
+    """The network's graph has a node per literal and per clause, each holding several
+    d-sized vectors: 600,000 nodes took 4.3 GB and ten minutes on a CPU."""
+    nodes = 2 * cnf.num_vars + cnf.num_clauses
+    if nodes > args.max_network_nodes:
+        raise ConfigError(
+            f"{path}: {nodes:,} literal and clause nodes, more than the network guides take "
+            f"({args.max_network_nodes:,}, about 7 KB each; --max-network-nodes raises it, "
+            "--guide none needs no network)"
+        )
+
+
 def _network_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-network-nodes",
+        type=at_least(1),
+        default=MAX_NETWORK_NODES,
+        help=f"the largest formula (2 x variables + clauses) the network reads (default "
+        f"{MAX_NETWORK_NODES:,})",
+    )
     parser.add_argument(
         "--model", type=Path, default=None, help="NeuroSAT checkpoint (default: the shipped one)"
     )

@@ -118,3 +118,14 @@ def test_generate_refuses_a_file_as_its_folder(tmp_path, capsys):
     blocker.write_text("x")
     assert main(["sat", "generate", str(blocker), "--pairs", "1"]) == 1
     assert f"OUT_DIR: {blocker} is a file, not a folder" in capsys.readouterr().err
+
+
+def test_a_formula_too_large_for_the_network_is_refused_before_it_is_read_by_it(tmp_path, capsys):
+    # 600,000 nodes took 4.3 GB and ten minutes; the bound says so at once
+    path = write_dimacs(tmp_path / "a.cnf", CNF(100, tuple((v,) for v in range(1, 101))))
+    args = ["sat", "solve", str(path), "--guide", "phases", "--max-network-nodes", "299"]
+    assert main(args) == 1
+    assert "300 literal and clause nodes, more than the network guides take (299" in (
+        capsys.readouterr().err
+    )
+    assert main([*args[:-1], "300"]) == 10
