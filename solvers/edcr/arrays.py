@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import tokenize
 import zipfile
+import zlib
 from pathlib import Path
 from typing import IO
 
@@ -117,6 +118,6 @@ def load_npz(
                     _declared_bytes(handle, info.file_size, where, what, max_bytes)
                 with archive.open(info) as handle:
                     arrays[key] = np.lib.format.read_array(handle, allow_pickle=False)
-    except (*_MALFORMED, zipfile.BadZipFile) as error:
+    except (*_MALFORMED, zipfile.BadZipFile, zlib.error) as error:
         raise DataError(f"{path}: not {what} ({error})") from error
     return arrays

@@ -94,3 +94,15 @@ def test_a_negative_seed_is_an_argument_error(capsys):
         main(["edcr", "fashion", "--out", "x", "--seed", "-1"])
     assert exit_.value.code == 2
     assert "argument --seed: must be at least 0; got -1" in capsys.readouterr().err
+
+
+def test_a_corrupt_deflate_stream_in_an_npz_is_a_data_error(tmp_path):
+    # found by the fuzz tests: zlib.error escaped the reader
+    path = tmp_path / "c.npz"
+    np.savez_compressed(path, values=np.ones((50, 2), dtype=bool), names=np.array(["a", "b"]))
+    data = bytearray(path.read_bytes())
+    start = data.index(b"values.npy") + len(b"values.npy") + 20  # into the deflate stream
+    data[start : start + 8] = b"\xff" * 8
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataError, match="not a conditions .npz file"):
+        read_conditions(path)
