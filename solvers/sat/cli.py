@@ -125,9 +125,10 @@ def _left(deadline: float | None) -> float | None:
 
 
 def _solve(args: argparse.Namespace) -> int:
-    # --timeout covers everything after the arguments: reading, loading and running the network,
-    # and the search
-    deadline = None if args.timeout is None else time.monotonic() + args.timeout
+    # --timeout covers the whole command from its start: reading, loading and running the
+    # network, and the search
+    started = getattr(args, "started", time.monotonic())  # nesy.cli's main sets it
+    deadline = None if args.timeout is None else started + args.timeout
     cnf = read_dimacs(args.file, args.max_input_mb * _MB)
     scorer, load_seconds = None, None
     if args.guide in _NETWORK_GUIDES:
