@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from nesy.errors import ConfigError, NesyError
+from nesy.infer.budget import process_start
 from nesy.options import at_least, positive_float
 from nesy.train.device import DEFAULT_THREADS, DEVICES
 from nesy.train.stop import Interrupted
@@ -491,7 +492,9 @@ def _pipe_closed() -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    started = time.monotonic()  # for budgets that cover the whole command
+    # Budgets cover the whole command: run as the process itself (no argv given), its
+    # interpreter's start-up counts too
+    started = process_start() if argv is None else time.monotonic()
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser(_command(argv)).parse_args(argv)
     args.started = started

@@ -72,10 +72,11 @@ HARD_STOP = 1.08
 def _solve(args: argparse.Namespace) -> int:
     if args.limit < 0:
         raise ConfigError(f"--limit is a number of models, 0 for all; got {args.limit}")
-    args.deadline = time.monotonic() + args.timeout
+    started = getattr(args, "started", time.monotonic())  # nesy.cli's main sets it
+    args.deadline = started + args.timeout
     # The search stops itself at the deadline and prints what it found; grounding cannot be
     # interrupted, so the whole command runs in a child process that is stopped shortly after.
-    hard = Budget(seconds=args.timeout * HARD_STOP)
+    hard = Budget(seconds=max(started + args.timeout * HARD_STOP - time.monotonic(), 1e-3))
     code, out, err = run_within(hard, f"solving {args.program}", _captured, args, flag="--timeout")
     sys.stderr.write(err)
     sys.stdout.write(out)
