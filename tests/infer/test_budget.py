@@ -4,6 +4,8 @@ long, it caps memory, and errors keep their positions across the child process."
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 import time
 
 import pytest
@@ -64,3 +66,12 @@ def test_a_dense_graph_stops_within_ten_percent_of_its_budget(tmp_path, capsys):
     assert main(["query", "--max-seconds", "6", str(program)]) == 1
     assert time.monotonic() - start < 6 * 1.1
     assert "stopped: past its time budget (--max-seconds)" in capsys.readouterr().err
+
+
+def test_process_start_counts_the_interpreters_start_up():
+    code = (
+        "import time; time.sleep(0.5); from nesy.infer.budget import process_start; "
+        "print(time.monotonic() - process_start())"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert 0.5 <= float(done.stdout) < 30
