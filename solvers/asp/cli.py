@@ -66,7 +66,7 @@ UNKNOWN = 0  # the search ran out of time: as `nesy sat solve`
 #: `nesy solve`'s default --timeout, in seconds
 DEFAULT_TIMEOUT = 60.0
 #: When, as a multiple of --timeout, a `nesy solve` still grounding (or printing) is stopped
-HARD_STOP = 1.08
+HARD_STOP = 1.04
 
 
 def _solve(args: argparse.Namespace) -> int:
