@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from nesy.errors import BackendError, ConfigError, DataError
 from nesy.options import at_least, integer, positive_float
 from nesy.outputs import writable_file, writable_folder
 from nesy.train.checkpoint import atomic_write_bytes
+from nesy.train.stop import StopOnSignal
 from solvers.sat.cnf import CNF
 from solvers.sat.dimacs import MAX_INPUT_BYTES, read_dimacs, write_dimacs
 from solvers.sat.generate import sr_pairs
@@ -248,7 +251,9 @@ def _train(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    model, curve = train(config, examples, validation, log)
+    # Ctrl-C or SIGTERM ends training after the current step; the model is saved all the same
+    with StopOnSignal() as stop:
+        model, curve = train(config, examples, validation, log, stop)
     meta = {
         "config": dict(vars(config)),
         "data": {
@@ -268,6 +273,14 @@ def _train(args: argparse.Namespace) -> int:
         text = json.dumps(meta, indent=1) + "\n"
         atomic_write_bytes(args.curve, lambda f: f.write(text.encode()))
         print(f"wrote {args.curve}", flush=True)
+    if stop.signal_number is not None:  # one line, and the shell's code for the signal
+        name = signal.Signals(stop.signal_number).name
+        print(
+            f"nesy: {name}: training stopped after step {curve[-1]['step']}; the model so far "
+            f"is saved to {args.out}",
+            file=sys.stderr,
+        )
+        return 128 + stop.signal_number
     return 0
 
 

@@ -26,6 +26,7 @@ from torch import Tensor
 
 from nesy.errors import DataError
 from nesy.train.checkpoint import save_checkpoint
+from nesy.train.stop import StopOnSignal
 from solvers.sat.cnf import CNF, MAX_VARIABLE
 from solvers.sat.generate import sr_pair
 from solvers.sat.neurosat import Graph, NeuroSAT
@@ -186,11 +187,13 @@ def train(
     examples: Sequence[Example],
     validation: Sequence[Example],
     log: Callable[[dict[str, Any]], None] = lambda _: None,
+    stop: StopOnSignal | None = None,
 ) -> tuple[NeuroSAT, list[dict[str, Any]]]:
     """Train a new model; returns it (in eval mode) and the training curve.
 
     The curve has one entry per evaluation: step, seconds, examples seen, mean training loss
-    since the last entry, validation accuracy.
+    since the last entry, validation accuracy. Training also ends after the step during which
+    ``stop`` caught a signal (the model is then returned as it is, to be saved).
     """
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
@@ -230,6 +233,8 @@ def train(
                 record()
                 last_eval = time.perf_counter()
             if config.seconds is not None and now - start >= config.seconds:
+                break
+            if stop is not None and stop.signal_number is not None:
                 break
         else:
             continue

@@ -4,6 +4,9 @@ bounded memory and time, or answered within its budget."""
 from __future__ import annotations
 
 import gzip
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -129,3 +132,26 @@ def test_a_formula_too_large_for_the_network_is_refused_before_it_is_read_by_it(
         capsys.readouterr().err
     )
     assert main([*args[:-1], "300"]) == 10
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_training_saves_the_model_so_far(tmp_path):
+    # the whole run used to be lost: KeyboardInterrupt came before the save
+    out = tmp_path / "m.pt"
+    args = ["--pairs", "2000", "--val-pairs", "2", "--low", "3", "--high", "4", "--d", "4"]
+    args += ["--rounds", "2", "--max-nodes", "40", "--workers", "1", "--out", str(out)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nesy", "sat", "train", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert "training and" in process.stdout.readline()  # the examples are made: training
+    time.sleep(1)
+    process.send_signal(signal.SIGINT)
+    _, error = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert error.startswith("nesy: SIGINT: training stopped after step ")
+    assert error.rstrip().endswith(f"the model so far is saved to {out}")
+    model, meta = load_model(out)
+    assert model.d == 4 and meta["curve"]
