@@ -6,23 +6,15 @@ few, so the run takes seconds."""
 from __future__ import annotations
 
 import contextlib
-import os
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from nesy.errors import NesyError
 from nesy.lang import parse
 from nesy.lang.prolog import parse_prolog
 
-FUZZ = settings(
-    max_examples=int(os.environ.get("NESY_FUZZ_EXAMPLES", "100")),
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
 PROGRAMS = sorted((Path(__file__).resolve().parents[2] / "programs").glob("*.nesy"))
 SEEDS = [p.read_text() for p in PROGRAMS] + [
     "0.3::a(1). 0.4::a(2). f(L) :- findall(X, a(X), L). query(f(_)).",
@@ -98,14 +90,12 @@ def mutated(draw) -> str:
 programs = st.one_of(token_soup, mutated(), st.text(max_size=200))
 
 
-@FUZZ
 @given(programs)
 def test_the_nesy_parser_answers_or_raises_a_nesy_error(text):
     with contextlib.suppress(NesyError):
         parse(text)
 
 
-@FUZZ
 @given(programs)
 def test_the_problog_parser_answers_or_raises_a_nesy_error(text):
     with contextlib.suppress(NesyError):

@@ -10,12 +10,11 @@ import gzip
 import io
 import json
 import lzma
-import os
 import tempfile
 from pathlib import Path
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from nesy.errors import NesyError
@@ -24,13 +23,6 @@ from solvers.edcr.conditions import read_conditions
 from solvers.edcr.rules import read_rules
 from solvers.sat.dimacs import parse_dimacs, read_dimacs
 
-FUZZ = settings(
-    max_examples=int(os.environ.get("NESY_FUZZ_EXAMPLES", "100")),
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
 DIMACS_TOKENS = [
     "p",
     "cnf",
@@ -133,14 +125,12 @@ def _read(suffix: str, data: bytes, reader) -> None:
             reader(path)
 
 
-@FUZZ
 @given(dimacs_text)
 def test_dimacs_text_parses_or_raises_a_nesy_error(text):
     with contextlib.suppress(NesyError):
         parse_dimacs(text)
 
 
-@FUZZ
 @given(dimacs_files())
 def test_dimacs_files_read_or_raise_a_nesy_error(file):
     _read(*file, read_dimacs)
@@ -155,7 +145,6 @@ EDCR_READERS = {
 }
 
 
-@FUZZ
 @given(edcr_files())
 def test_edcr_files_read_or_raise_a_nesy_error(file):
     suffix, data = file
