@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from fuzz_settings import FUZZ
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -90,12 +91,14 @@ def mutated(draw) -> str:
 programs = st.one_of(token_soup, mutated(), st.text(max_size=200))
 
 
+@FUZZ
 @given(programs)
 def test_the_nesy_parser_answers_or_raises_a_nesy_error(text):
     with contextlib.suppress(NesyError):
         parse(text)
 
 
+@FUZZ
 @given(programs)
 def test_the_problog_parser_answers_or_raises_a_nesy_error(text):
     with contextlib.suppress(NesyError):

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from fuzz_settings import FUZZ
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -125,12 +126,14 @@ def _read(suffix: str, data: bytes, reader) -> None:
             reader(path)
 
 
+@FUZZ
 @given(dimacs_text)
 def test_dimacs_text_parses_or_raises_a_nesy_error(text):
     with contextlib.suppress(NesyError):
         parse_dimacs(text)
 
 
+@FUZZ
 @given(dimacs_files())
 def test_dimacs_files_read_or_raise_a_nesy_error(file):
     _read(*file, read_dimacs)
@@ -145,6 +148,7 @@ EDCR_READERS = {
 }
 
 
+@FUZZ
 @given(edcr_files())
 def test_edcr_files_read_or_raise_a_nesy_error(file):
     suffix, data = file
