@@ -75,19 +75,45 @@ def _any_rules_by_head(ground: GroundProgram) -> dict[int, list[_Rule]]:
 
 def relevant_atoms(ground: GroundProgram, roots: Iterable[int]) -> tuple[set[int], list[int]]:
     """Atoms the roots depend on, and a depth-first order of them (roots' first dependencies
-    first), which the compiler turns into the variable order."""
+    first), which the compiler turns into the variable order.
+
+    The atoms without rules (choices) of all of an atom's rules are listed together, before
+    the search goes deeper: in a chain such as an HMM (``w(s,T) :- c1(T), w(s,T-1).
+    w(s,T) :- c2(T), w(r,T-1).``) the two choices of step T then stay neighbours, where a plain
+    depth-first order put ``c2(T)`` after every earlier step and made the SDDs exponential.
+    """
     by_head = _any_rules_by_head(ground)
     seen: set[int] = set()
     order: list[int] = []
+
+    def visit(atom: int) -> None:
+        seen.add(atom)
+        order.append(atom)
+
+    def below(atom: int) -> list[int]:
+        return [b for rule in by_head.get(atom, ()) for b in _body_atoms(rule)]
+
+    def choices_under(atom: int) -> list[int]:
+        """An atom's choices when it only names them (``h :- __nesy_ad(...)``), else []
+        (a choice is an atom whose rules, if any, have empty bodies: clingo's choice rules)."""
+        under = below(atom)
+        return under if all(not below(b) for b in under) else []
+
     for root in roots:
         stack = [root]
         while stack:
             atom = stack.pop()
             if atom in seen:
                 continue
-            seen.add(atom)
-            order.append(atom)
-            children = [b for rule in by_head.get(atom, ()) for b in _body_atoms(rule)]
+            visit(atom)
+            children = below(atom)
+            for child in children:
+                under = choices_under(child)
+                if below(child) and not under:
+                    continue  # a derived atom: the search reaches it in depth-first order
+                for leaf in [child, *under]:
+                    if leaf not in seen:
+                        visit(leaf)
             stack.extend(reversed(children))
     return seen, order
 
