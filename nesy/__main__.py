@@ -1,3 +1,3 @@
-from nesy.cli import main
+from nesy.cli import run
 
-raise SystemExit(main())
+run()

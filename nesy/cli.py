@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import logging
 import os
 import platform
 import sys
@@ -461,6 +462,24 @@ def _render(error: NesyError) -> str:
 
 #: exit codes of a run stopped by Ctrl-C and of one whose reader closed the pipe (128 + signal)
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
+
+
+def run() -> None:
+    """The ``nesy`` command: :func:`main`, then an immediate exit with its code.
+
+    Everything a command writes is complete when ``main`` returns (results and checkpoints
+    are written atomically, child processes are gone); what is left is the interpreter's own
+    teardown, which took over a second with torch loaded on a busy machine and pushed
+    ``--max-seconds`` and ``--timeout`` past their 10% margin.
+    """
+    code = main()
+    logging.shutdown()  # flushes any log file handlers a caller set up
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = EXIT_BROKEN_PIPE
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
