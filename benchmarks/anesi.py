@@ -13,6 +13,14 @@ the row says why. Top-k and the carry program are quoted from
 benchmarks/results/mnist_addition_digits.json (same protocol; not re-run).
 
     python benchmarks/anesi.py --digits 1 2 4 15 --seeds 0 1 2
+
+The recorded figures came from one process per part, joined afterwards:
+
+    python benchmarks/anesi.py --digits 1 2 --exact-digits 1 2 4 --out .../anesi_N1_N2.json
+    python benchmarks/anesi.py --digits 4 --exact-digits --out .../anesi_N4.json
+    python benchmarks/anesi.py --digits 15 --seeds S --samples 200 --exact-digits \
+        --out .../anesi_N15_seedS.json                                  # S = 0, 1, 2
+    python benchmarks/anesi.py --combine .../anesi_N*.json --out .../anesi.json
 """
 
 from __future__ import annotations
