@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 import nesy
@@ -39,6 +40,7 @@ def test_first_row_diagram_moved_onto_each_unit_equals_that_units_own():
         assert torch.allclose(moved[order[u]].log_probability(table), expected, atol=1e-9)
 
 
+@pytest.mark.slow
 def test_train_visudo_from_the_command_line(tmp_path):
     result = subprocess.run(
         [

@@ -92,6 +92,7 @@ def test_bad_input_is_positioned_and_neural_programs_are_refused(tmp_path):
     assert result.returncode == 1 and "neural predicates" in result.stderr
 
 
+@pytest.mark.slow
 def test_query_picks_the_backend_and_says_so(tmp_path):
     program = tmp_path / "p.nesy"
     program.write_text("0.4::rain. { wet } :- rain.\nquery(wet).\n")

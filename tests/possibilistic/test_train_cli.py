@@ -24,6 +24,7 @@ def _train(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True)
 
 
+@pytest.mark.slow
 @needs_test_set
 def test_visudo_run_reports_explains_and_saves(tmp_path):
     out = tmp_path / "run"
@@ -38,6 +39,7 @@ def test_visudo_run_reports_explains_and_saves(tmp_path):
     assert state["first"].shape == (56, 16) and state["second"].shape == (2,)
 
 
+@pytest.mark.slow
 @needs_test_set
 def test_addition_run_with_method_2_and_no_thresholds(tmp_path):
     out = tmp_path / "run"
