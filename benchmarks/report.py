@@ -444,7 +444,10 @@ def _startup(record: dict) -> list[str]:
     load = record["machine"]["load_average_before"][0]
     ratios = [row["ratio"] for row in record["rows"] if row["group"] == "solve"]
     help_s = next(row["nesy"]["median"] for row in record["rows"] if row["group"] == "help")
-    met = max(ratios) <= 1.5 and help_s < 0.5
+    verdicts = [
+        f"nesy solve within 1.5x: {'met' if max(ratios) <= 1.5 else 'not met'}",
+        f"--help under 0.5 s: {'met' if help_s < 0.5 else 'not met'}",
+    ]
     lines = [
         "### Start-up (`benchmarks/startup.py`)",
         "",
@@ -456,7 +459,7 @@ def _startup(record: dict) -> list[str]:
         + (f' "before": commit {before["commit"]}, the same script.' if before else ""),
         "",
         f"Here `nesy solve` took {min(ratios):.1f} to {max(ratios):.1f}x clingo's CLI and "
-        f"`nesy --help` {help_s:.2f} s: the targets are {'met' if met else 'not met'}.",
+        f"`nesy --help` {help_s:.2f} s (targets: {'; '.join(verdicts)}).",
         "",
         "| command | input | nesy s | reference s | ratio | before s | ratio before |",
         "|---|---|---|---|---|---|---|",
