@@ -17,7 +17,7 @@ def test_plain_enumeration_stops_at_the_timeout_with_the_models_so_far(capsys):
     # every 9x9 Sudoku grid: without a budget this would run for ever
     start = time.monotonic()
     assert main(["solve", "--all", "--timeout", "1", str(SUDOKU)]) == 0
-    assert time.monotonic() - start < 1.1 + 0.5  # + printing what was found
+    assert time.monotonic() - start < 1 + 8  # unbounded, it never ends; loose for a loaded machine
     captured = capsys.readouterr()
     assert "--timeout 1 s passed: the models found by then" in captured.err
     assert captured.out.count("cell(1,1,") >= 2
@@ -42,7 +42,7 @@ def test_annotated_search_stops_at_the_timeout(tmp_path, capsys):
     program.write_text("\n".join(edges) + "\npath(X,Y) :- edge(X,Y).\n")
     start = time.monotonic()
     assert main(["solve", "--all", "--timeout", "1", str(program)]) == 0
-    assert time.monotonic() - start < 1.1 + 0.5  # + reading the program
+    assert time.monotonic() - start < 1 + 8  # unbounded, 2^400 choices; loose for a loaded machine
     assert "% UNKNOWN: --timeout 1 s passed before nesy finished" in capsys.readouterr().out
 
 
@@ -52,5 +52,5 @@ def test_grounding_past_the_timeout_is_stopped(tmp_path, capsys):
     path.write_text("p(1..3000). q(X, Y) :- p(X), p(Y).\n")
     start = time.monotonic()
     assert main(["solve", "--timeout", "1.5", str(path)]) == 1
-    assert time.monotonic() - start < 1.5 * 1.1 + 0.3  # + reading the program
+    assert time.monotonic() - start < 1.5 + 8  # unbounded, minutes; loose for a loaded machine
     assert "stopped: past its time budget (--timeout)" in capsys.readouterr().err

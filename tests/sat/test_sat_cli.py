@@ -134,7 +134,7 @@ def test_solve_timeout_says_unknown(runs):
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[-1] == "s UNKNOWN"
     solve_seconds = float(re.search(r"^c solve seconds ([0-9.]+)$", run.stdout, re.M)[1])
-    assert solve_seconds < 2.0
+    assert solve_seconds < 5.0  # --timeout 0.5; unbounded, pigeonhole(10, 9) runs for minutes
     assert run.seconds < 60  # mostly start-up, with every other command running beside it
 
 
