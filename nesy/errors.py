@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nesy.lang.ir import Span
+from nesy.span import Span
 
 __all__ = [
     "NesyError",

@@ -17,6 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from nesy.errors import ConfigError
+from nesy.span import Span
+
 __all__ = [
     "Span",
     "Var",
@@ -54,20 +57,6 @@ __all__ = [
     "walk",
     "variables",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Span:
-    """Where a node came from: 1-based line and column, end exclusive."""
-
-    source: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-
-    def __str__(self) -> str:
-        return f"{self.source}:{self.line}:{self.column}"
 
 
 _NO_SPAN = Span("<generated>", 0, 0, 0, 0)
@@ -514,8 +503,6 @@ class Program:
 
     def constant(self, name: str) -> int:
         """The integer a ``#const name = ...`` declares (what sizes a task, e.g. ``n``)."""
-        from nesy.errors import ConfigError  # errors import this module: import it late
-
         for definition in self.of_type(ConstDef):
             value = definition.value
             if (
@@ -528,8 +515,6 @@ class Program:
 
     def with_constants(self, values: dict[str, int]) -> Program:
         """The same program with these ``#const`` values (each must be declared)."""
-        from nesy.errors import ConfigError  # errors import this module: import it late
-
         declared = {c.name for c in self.of_type(ConstDef)}
         unknown = sorted(set(values) - declared)
         if unknown:
