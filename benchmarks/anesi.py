@@ -36,6 +36,8 @@ from typing import Any
 
 import clingo
 import torch
+from bench_record import record_head, spread  # a sibling script
+from mnist_addition import run_supervised
 
 import nesy
 from nesy.errors import NesyError
@@ -52,10 +54,6 @@ from nesy.train.trainer import Batch, TrainConfig, Trainer, seed_everything
 from solvers.anesi.addition import run_anesi_addition
 from solvers.anesi.learner import AnesiConfig
 from solvers.anesi.symbolic import from_digits
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_record import record_head, spread  # noqa: E402  (sibling scripts)
-from mnist_addition import run_supervised  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 PROGRAM = REPO / "programs" / "mnist_addition_numbers.nesy"

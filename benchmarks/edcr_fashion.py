@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from bench_record import record_head  # a sibling script
 
 from nesy.neural.datasets import Digits
 from nesy.train.checkpoint import atomic_write_bytes
@@ -56,9 +57,6 @@ from solvers.edcr.hierarchy import (
 )
 from solvers.edcr.metrics import accuracy, class_recall, detection_scores, macro_f1
 from solvers.edcr.rules import ABSTAIN, RuleSet, learn_rules
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_record import record_head  # noqa: E402  (a sibling script)
 
 REPO = Path(__file__).resolve().parents[1]
 SETTINGS = ("all", "zero-shot", "few-shot")

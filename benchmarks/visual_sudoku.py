@@ -32,6 +32,7 @@ from typing import Any
 
 import clingo
 import torch
+from bench_record import record_head, spread  # a sibling script
 
 from nesy.train.checkpoint import atomic_write_bytes
 from solvers.asp.sudoku_puzzles import load_visual_split
@@ -43,9 +44,6 @@ from solvers.asp.visual_sudoku import (
     train_from_solutions,
     train_with_labels,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_record import record_head, spread  # noqa: E402  (a sibling script)
 
 REPO = Path(__file__).resolve().parents[1]
 ROWS = {"solutions": "(a) from solutions (NeurASP)", "labels": "(b) with digit labels"}

@@ -20,21 +20,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
 
 import clingo
 import torch
+from bench_record import record_head, spread  # a sibling script
 
 import nesy
 from nesy.neural.visudo import load_split
 from nesy.train.checkpoint import atomic_write_bytes
 from solvers.asp.visudo import train_ceiling, train_visudo
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_record import record_head, spread  # noqa: E402  (a sibling script)
 
 REPO = Path(__file__).resolve().parents[1]
 

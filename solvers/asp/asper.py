@@ -45,6 +45,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from nesy.errors import ConfigError, DataError
+
 __all__ = [
     "BLANKS",
     "IGNORE",
@@ -183,7 +185,7 @@ class _ASP:
         with self._control.solve(yield_=True, assumptions=assumptions) as handle:
             model = next(iter(handle), None)
             if model is None:
-                raise ValueError(f"the puzzle has no solution:\n{givens}")
+                raise DataError(f"the puzzle has no solution:\n{givens}")
             for symbol in model.symbols(atoms=True):
                 row, col, digit = (a.number for a in symbol.arguments)
                 grid[row - 1, col - 1] = digit
@@ -214,15 +216,15 @@ def generate(
 
     Raises
     ------
-    ValueError
+    ConfigError
         If ``n_puzzles < 1``, ``mask_rate`` is outside [0, 1] or ``blanks`` outside 1..81.
     """
     if n_puzzles < 1:
-        raise ValueError(f"n_puzzles must be at least 1; got {n_puzzles}")
+        raise ConfigError(f"n_puzzles must be at least 1; got {n_puzzles}")
     if not 0.0 <= mask_rate <= 1.0:
-        raise ValueError(f"mask_rate must be in [0, 1]; got {mask_rate}")
+        raise ConfigError(f"mask_rate must be in [0, 1]; got {mask_rate}")
     if not 1 <= blanks <= 81:
-        raise ValueError(f"blanks must be in 1..81; got {blanks}")
+        raise ConfigError(f"blanks must be in 1..81; got {blanks}")
     if mode is Mode.LITERAL:  # the notebook refills the grid per puzzle, to the same grid
         asp, grids = _ASP([]), [backtracking_grid()] * n_puzzles
     else:
@@ -357,13 +359,13 @@ def kfold(n: int, folds: int, rng: np.random.Generator) -> list[tuple[np.ndarray
 
     Raises
     ------
-    ValueError
+    ConfigError
         If there are fewer items than folds, or fewer than 2 folds.
     """
     if folds < 2:
-        raise ValueError(f"cross-validation needs at least 2 folds; got {folds}")
+        raise ConfigError(f"cross-validation needs at least 2 folds; got {folds}")
     if n < folds:
-        raise ValueError(f"{folds}-fold cross-validation needs at least {folds} puzzles; got {n}")
+        raise ConfigError(f"{folds}-fold cross-validation needs at least {folds} puzzles; got {n}")
     order = rng.permutation(n)
     splits = []
     for test in np.array_split(order, folds):
@@ -385,9 +387,9 @@ class TrainConfig:
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1; got {getattr(self, name)}")
+                raise ConfigError(f"{name} must be at least 1; got {getattr(self, name)}")
         if self.lr <= 0:
-            raise ValueError(f"lr must be positive; got {self.lr}")
+            raise ConfigError(f"lr must be positive; got {self.lr}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,7 +435,7 @@ def cross_validate(
 
     Raises
     ------
-    ValueError
+    ConfigError
         If ``data`` has fewer puzzles than folds.
     """
     config = config or TrainConfig()

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from nesy.errors import ConfigError
 from solvers.asp.asper import (
     BLANKS,
     IGNORE,
@@ -179,13 +180,13 @@ def test_kfold_splits_like_scikit_learn():
     ],
 )
 def test_bad_input_raises(call, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ConfigError, match=match):
         call()
 
 
 def test_cross_validate_needs_a_puzzle_per_fold(data):
     _, d = data
-    with pytest.raises(ValueError, match="at least 3 puzzles; got 2"):
+    with pytest.raises(ConfigError, match="at least 3 puzzles; got 2"):
         cross_validate(d[:2], Mode.LITERAL, Combo.STANDARD, seed=0)
 
 
