@@ -216,6 +216,7 @@ class _Reader:
         if (file, key) in self.arrays:
             return self.arrays[(file, key)]
         try:
+            array: np.ndarray
             if key is None:
                 array = np.load(file, mmap_mode="r", allow_pickle=False)
             else:

@@ -79,18 +79,19 @@ class _DataParallel(DistributedDataParallel):
     def answers(self) -> tuple[object, ...]:
         return tuple(self.module.answers)
 
-    def state_dict(self, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+    def state_dict(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         return self.module.state_dict(*args, **kwargs)
 
-    def load_state_dict(self, state_dict, strict=True, assign=False):  # type: ignore[no-untyped-def, override]
+    def load_state_dict(self, state_dict, strict=True, assign=False):  # type: ignore[no-untyped-def]
         return self.module.load_state_dict(state_dict, strict=strict, assign=assign)
 
 
-def _weighted_sum(share: _StepShare, bucket: dist.GradBucket) -> torch.futures.Future[torch.Tensor]:
+def _weighted_sum(share: _StepShare, bucket: dist.GradBucket) -> torch.futures.Future[torch.Tensor]:  # type: ignore[name-defined]
     """All-reduce ``sum_r weight_r * grad_r``: the global batch's mean-loss gradient."""
     buffer = bucket.buffer().mul_(share.weight)
     future = dist.all_reduce(buffer, async_op=True).get_future()
-    return future.then(lambda done: done.value()[0])
+    summed: torch.futures.Future[torch.Tensor] = future.then(lambda done: done.value()[0])
+    return summed
 
 
 class ShardedData:

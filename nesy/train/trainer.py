@@ -53,7 +53,7 @@ __all__ = [
 _log = logging.getLogger("nesy.train")
 
 #: Optimiser name -> class; every one is built as ``cls(params, lr=lr)``.
-OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
+OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
     "adam": torch.optim.Adam,
     "sgd": torch.optim.SGD,
 }
@@ -249,8 +249,14 @@ class EpochRecord:
     @classmethod
     def from_json(cls, row: Mapping[str, Any]) -> EpochRecord:
         """The record :meth:`to_json` wrote (a line of the run's log)."""
-        fields = ("epoch", "loss", "examples", "train_seconds", "eval_seconds")
-        return cls(*(row[name] for name in fields), metrics=dict(row["metrics"]))
+        return cls(
+            row["epoch"],
+            row["loss"],
+            row["examples"],
+            row["train_seconds"],
+            row["eval_seconds"],
+            dict(row["metrics"]),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +283,9 @@ def seed_everything(seed: int) -> None:
 
 def _random_states() -> dict[str, Any]:
     """Every global generator's state, as tensors and plain values (``weights_only`` loads it)."""
-    kind, keys, position, has_gauss, gauss = np.random.get_state()
+    state = np.random.get_state(legacy=True)
+    assert isinstance(state, tuple)  # legacy=True: (kind, keys, position, has_gauss, gauss)
+    kind, keys, position, has_gauss, gauss = state
     return {
         "python": random.getstate(),
         "numpy": (kind, torch.from_numpy(keys.astype(np.int64)), position, has_gauss, gauss),
@@ -420,9 +428,10 @@ class Trainer:
                 position = _Position(epoch + 1, generator.get_state())
                 if config.checkpoint_path is not None:
                     save_checkpoint(config.checkpoint_path, self.state(position))
-                    if stop.signal_number is not None and epoch < config.epochs:
+                    signal_number = None if stop is None else stop.signal_number
+                    if signal_number is not None and epoch < config.epochs:
                         raise Interrupted(
-                            stop.signal_number, config.checkpoint_path, f"after epoch {epoch}"
+                            signal_number, config.checkpoint_path, f"after epoch {epoch}"
                         )
         return TrainResult(tuple(records))
 
@@ -556,7 +565,7 @@ class Trainer:
             with torch.no_grad():
                 metrics = dict(self.evaluate(self.model))
         eval_seconds = time.perf_counter() - start
-        loss = position.loss_sum / position.examples
+        mean_loss = position.loss_sum / position.examples
         return EpochRecord(
-            epoch, loss, position.examples, position.train_seconds, eval_seconds, metrics
+            epoch, mean_loss, position.examples, position.train_seconds, eval_seconds, metrics
         )
