@@ -1,21 +1,25 @@
-"""Regenerate the README's results section from the benchmark JSON files.
+"""Regenerate the results section of benchmarks/README.md from the benchmark JSON files.
 
-    python benchmarks/report.py            # rewrites README.md between the result markers
-    python benchmarks/report.py --check    # exits 1 if README.md is out of date
+    python benchmarks/report.py            # rewrites benchmarks/README.md between the markers
+    python benchmarks/report.py --check    # exits 1 if benchmarks/README.md is out of date
 
-Every figure the README states is read from ``benchmarks/results/*.json``; none is typed by hand.
+Every figure the results section states is read from ``benchmarks/results/*.json``; none is
+typed by hand. Image links are relative to benchmarks/README.md, where the section lives.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
+import statistics
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+TARGET = ROOT / "benchmarks" / "README.md"
 
 
 def _mnist_addition_n1(record: dict) -> list[str]:
@@ -234,7 +238,7 @@ def _edcr_fashion(record: dict) -> list[str]:
             f"{row['conditions']['mean']:.0f} | {_ms(d['balanced_accuracy'])} | {_ms(d['f1'])} | "
             f"{_ms(row['constraints']['f1'])} |"
         )
-    lines += ["", "![f-EDR under label noise](benchmarks/results/edcr_noise.png)"]
+    lines += ["", "![f-EDR under label noise](results/edcr_noise.png)"]
     return lines
 
 
@@ -277,7 +281,7 @@ def _neurosat(record: dict) -> list[str]:
         "Training curves (`benchmarks/neurosat_curves.py`; the core head's accuracy is per "
         "variable, against about 0.8 for always answering 'in the core'):",
         "",
-        "![NeuroSAT training curves](benchmarks/results/neurosat_curves.png)",
+        "![NeuroSAT training curves](results/neurosat_curves.png)",
     ]
     return lines
 
@@ -537,6 +541,66 @@ def _asper(record: dict) -> list[str]:
     return lines
 
 
+def _mean_sd(values: list[float]) -> dict:
+    """mean and sample std, as the benchmarks' own ``spread`` records them."""
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return {"mean": statistics.fmean(values), "std": sd}
+
+
+def _anesi(record: dict) -> list[str]:
+    # Only the record joined from the per-part runs (benchmarks/anesi.py --combine) is shown:
+    # the parts it was joined from are its inputs.
+    if "combined_from" not in record:
+        return []
+    exact = {row["digits"]: row["per_seed"] for row in record["exact"]}
+    quoted = record["quoted_carry_program"]
+    carry_ceiling = {q["digits"]: q["sum_ceiling"]["mean"] for q in quoted if q["mode"] == "exact"}
+    lines = [
+        "### A-NeSI on multi-digit MNIST addition (`benchmarks/anesi.py`)",
+        "",
+        " ".join(record["protocol"].split()),
+        "",
+        "| N | method (program) | seeds | sum accuracy | ceiling d^(2N) | ratio (min..max) "
+        "| vs the exact rows' ceiling | digit accuracy | ms per image |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in record["anesi"]:
+        n, seeds, ratio = row["digits"], len(row["per_seed"]), row["ratio"]
+        acc = row["sum_accuracy"]
+        lines += [
+            f"| {n} | A-NeSI, symbolic prediction (whole numbers, {row['epochs']} epochs) | "
+            f"{seeds} | {_pm(acc, 4)} | {_pm(row['sum_ceiling'], 4)} | "
+            f"**{ratio['mean']:.3f}** ({ratio['min']:.3f}..{ratio['max']:.3f}) | "
+            f"{acc['mean'] / carry_ceiling[n]:.3f} | {_pm(row['digit_accuracy'], 4)} | "
+            f"{1e3 * row['seconds_per_image']['mean']:.2f} |",
+            f"| {n} | A-NeSI, q's beam search | {seeds} | {_pm(row['neural_sum_accuracy'], 4)} | "
+            f"| {row['neural_ratio']['mean']:.3f} | | | |",
+        ]
+        runs = exact.get(n)
+        if runs and not runs[-1]["compiled"]:
+            error = runs[-1]["error"]
+            reason = error.split("stopped: ", 1)[-1].split(". ", 1)[0]
+            reason = re.sub(r"\d{4,}", lambda m: f"{int(m[0]):,}", reason)
+            verb = "does not ground" if error.startswith("grounding") else "does not compile"
+            lines.append(f"| {n} | exact (whole numbers) | - | {verb}: {reason} | | | | | |")
+        elif runs:
+            acc = _mean_sd([run["sum_accuracy"] for run in runs])
+            digit = statistics.fmean(run["digit_accuracy"] for run in runs)
+            per_image = statistics.fmean(run["seconds_per_image"] for run in runs)
+            lines.append(
+                f"| {n} | exact (whole numbers, {runs[0]['settings']['epochs']} epochs) | "
+                f"{len(runs)} | {_pm(acc, 4)} | | | | {digit:.4f} | {1e3 * per_image:.2f} |"
+            )
+        for q in (q for q in quoted if q["digits"] == n):
+            lines.append(
+                f"| {n} | {q['mode']} (carry program, quoted) | | {_pm(q['sum_accuracy'], 4)} | "
+                f"{_pm(q['sum_ceiling'], 4)} | "
+                f"{q['sum_accuracy']['mean'] / q['sum_ceiling']['mean']:.3f} | | "
+                f"{_pm(q['digit_accuracy'], 4)} | {1e3 * q['seconds_per_image']['mean']:.2f} |"
+            )
+    return lines
+
+
 def _visudo_asp(record: dict) -> list[str]:
     lines = [
         "### ViSudo-PC from validity labels, ASP backend (`benchmarks/visudo_asp.py`)",
@@ -644,6 +708,7 @@ def _exact_vs_problog(record: dict) -> list[str]:
 
 
 RENDERERS = {
+    "anesi": _anesi,
     "asper": _asper,
     "visual_sudoku": _visual_sudoku,
     "visudo_asp": _visudo_asp,
@@ -668,8 +733,9 @@ def render() -> str:
     for path in sorted(RESULTS.glob("*.json")):
         record = json.loads(path.read_text())
         renderer = RENDERERS.get(record.get("benchmark", ""))
-        if renderer is not None:
-            blocks.append("\n".join(renderer(record)) + f"\n\n(from `{path.relative_to(ROOT)}`)")
+        lines = renderer(record) if renderer is not None else []
+        if lines:
+            blocks.append("\n".join(lines) + f"\n\n(from `{path.relative_to(ROOT)}`)")
     return "\n\n".join(blocks)
 
 
@@ -677,16 +743,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
-    readme = ROOT / "README.md"
-    text = readme.read_text()
+    text = TARGET.read_text()
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
     new = f"{head}{START}\n{render()}\n{END}{tail}"
     if args.check:
         return 0 if new == text else 1
-    tmp = readme.with_suffix(".md.tmp")
+    tmp = TARGET.with_suffix(".md.tmp")
     tmp.write_text(new)
-    tmp.replace(readme)
+    tmp.replace(TARGET)
     return 0
 
 
