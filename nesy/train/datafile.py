@@ -34,6 +34,7 @@ was expected.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -85,7 +86,7 @@ class Examples:
         return Span(str(self.path), self.lines[i], 1, self.lines[i], 1)
 
 
-def read_examples(path: str | Path) -> Examples:
+def read_examples(path: str | os.PathLike[str]) -> Examples:
     """Read a JSON Lines data file (format: this module's docstring).
 
     Raises

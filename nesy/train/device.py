@@ -75,6 +75,6 @@ def module_device(module: nn.Module) -> torch.device:
     return torch.device("cpu")
 
 
-def inputs_on(inputs: Mapping[str, Tensor], device: torch.device) -> dict[str, Tensor]:
+def inputs_on(inputs: Mapping[str, Tensor], device: torch.device | str) -> dict[str, Tensor]:
     """The named input tensors on ``device`` (no copy when already there)."""
     return {name: value.to(device, non_blocking=True) for name, value in inputs.items()}
