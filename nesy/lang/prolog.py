@@ -24,6 +24,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 
 from nesy.errors import NesySyntaxError
 from nesy.lang.ir import Span
+from nesy.lang.prolog_reader import Unreadable, read_clauses, unquote
 from nesy.lang.prolog_term import NIL, TRUE, Float, Struct, Term, Text, Var, make_list, number
 from nesy.lang.source_file import read_program
 
@@ -71,6 +72,15 @@ def parse_prolog(text: str, source: str = "<string>") -> PrologProgram:
     >>> program.statements[0].heads
     ((0.5, a(_)),)
     """
+    try:
+        clauses = read_clauses(text)
+    except (Unreadable, RecursionError):  # the grammar decides: it reads it or says what is wrong
+        return _parse_with_grammar(text, source)
+    statements = (_statement(d, term, Span(source, *at), text) for d, term, at in clauses)
+    return PrologProgram(tuple(statements), source, text)
+
+
+def _parse_with_grammar(text: str, source: str = "<string>") -> PrologProgram:
     try:
         tree = _parser().parse(text)
     except UnexpectedCharacters as exc:
@@ -133,17 +143,40 @@ def _hint(token: Token, text: str) -> str:
     return ""
 
 
-_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "'": "'", '"': '"', "0": "\0"}
-_ESCAPE = re.compile(r"\\(.)|''|\"\"")
+def _statement(directive: bool, term: Term, span: Span, text: str) -> Clause | Directive:
+    if directive:
+        return Directive(term, span)
+    head, body = term, TRUE
+    if isinstance(term, Struct) and term.name in (":-", "<-") and len(term.args) == 2:
+        head, body = term.args
+    return Clause(_heads(head, span, text), body, span)
 
 
-def _unquote(body: str) -> str:
-    def one(match: re.Match) -> str:
-        if match.group(1) is None:
-            return match.group(0)[0]
-        return _ESCAPES.get(match.group(1), match.group(1))
-
-    return _ESCAPE.sub(one, body)
+def _heads(head: Term, span: Span, text: str) -> tuple[tuple[Term | None, Struct], ...]:
+    parts: list[Term] = []
+    while isinstance(head, Struct) and head.name == ";" and len(head.args) == 2:
+        parts.append(head.args[0])
+        head = head.args[1]
+    parts.append(head)
+    heads: list[tuple[Term | None, Struct]] = []
+    for part in parts:
+        label: Term | None = None
+        atom = part
+        if isinstance(part, Struct) and part.name == "::" and len(part.args) == 2:
+            label, atom = part.args
+        if not isinstance(atom, Struct) or atom.name in (",", "::", ":-"):
+            raise NesySyntaxError(
+                f"a clause head must be an atom or compound term, not {atom}", span, text
+            )
+        heads.append((label, atom))
+    if len(heads) > 1 and any(label is None for label, _ in heads):
+        raise NesySyntaxError(
+            "a head with ';' is an annotated disjunction: every alternative needs a "
+            "probability label (p::atom); plain disjunctive heads are not ProbLog",
+            span,
+            text,
+        )
+    return tuple(heads)
 
 
 class _Builder:
@@ -163,38 +196,9 @@ class _Builder:
 
     def statement(self, clause: Tree) -> Clause | Directive:
         node = clause.children[0]
-        span = self._span(clause)
         if isinstance(node, Tree) and node.data == "directive":
-            return Directive(self.term(node.children[1]), span)
-        term = self.term(node)
-        head, body = term, TRUE
-        if isinstance(term, Struct) and term.name in (":-", "<-") and len(term.args) == 2:
-            head, body = term.args
-        return Clause(self.heads(head, clause), body, span)
-
-    def heads(self, head: Term, node: Tree) -> tuple[tuple[Term | None, Struct], ...]:
-        parts = []
-        while isinstance(head, Struct) and head.name == ";" and len(head.args) == 2:
-            parts.append(head.args[0])
-            head = head.args[1]
-        parts.append(head)
-        heads: list[tuple[Term | None, Struct]] = []
-        for part in parts:
-            label = None
-            if isinstance(part, Struct) and part.name == "::" and len(part.args) == 2:
-                label, part = part.args
-            if not isinstance(part, Struct) or part.name in (",", "::", ":-"):
-                raise self.error(
-                    f"a clause head must be an atom or compound term, not {part}", node
-                )
-            heads.append((label, part))
-        if len(heads) > 1 and any(label is None for label, _ in heads):
-            raise self.error(
-                "a head with ';' is an annotated disjunction: every alternative needs a "
-                "probability label (p::atom); plain disjunctive heads are not ProbLog",
-                node,
-            )
-        return tuple(heads)
+            return _statement(True, self.term(node.children[-1]), self._span(clause), self.text)
+        return _statement(False, self.term(node), self._span(clause), self.text)
 
     def term(self, tree: Tree | Token) -> Term:
         variables: dict[str, Var] = {}
@@ -230,7 +234,7 @@ class _Builder:
             return Float(str(children[0]))
         if kind == "name":
             token = str(children[0])
-            return _unquote(token[1:-1]) if token.startswith("'") else token
+            return unquote(token[1:-1]) if token.startswith("'") else token
         if kind == "atom":
             first = children[0]
             return Struct(str(first) if isinstance(first, Token) else first)
@@ -245,10 +249,12 @@ class _Builder:
         if kind == "curly":
             return Struct("{}", (children[0],))
         if kind == "string":
-            return Text(_unquote(str(children[0])[1:-1]))
+            return Text(unquote(str(children[0])[1:-1]))
         if kind == "infix":
             left, op, right = children
             return Struct(str(op), (left, right))
+        if kind == "directive":
+            raise self.error("a directive (:- goal) stands alone, not inside a term", node)
         if kind == "prefix":
             op, arg = str(children[0]), children[1]
             if op == "-" and isinstance(arg, int | float):
