@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -31,30 +30,38 @@ def expand_terms(circuit: Circuit, max_terms: int) -> list[list[tuple[int, ...]]
     if _term_count(circuit, max_terms + 1) > max_terms:
         return None
     needed = _reachable(circuit)
-    terms: list[list[tuple[int, ...]] | None] = [None] * circuit.num_nodes
+    # Plain lists and ints: a numpy element or an enum member per node costs more than the
+    # node's own work in a circuit of thousands of small nodes.
+    kinds, ptr, child, literal = (
+        a.tolist() for a in (circuit.kind, circuit.child_ptr, circuit.child_idx, circuit.literal)
+    )
+    true, false, leaf, disjunction = (
+        int(k) for k in (NodeKind.TRUE, NodeKind.FALSE, NodeKind.LITERAL, NodeKind.OR)
+    )
+    terms: list[list[tuple[int, ...]]] = [[] for _ in range(circuit.num_nodes)]
     for node in range(circuit.num_nodes):  # nodes are in topological order
         if not needed[node]:
             continue
-        kind = circuit.kind[node]
-        children = [terms[c] for c in circuit.children(node)]
-        if kind == NodeKind.TRUE:
+        kind = kinds[node]
+        children = child[ptr[node] : ptr[node + 1]]
+        if kind == true:
             here: list[tuple[int, ...]] = [()]
-        elif kind == NodeKind.FALSE:
+        elif kind == false:
             here = []
-        elif kind == NodeKind.LITERAL:
-            here = [(int(circuit.literal[node]),)]
-        elif kind == NodeKind.OR:
-            here = [t for child in children for t in child or ()]
+        elif kind == leaf:
+            here = [(literal[node],)]
+        elif kind == disjunction:
+            here = [t for c in children for t in terms[c]]
         else:  # AND: children share no variable, so products concatenate
             here = [()]
-            for child in children:
-                if len(here) * len(child or ()) > max_terms:
+            for c in children:
+                if len(here) * len(terms[c]) > max_terms:
                     return None
-                here = [a + b for a in here for b in child or ()]
+                here = [a + b for a in here for b in terms[c]]
         if len(here) > max_terms:
             return None
         terms[node] = here
-    return [list(terms[int(r)] or ()) for r in circuit.roots]
+    return [list(terms[r]) for r in circuit.roots.tolist()]
 
 
 def _term_count(circuit: Circuit, cap: int) -> int:
@@ -74,14 +81,15 @@ def _term_count(circuit: Circuit, cap: int) -> int:
     return sum(count[int(r)] for r in circuit.roots)
 
 
-def _reachable(circuit: Circuit) -> np.ndarray:
-    seen = np.zeros(circuit.num_nodes, dtype=bool)
-    stack = [int(r) for r in circuit.roots]
+def _reachable(circuit: Circuit) -> list[bool]:
+    ptr, child = circuit.child_ptr.tolist(), circuit.child_idx.tolist()
+    seen = [False] * circuit.num_nodes
+    stack = circuit.roots.tolist()
     while stack:
         node = stack.pop()
         if not seen[node]:
             seen[node] = True
-            stack.extend(int(c) for c in circuit.children(node))
+            stack.extend(child[ptr[node] : ptr[node + 1]])
     return seen
 
 
