@@ -1,4 +1,4 @@
-"""The README's promises: its results come from the benchmark JSON, its commands are CI's."""
+"""The README's promises: results generated from the JSON (benchmarks/README.md), CI's commands."""
 
 import subprocess
 import sys
@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_results_section_is_generated_from_the_benchmark_json():
     check = subprocess.run([sys.executable, "benchmarks/report.py", "--check"], cwd=ROOT)
-    assert check.returncode == 0, "README.md is stale: run python benchmarks/report.py"
+    assert check.returncode == 0, "benchmarks/README.md is stale: run python benchmarks/report.py"
 
 
 def test_ci_runs_the_readme_test_command():
