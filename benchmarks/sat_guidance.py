@@ -1,17 +1,24 @@
-"""Neural guidance of a CDCL solver on SATLIB, per family: guided vs unguided vs random control.
+"""Neural guidance of a CDCL solver on SATLIB, per family: wall time with the network, guided vs
+unguided vs random control.
 
-For every instance (up to `--per-family` per family, in file order) the shipped NeuroSAT and its
-core variant run once on the CPU (their time is measured and reported apart), then the solver runs
-under each guide: `none`; `phases` (NeuroSAT's best assignment as initial phases) and its control
-`random-phases` (uniform random scores, same mechanism); `core` (branching on the core scores
-through an observing external propagator) and its control `random-core`. Every answer is checked:
-SAT models against the clauses (inside `solve`), statuses against the SATLIB manifest.
+For every instance (up to `--per-family` per family, in file order) the solver runs under each
+guide, in one process, the guides' order rotated from one instance to the next (so that a busy
+machine's slow spells fall on every guide alike): `none`; `portfolio` (unguided for `--probe`
+conflicts; only if the formula is still open, NeuroSAT is loaded from disk and run, and the search
+goes on under its phases) and its control `random-portfolio` (the same with uniform random phases);
+`phases` (NeuroSAT's best assignment as initial phases, from the start) and its control
+`random-phases`; `core` (branching on the core scores through an observing external propagator)
+and its control `random-core`. For `phases` and `core` the networks run once per instance and
+their load and inference time is added to each run's; the portfolio pays its own load and
+inference inside its timed call. Every answer is checked: SAT models against the clauses (inside
+`solve`), statuses against the SATLIB manifest. No instance is dropped: a run that times out
+counts at its time.
 
-Per family: instances solved within the timeout, median conflicts and decisions, median wall
-time with and without the network's time, and the ratio of median conflicts of each neural guide
-to the unguided solver and to its random control, with a 95% bootstrap interval over instances
-(paired resampling). Conflicts are the primary figure: most of these instances solve in
-milliseconds.
+Per family: instances solved within the timeout, median conflicts, median wall time (network load +
+inference + solve), the ratio of median wall times of each neural guide to the unguided solver and
+to its random control, and the same for conflicts, each with a 95% paired bootstrap interval over
+instances. The target (issue 19): the portfolio's median wall time below the unguided solver's on
+the uniform random families of 150-250 variables and at most 1.2x on every family.
 
     python benchmarks/sat_guidance.py --per-family 10 --timeout 10
 """
@@ -20,7 +27,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,28 +36,34 @@ from pathlib import Path
 import numpy as np
 import pysat
 import torch
+from bench_record import record_head
 
 from nesy.train.checkpoint import atomic_write_bytes
 from solvers.sat.dimacs import read_dimacs
-from solvers.sat.guide import solve
-from solvers.sat.scoring import default_scorer
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_record import record_head  # noqa: E402  (a sibling script)
+from solvers.sat.guide import PORTFOLIO_ROUNDS, PROBE_CONFLICTS, GuideScores, solve
+from solvers.sat.scoring import DEFAULT_MODELS, NeuralScorer, portfolio_scorer
+from solvers.sat.train import load_model
 
 REPO = Path(__file__).resolve().parents[1]
-SATLIB = REPO.parent / "shared" / "data" / "satlib"
-GUIDES = ("none", "phases", "random-phases", "core", "random-core")
-CONTROLS = {"phases": "random-phases", "core": "random-core"}
+SATLIB = Path(os.environ.get("NESY_SATLIB", REPO.parent / "shared" / "data" / "satlib"))
+GUIDES = ("none", "portfolio", "random-portfolio", "phases", "random-phases", "core", "random-core")
+CONTROLS = {"portfolio": "random-portfolio", "phases": "random-phases", "core": "random-core"}
+#: the families the wall-time target names: uniform random 3-SAT of 150-250 variables
+TARGET = ("uf150-645", "uuf150-645", "uf175-753", "uuf175-753", "uf200-860", "uuf200-860")
+TARGET += ("uf225-960", "uuf225-960", "uf250-1065", "uuf250-1065")
+LIMIT = 1.2  # the most the portfolio's median wall time may be, as a multiple of none's
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--data", type=Path, default=SATLIB)
+    p.add_argument("--data", type=Path, default=SATLIB, help="SATLIB folder (env NESY_SATLIB)")
     p.add_argument("--per-family", type=int, default=10)
     p.add_argument("--families", nargs="*", default=None, help="default: all in the manifest")
+    p.add_argument("--guides", nargs="+", choices=GUIDES, default=list(GUIDES))
     p.add_argument("--solver", default="cadical195")
     p.add_argument("--timeout", type=float, default=10.0)
+    p.add_argument("--probe", type=int, default=PROBE_CONFLICTS, help="portfolio probe, conflicts")
+    p.add_argument("--rounds", type=int, default=PORTFOLIO_ROUNDS, help="portfolio's rounds")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1, help="torch threads (1: fastest here)")
     p.add_argument("--bootstrap", type=int, default=2000)
@@ -66,108 +80,170 @@ def _manifest(folder: Path) -> list[dict[str, str]]:
     return [dict(zip(keys, line.split("\t"), strict=True)) for line in lines[1:]]
 
 
-def _ratio_ci(guided: np.ndarray, base: np.ndarray, reps: int, rng: np.random.Generator):
-    """Ratio of medians, ``(median guided + 1) / (median base + 1)`` (the 1 keeps families that
-    solve without a conflict finite), and its 95% paired bootstrap interval."""
-    point = float((np.median(guided) + 1) / (np.median(base) + 1))
+def _ratio_ci(guided: np.ndarray, base: np.ndarray, reps: int, rng: np.random.Generator, add=0.0):
+    """Ratio of medians, ``(median guided + add) / (median base + add)`` (conflicts add 1, which
+    keeps families that solve without a conflict finite), and its 95% paired bootstrap
+    interval."""
+    point = float((np.median(guided) + add) / (np.median(base) + add))
     picks = rng.integers(0, len(base), size=(reps, len(base)))
-    ratios = (np.median(guided[picks], 1) + 1) / (np.median(base[picks], 1) + 1)
+    ratios = (np.median(guided[picks], 1) + add) / (np.median(base[picks], 1) + add)
     low, high = np.percentile(ratios, [2.5, 97.5])
     return point, float(low), float(high)
 
 
+def _timed(function, *args):
+    start = time.perf_counter()
+    value = function(*args)
+    return value, time.perf_counter() - start
+
+
+def _torch_import_seconds() -> float:
+    """What a fresh process spends importing torch, which the CLI's portfolio pays only when its
+    probe leaves the formula open (it imports the network lazily); not in the rows' wall time."""
+    code = "import time; t = time.perf_counter(); import torch; print(time.perf_counter() - t)"
+    return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                check=True).stdout)  # fmt: skip
+
+
 def run(args: argparse.Namespace) -> dict:
     torch.set_num_threads(args.threads)
-    scorer = default_scorer()
+    (sat, _), load_seconds = _timed(load_model, DEFAULT_MODELS["sat"])
+    core_model, _ = load_model(DEFAULT_MODELS["core"])
+    phase_net, core_net = NeuralScorer(sat, None), NeuralScorer(None, core_model)
     manifest = _manifest(args.data)
     families = args.families or list(dict.fromkeys(row["family"] for row in manifest))
     rows = []
     for family in families:
         entries = [r for r in manifest if r["family"] == family][: args.per_family]
-        for entry in entries:
-            cnf = read_dimacs(args.data / f"{entry['file']}.xz")
-            start = time.perf_counter()
-            scores = scorer(cnf)
-            network_seconds = time.perf_counter() - start
-            for guide in GUIDES:
-                result = solve(
-                    cnf,
-                    guide=guide,
-                    scorer=lambda _, s=scores: s,
-                    solver=args.solver,
-                    timeout=args.timeout,
-                    seed=args.seed,
-                    rescore_every=None,  # the network does not read learnt clauses: same scores
-                )
-                expected = {"SAT": True, "UNSAT": False}.get(entry["status"])
-                if None not in (result.status, expected) and result.status != expected:
-                    raise SystemExit(f"{entry['file']}: {guide} says {result.status}")
-                neural = guide in CONTROLS
-                rows.append(
-                    {
-                        "family": family,
-                        "file": entry["file"],
-                        "guide": guide,
-                        "status": result.status,
-                        "conflicts": result.conflicts,
-                        "decisions": result.decisions,
-                        "solve_seconds": result.solve_seconds,
-                        "network_seconds": network_seconds if neural else 0.0,
-                        "guided_decisions": result.guided_decisions,
-                    }
-                )
-        _print_family(family, [r for r in rows if r["family"] == family])
+        for index, entry in enumerate(entries):
+            rows += _run_instance(args, family, entry, index, phase_net, core_net, load_seconds)
+        _print_family(family, [r for r in rows if r["family"] == family], args.guides)
     return {"rows": rows, "families": _summarise(rows, families, args)}
 
 
-def _print_family(family: str, rows: list[dict]) -> None:
+def _run_instance(args, family, entry, index, phase_net, core_net, load_seconds) -> list[dict]:
+    cnf = read_dimacs(args.data / f"{entry['file']}.xz")
+    guides = list(args.guides)
+    network = {}  # guide -> (its scorer, seconds to load and run the networks it reads)
+    if {"phases", "core"} & set(guides):
+        phase, phase_seconds = _timed(phase_net, cnf)
+        core, core_seconds = _timed(core_net, cnf) if "core" in guides else (phase, 0.0)
+        network["phases"] = (lambda _: phase, load_seconds + phase_seconds)
+        scores = GuideScores(phase=phase.phase, core=core.core)  # core reads both
+        network["core"] = (lambda _: scores, 2 * load_seconds + phase_seconds + core_seconds)
+    rows = []
+    turn = index % len(guides)
+    for guide in guides[turn:] + guides[:turn]:
+        # the portfolio's scorer is its own, loaded and run inside its call, past its probe
+        scorer, network_seconds = network.get(guide) or (portfolio_scorer(args.rounds), 0.0)
+        result, seconds = _timed(
+            lambda g=guide, s=scorer: solve(
+                cnf,
+                guide=g,
+                scorer=s,
+                solver=args.solver,
+                timeout=args.timeout,
+                seed=args.seed,
+                rescore_every=None,  # the network does not read learnt clauses: same scores
+                probe=args.probe,
+            )
+        )
+        expected = {"SAT": True, "UNSAT": False}.get(entry["status"])
+        if None not in (result.status, expected) and result.status != expected:
+            raise SystemExit(f"{entry['file']}: {guide} says {result.status}")
+        rows.append(
+            {
+                "family": family,
+                "file": entry["file"],
+                "guide": guide,
+                "status": result.status,
+                "conflicts": result.conflicts,
+                "decisions": result.decisions,
+                "solve_seconds": result.solve_seconds,
+                "network_seconds": network_seconds + result.guide_seconds,
+                "wall_seconds": seconds + network_seconds,
+                "scorings": result.scorings,
+                "guided_decisions": result.guided_decisions,
+            }
+        )
+    return rows
+
+
+def _print_family(family: str, rows: list[dict], guides: list[str]) -> None:
     parts = []
-    for guide in GUIDES:
+    for guide in guides:
         mine = [r for r in rows if r["guide"] == guide]
         solved = sum(r["status"] is not None for r in mine)
-        conflicts = statistics.median(r["conflicts"] for r in mine)
-        parts.append(f"{guide} {solved}/{len(mine)} {conflicts:g}")
-    print(f"{family:20s} " + " | ".join(parts), flush=True)
+        wall = np.median([r["wall_seconds"] for r in mine])
+        parts.append(f"{guide} {solved}/{len(mine)} {wall:.4f}s")
+    print(f"{family:18s} " + " | ".join(parts), flush=True)
 
 
 def _summarise(rows: list[dict], families: list[str], args: argparse.Namespace) -> dict:
     rng = np.random.default_rng(args.seed)
+    guides = list(dict.fromkeys(r["guide"] for r in rows))
     summary = {}
     for family in families:
         mine = [r for r in rows if r["family"] == family]
         if not mine:
             continue
-        by_guide = {g: [r for r in mine if r["guide"] == g] for g in GUIDES}
-        conflicts = {g: np.array([r["conflicts"] for r in rs], float) for g, rs in by_guide.items()}
+        by_guide = {g: [r for r in mine if r["guide"] == g] for g in guides}
+        figures = {
+            key: {g: np.array([r[key] for r in rs], float) for g, rs in by_guide.items()}
+            for key in ("conflicts", "wall_seconds")
+        }
         entry = {
             "instances": len(by_guide["none"]),
             "guides": {
                 g: {
                     "solved": sum(r["status"] is not None for r in rs),
-                    "median_conflicts": float(np.median(conflicts[g])),
-                    "median_decisions": float(np.median([r["decisions"] for r in rs])),
+                    "network_runs": sum(r["scorings"] > 0 for r in rs),
+                    "median_conflicts": float(np.median(figures["conflicts"][g])),
                     "median_solve_seconds": float(np.median([r["solve_seconds"] for r in rs])),
                     "median_network_seconds": float(np.median([r["network_seconds"] for r in rs])),
-                    "median_wall_seconds": float(
-                        np.median([r["solve_seconds"] + r["network_seconds"] for r in rs])
-                    ),
+                    "median_wall_seconds": float(np.median(figures["wall_seconds"][g])),
                 }
                 for g, rs in by_guide.items()
             },
         }
         for guide, control in CONTROLS.items():
-            vs_none = _ratio_ci(conflicts[guide], conflicts["none"], args.bootstrap, rng)
-            vs_random = _ratio_ci(conflicts[guide], conflicts[control], args.bootstrap, rng)
-            entry[guide] = {
-                "conflicts_ratio_vs_none": vs_none,
-                "conflicts_ratio_vs_random": vs_random,
-                "lowers_median_conflicts_vs_both": bool(
+            if guide not in by_guide or "none" not in by_guide:
+                continue
+            entry[guide] = {}
+            for key, add in (("conflicts", 1.0), ("wall_seconds", 0.0)):
+                values = figures[key]
+                for base, name in (("none", "none"), (control, "random")):
+                    if base in values:
+                        ratio = _ratio_ci(values[guide], values[base], args.bootstrap, rng, add)
+                        entry[guide][f"{key}_ratio_vs_{name}"] = ratio
+            conflicts = figures["conflicts"]
+            if control in conflicts:
+                entry[guide]["lowers_median_conflicts_vs_both"] = bool(
                     np.median(conflicts[guide])
                     < min(np.median(conflicts["none"]), np.median(conflicts[control]))
-                ),
-            }
+                )
         summary[family] = entry
     return summary
+
+
+def _verdict(families: dict) -> dict:
+    """The issue's target, checked on the portfolio's wall-time ratios to ``none``."""
+    ratios = {
+        f: e["portfolio"]["wall_seconds_ratio_vs_none"]
+        for f, e in families.items()
+        if "wall_seconds_ratio_vs_none" in e.get("portfolio", {})
+    }
+    target = {f: r for f, r in ratios.items() if f in TARGET}
+    return {
+        "faster_on_target_families": sorted(f for f, r in target.items() if r[0] < 1),
+        "not_faster_on_target_families": sorted(f for f, r in target.items() if r[0] >= 1),
+        "target_families_faster_with_95pct_confidence": sorted(
+            f for f, r in target.items() if r[2] < 1
+        ),
+        f"over_{LIMIT}x_families": sorted(f for f, r in ratios.items() if r[0] > LIMIT),
+        "worst_family": max(ratios, key=lambda f: ratios[f][0]) if ratios else None,
+        "worst_ratio": max((r[0] for r in ratios.values()), default=None),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,29 +256,51 @@ def main(argv: list[str] | None = None) -> int:
         result = {"rows": rows, "families": _summarise(rows, families, args)}
     else:
         result = run(args)
+    verdict = _verdict(result["families"])
     helped = {
         guide: sorted(
-            f for f, e in result["families"].items() if e[guide]["lowers_median_conflicts_vs_both"]
+            f
+            for f, e in result["families"].items()
+            if e.get(guide, {}).get("lowers_median_conflicts_vs_both")
         )
         for guide in CONTROLS
     }
     record = {
         **record_head("sat_guidance", args, __doc__, **{"python-sat": pysat.__version__}),
+        "verdict": verdict,
         "families_helped": helped,
         "seconds": time.perf_counter() - start,
+        "torch_import_seconds": _torch_import_seconds(),
         **result,
     }
     if source is not None:  # the run's own time and machine, not the re-summary's
-        record.update({k: source[k] for k in ("seconds", "machine", "versions")})
+        record.update({k: source[k] for k in ("seconds", "machine", "versions") if k in source})
     text = json.dumps(record, indent=1) + "\n"
     atomic_write_bytes(args.out, lambda f: f.write(text.encode()))
-    for guide, families in helped.items():
-        print(
-            f"{guide}: lowers median conflicts vs both none and {CONTROLS[guide]} on "
-            f"{len(families)} families: {', '.join(families)}"
-        )
+    _print_table(result["families"])
+    print(json.dumps(verdict, indent=1))
     print(f"wrote {args.out}")
     return 0
+
+
+def _print_table(families: dict) -> None:
+    print(f"{'family':18s} {'none s':>8s} {'portf s':>8s} {'wall ratio [95% CI]':>22s} "
+          f"{'vs random':>22s} {'net runs':>8s}")  # fmt: skip
+    for family, entry in families.items():
+        if "portfolio" not in entry:
+            continue
+        guides, ratios = entry["guides"], entry["portfolio"]
+        cells = [
+            "{:.2f} [{:.2f}, {:.2f}]".format(*ratios[key])
+            for key in ("wall_seconds_ratio_vs_none", "wall_seconds_ratio_vs_random")
+            if key in ratios
+        ]
+        print(
+            f"{family:18s} {guides['none']['median_wall_seconds']:8.4f} "
+            f"{guides['portfolio']['median_wall_seconds']:8.4f} "
+            + " ".join(f"{c:>22s}" for c in cells)
+            + f" {guides['portfolio']['network_runs']:>4d}/{entry['instances']}"
+        )
 
 
 if __name__ == "__main__":

@@ -30,12 +30,21 @@ from nesy.train.stop import StopOnSignal
 from solvers.sat.cnf import CNF
 from solvers.sat.dimacs import MAX_INPUT_BYTES, read_dimacs, write_dimacs
 from solvers.sat.generate import sr_pairs
-from solvers.sat.guide import GUIDES, GuideScores, ScoringTimeout, SolveResult, solve
+from solvers.sat.guide import (
+    GUIDES,
+    PORTFOLIO_ROUNDS,
+    PROBE_CONFLICTS,
+    GuideScores,
+    LazyScorer,
+    ScoringTimeout,
+    SolveResult,
+    solve,
+)
 
 __all__ = ["register", "format_model", "find_cnf_files", "EXIT_SAT", "EXIT_UNSAT", "EXIT_UNKNOWN"]
 
 EXIT_SAT, EXIT_UNSAT, EXIT_UNKNOWN = 10, 20, 0  # the SAT competition's exit codes
-_NETWORK_GUIDES = ("phases", "core")  # the guides that run the network
+_NETWORK_GUIDES = ("phases", "core", "portfolio")  # the guides that run the network
 _CNF_SUFFIXES = (".cnf", ".cnf.gz", ".cnf.xz")
 _LINE = 78
 _SECONDS = ("solve_seconds", "guide_seconds")
@@ -92,24 +101,45 @@ def _guides(args: argparse.Namespace) -> list[str]:
     return list(args.guides) if hasattr(args, "guides") else [args.guide]
 
 
+def _check_network_options(args: argparse.Namespace) -> None:
+    if args.threads < 1:
+        raise ConfigError(f"--threads must be at least 1; got {args.threads}")
+    if args.rounds is not None and args.rounds < 1:  # fewer would score without passing messages
+        raise ConfigError(f"--rounds must be at least 1; got {args.rounds}")
+
+
 def _network(args: argparse.Namespace):
     """The default scorer (or the given checkpoints) and the seconds it took to load."""
     import torch
 
     from solvers.sat.scoring import default_scorer
 
+    _check_network_options(args)
     # One formula's graph is small: with more intra-op threads each tiny op mostly waits for the
     # others (on a busy 2-CPU machine, a 20-variable formula took 0.1 s on one thread and up to
     # 20 s on two).
-    if args.threads < 1:
-        raise ConfigError(f"--threads must be at least 1; got {args.threads}")
-    if args.rounds is not None and args.rounds < 1:  # fewer would score without passing messages
-        raise ConfigError(f"--rounds must be at least 1; got {args.rounds}")
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
     with_core = any(guide.endswith("core") for guide in _guides(args))
     scorer = default_scorer(args.model, args.core_model, args.rounds, with_core=with_core)
     return scorer, time.perf_counter() - start
+
+
+def _portfolio_network(args: argparse.Namespace) -> LazyScorer:
+    """The portfolio's scorer: torch and NeuroSAT are loaded only if the probe leaves the
+    formula open (importing torch alone takes a second or more)."""
+    _check_network_options(args)
+
+    def load():
+        import torch
+
+        from solvers.sat.scoring import portfolio_scorer
+
+        torch.set_num_threads(args.threads)
+        rounds = PORTFOLIO_ROUNDS if args.rounds is None else args.rounds
+        return portfolio_scorer(rounds, args.model).load()
+
+    return LazyScorer(load)
 
 
 def _out_of_memory(path: Path, cnf: CNF, error: MemoryError) -> BackendError:
@@ -136,7 +166,10 @@ def _solve(args: argparse.Namespace) -> int:
     scorer, load_seconds = None, None
     if args.guide in _NETWORK_GUIDES:
         _check_network_size(args, args.file, cnf)
-        scorer, load_seconds = _network(args)
+        if args.guide == "portfolio":
+            scorer = _portfolio_network(args)
+        else:
+            scorer, load_seconds = _network(args)
         scorer.deadline = deadline
     try:
         result = solve(
@@ -147,6 +180,7 @@ def _solve(args: argparse.Namespace) -> int:
             timeout=_left(deadline),
             seed=args.seed,
             rescore_every=args.rescore_every,
+            probe=args.probe,
         )
     except MemoryError as error:
         raise _out_of_memory(args.file, cnf, error) from error
@@ -163,6 +197,9 @@ def _solve(args: argparse.Namespace) -> int:
     ]
     if load_seconds is not None:
         comments.append(f"network load seconds {load_seconds:.3f}")
+    if result.guide.endswith("portfolio"):
+        ran = "ran" if result.scorings else "not needed"
+        comments.append(f"probe conflicts {args.probe}, then the network: {ran}")
     if result.guided_decisions:
         comments.append(f"guided decisions {result.guided_decisions}")
     lines = [f"c {text}" for text in comments]
@@ -290,7 +327,7 @@ def _caching(scores: GuideScores | None, cnf: CNF):
 
     def score(formula: CNF) -> GuideScores:
         if formula is not cnf:
-            raise ValueError("the caching scorer holds the scores of another formula")
+            raise DataError("the caching scorer holds the scores of another formula")
         if scores is None:
             raise ScoringTimeout("the network ran out of time on this formula")
         return scores
@@ -310,14 +347,14 @@ def _bench(args: argparse.Namespace) -> int:
     files = find_cnf_files(args.paths)
     guides = list(dict.fromkeys(args.guides))  # each once, in the order given
     scorer = None
-    if any(g in _NETWORK_GUIDES for g in guides):
+    if any(g in ("phases", "core") for g in guides):
         scorer, load_seconds = _network(args)
         if not args.json:
             print(f"network loaded in {load_seconds:.2f} s", flush=True)
     rows: list[dict[str, Any]] = []
     for path in files:
         cnf = read_dimacs(path, args.max_input_mb * _MB)
-        if scorer is not None:
+        if scorer is not None or "portfolio" in guides:
             _check_network_size(args, path, cnf)
         try:
             file_rows, network_seconds = _bench_file(args, path, cnf, guides, scorer)
@@ -360,14 +397,19 @@ def _bench_file(
         network_seconds = time.perf_counter() - start
     rows = []
     for guide in guides:
+        guide_scorer = cached if guide in ("phases", "core") else None
+        if guide == "portfolio":  # its own network, run only if its probe leaves cnf open
+            guide_scorer = _portfolio_network(args)
+            guide_scorer.deadline = time.monotonic() + args.timeout
         result = solve(
             cnf,
             guide=guide,
-            scorer=cached if guide in _NETWORK_GUIDES else None,
+            scorer=guide_scorer,
             solver=args.solver,
             timeout=args.timeout,
             seed=args.seed,
             rescore_every=args.rescore_every,
+            probe=args.probe,
         )
         rows.append(
             {
@@ -382,7 +424,7 @@ def _bench_file(
                 "propagations": result.propagations,
                 "solve_seconds": result.solve_seconds,
                 "guide_seconds": result.guide_seconds,
-                "network_seconds": network_seconds if guide in _NETWORK_GUIDES else None,
+                "network_seconds": network_seconds if guide in ("phases", "core") else None,
             }
         )
     return rows, network_seconds
@@ -414,7 +456,8 @@ def _table(rows: list[dict[str, Any]], guides: list[str], files: int) -> str:
     ]
     lines.append(
         "medians over every run, timed-out runs at their counts when stopped; guide s is the time"
-        " in the scorer (the network ran once per file, outside it)"
+        " in the scorer (phases, core: the network ran once per file, outside it; portfolio: its"
+        " own, inside it, loaded only past the probe)"
     )
     return "\n".join(lines)
 
@@ -456,10 +499,24 @@ def _network_options(parser: argparse.ArgumentParser) -> None:
         "--core-model", type=Path, default=None, help="core checkpoint (default: the shipped one)"
     )
     parser.add_argument(
-        "--rounds", type=integer, default=None, help="message-passing rounds (default: the model's)"
+        "--rounds",
+        type=integer,
+        default=None,
+        help=f"message-passing rounds (default: the model's; the portfolio guide's: "
+        f"{PORTFOLIO_ROUNDS})",
     )
     parser.add_argument(
         "--threads", type=integer, default=1, help="torch threads for the network (default 1)"
+    )
+
+
+def _probe_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--probe",
+        type=at_least(0),
+        default=PROBE_CONFLICTS,
+        help=f"portfolio guides: conflicts the solver runs unguided before the network is loaded "
+        f"and run (default {PROBE_CONFLICTS}, measured on SATLIB by benchmarks/sat_guidance.py)",
     )
 
 
@@ -486,7 +543,9 @@ def register(commands: argparse._SubParsersAction) -> None:
             "'s SATISFIABLE' with the verified model as 'v' lines, 's UNSATISFIABLE' or "
             "'s UNKNOWN', and exits 10, 20 or 0. Guides: none (the solver alone), phases "
             "(NeuroSAT's assignment as initial phases), core (NeuroCore's scores as the "
-            "branching order), random-phases / random-core (random scores: the control)."
+            "branching order), portfolio (the solver alone for --probe conflicts, then, only if "
+            "the formula is still open, NeuroSAT's phases: the guide that costs least wall "
+            "time), random-phases / random-core / random-portfolio (random scores: the control)."
         ),
     )
     run.add_argument("file", type=Path, help="DIMACS CNF file (.cnf, .cnf.gz, .cnf.xz)")
@@ -502,6 +561,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     run.add_argument("--seed", type=at_least(0), default=0, help="seed of the random guides")
     _rescore_option(run)
+    _probe_option(run)
     run.set_defaults(run=_solve)
 
     gen = verbs.add_parser(
@@ -583,5 +643,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     bench.add_argument("--seed", type=at_least(0), default=0, help="seed of the random guides")
     _rescore_option(bench)
+    _probe_option(bench)
     bench.add_argument("--json", action="store_true", help="print the per-run rows as JSON")
     bench.set_defaults(run=_bench)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from pysat.solvers import Solver
 
+from nesy.errors import ConfigError
 from solvers.sat.cnf import CNF
 
 __all__ = ["sr_pair", "sr_pairs", "clause_width", "pigeonhole"]
@@ -34,7 +35,7 @@ def sr_pair(num_vars: int, rng: np.random.Generator, solver: str = "minisat22") 
     True
     """
     if num_vars < 1:
-        raise ValueError(f"SR(n) needs n >= 1; got {num_vars}")
+        raise ConfigError(f"SR(n) needs n >= 1; got {num_vars}")
     clauses: list[tuple[int, ...]] = []
     with Solver(name=solver) as oracle:
         while True:

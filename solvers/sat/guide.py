@@ -19,9 +19,14 @@ Guides (:data:`GUIDES`):
     activities with the core scores (and sets phases when it has them). VSIDS goes on
     bumping, so the scores set where the order starts but do not fix it.
 
-- ``random-phases`` / ``random-core``: the control. They use the same mechanisms with scores
-  drawn uniformly from ``numpy.random.default_rng(seed)``, the same draw at every scoring, as a
-  fixed network would give.
+- ``portfolio``: the solver on its own for ``probe`` conflicts (:data:`PROBE_CONFLICTS` by
+  default); only if that leaves the formula open does the scorer run, and the search goes on
+  (learnt clauses kept) under the ``phases`` guide. Formulas the solver settles quickly never
+  pay for the network, which is what makes guidance save wall time rather than cost it: on
+  SATLIB the network took 0.1-3.6 s per formula while most formulas solve in milliseconds.
+- ``random-phases`` / ``random-core`` / ``random-portfolio``: the control. They use the same
+  mechanisms with scores drawn uniformly from ``numpy.random.default_rng(seed)``, the same draw
+  at every scoring, as a fixed network would give.
 
 Re-scoring, and timeouts on CaDiCaL (whose ``interrupt()`` raises), run the search as several
 ``solve_limited`` calls under conflict budgets. Learnt clauses and phases carry over, so each
@@ -53,9 +58,16 @@ from solvers.sat.cnf import CNF, satisfies
 from solvers.sat.renumber import Renumbering
 
 __all__ = ["GUIDES", "PHASE_SOLVERS", "PROPAGATOR_SOLVERS", "ACTIVITY_SOLVERS"]
-__all__ += ["GuideScores", "SolveResult", "ScoringTimeout", "solve"]
+__all__ += ["GuideScores", "LazyScorer", "SolveResult", "ScoringTimeout", "solve"]
+__all__ += ["PROBE_CONFLICTS", "PORTFOLIO_ROUNDS"]
 
-GUIDES = ("none", "phases", "core", "random-phases", "random-core")
+GUIDES = ("none", "phases", "core", "portfolio", "random-phases", "random-core", "random-portfolio")
+#: The portfolio guides' default unguided probe, in conflicts: measured on SATLIB by
+#: benchmarks/sat_guidance.py (see its JSON), where it about matched the network's time
+PROBE_CONFLICTS = 2000
+#: NeuroSAT's message-passing rounds in the portfolio guide (the shipped model trained with 26):
+#: fewer rounds, less time, phases about as good (benchmarks/sat_guidance.py --rounds)
+PORTFOLIO_ROUNDS = 12
 
 # Checked against python-sat 1.9.dev24's source and by running each solver. Unlike what
 # Solver.set_phases' docstring says, cadical153/195/300 honour set_phases; only cadical103
@@ -103,6 +115,37 @@ class GuideScores:
 Scorer = Callable[[CNF], GuideScores]
 
 
+class LazyScorer:
+    """A scorer that calls ``load()`` for the real scorer at its first call, so that a portfolio
+    whose probe settles the formula never loads (nor imports) the network; the load's time
+    falls inside the call, hence inside ``SolveResult.guide_seconds``.
+
+    ``deadline`` is handed to the loaded scorer at each call (see :class:`ScoringTimeout`).
+
+    Examples
+    --------
+    >>> lazy = LazyScorer(lambda: _random_scorer(0))
+    >>> lazy.loaded, lazy(CNF(2, ((1, 2),))).phase.shape, lazy.loaded
+    (False, (2,), True)
+    """
+
+    def __init__(self, load: Callable[[], Scorer]) -> None:
+        self.load = load
+        self.scorer: Scorer | None = None
+        self.deadline: float | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self.scorer is not None
+
+    def __call__(self, cnf: CNF) -> GuideScores:
+        if self.scorer is None:
+            self.scorer = self.load()
+        if hasattr(self.scorer, "deadline"):
+            self.scorer.deadline = self.deadline
+        return self.scorer(cnf)
+
+
 class ScoringTimeout(Exception):
     """A scorer ran past its deadline (the network checks it between message-passing rounds):
     :func:`solve` then answers UNKNOWN, as when the search runs out of time."""
@@ -116,7 +159,7 @@ class SolveResult:
     variable ``1..num_vars``, checked against every clause. ``solve_seconds``: wall time in
     the solver, counting the propagator's Python callbacks but not the scorer.
     ``guide_seconds``: time in the scorer. ``guided_decisions``: decisions the core propagator
-    made. ``scorings``: scorer calls.
+    made. ``scorings``: scorer calls (0 when a portfolio's probe settled the formula).
     """
 
     status: bool | None
@@ -199,7 +242,14 @@ class _CoreBrancher(Propagator):
         return []
 
 
-def _check_options(solver: str, guide: str, scorer, timeout, rescore_every, seed) -> str:
+def _mechanism(guide: str) -> str | None:
+    """``"phases"`` or ``"core"``: how ``guide`` steers the solver; ``None`` for ``none``."""
+    if guide.endswith("portfolio"):
+        return "phases"
+    return guide.rsplit("-", 1)[-1] if guide != "none" else None
+
+
+def _check_options(solver, guide, scorer, timeout, rescore_every, seed, probe) -> str:
     """The canonical solver name, once every option is known to fit."""
     names = [n for n in _SOLVERS if str(solver).lower() in (n, *getattr(SolverNames, n))]
     if not names:
@@ -207,11 +257,15 @@ def _check_options(solver: str, guide: str, scorer, timeout, rescore_every, seed
     name, core_solvers = names[0], PROPAGATOR_SOLVERS + ACTIVITY_SOLVERS
     if guide not in GUIDES:
         raise ConfigError(f"unknown guide {guide!r}; choose one of {', '.join(GUIDES)}")
-    if guide in ("phases", "core") and scorer is None:
+    if not guide.startswith("random-") and guide != "none" and scorer is None:
         raise ConfigError(f"guide {guide!r} needs a scorer; 'random-{guide}' needs none")
-    for suffix, able in (("phases", PHASE_SOLVERS), ("core", core_solvers)):
-        if guide.endswith(suffix) and name not in able:
+    for mechanism, able in (("phases", PHASE_SOLVERS), ("core", core_solvers)):
+        if _mechanism(guide) == mechanism and name not in able:
             raise ConfigError(f"guide {guide!r} cannot steer {name}; use {', '.join(able)}")
+    if guide.endswith("portfolio") and name in _UNLIMITED:
+        raise ConfigError(f"guide {guide!r} probes under a conflict budget, which {name} lacks")
+    if isinstance(probe, bool) or not isinstance(probe, int) or probe < 0:
+        raise ConfigError(f"probe must be a non-negative int of conflicts; got {probe!r}")
     if timeout is not None and not timeout > 0:
         raise ConfigError(f"timeout must be a positive number of seconds or None; got {timeout}")
     if timeout is not None and name in _UNLIMITED:
@@ -237,7 +291,7 @@ def _literals(phase: np.ndarray) -> list[int]:
 
 def _attach(slv: Solver, guide: str, score, brancher: _CoreBrancher | None):
     """Apply the first scores to ``slv``; return the re-scoring function, or ``None``."""
-    if guide.endswith("phases"):
+    if _mechanism(guide) == "phases":
         slv.set_phases(_literals(score().phase))
         return None
     if brancher is not None:
@@ -247,7 +301,7 @@ def _attach(slv: Solver, guide: str, score, brancher: _CoreBrancher | None):
         for var in range(1, len(brancher.assigned)):
             slv.observe(var)
         return lambda: brancher.rescore(score())
-    if not guide.endswith("core"):
+    if _mechanism(guide) != "core":
         return None
 
     def set_activities() -> None:
@@ -260,8 +314,9 @@ def _attach(slv: Solver, guide: str, score, brancher: _CoreBrancher | None):
     return set_activities
 
 
-def _search(slv: Solver, name: str, deadline, rescore, rescore_every):
-    """Search to an answer or the deadline; return (status, seconds in the solver)."""
+def _search(slv: Solver, name: str, deadline, rescore, rescore_every, limit=None):
+    """Search to an answer, the deadline or ``limit`` conflicts (if given); return (status,
+    seconds in the solver)."""
     interruptible = name not in _NO_INTERRUPT
     timer, fired = None, threading.Event()
     if deadline is not None and interruptible:
@@ -274,11 +329,12 @@ def _search(slv: Solver, name: str, deadline, rescore, rescore_every):
         timer.daemon = True
         timer.start()
     budgeted = deadline is not None and not interruptible
-    chunk, seconds, since_scoring = 500, 0.0, 0
+    chunk, seconds, since_scoring, total = 500, 0.0, 0, 0
     try:
         while True:
             budgets = [rescore_every - since_scoring] if rescore_every is not None else []
             budgets += [chunk] if budgeted else []
+            budgets += [limit - total] if limit is not None else []
             before, start = slv.accum_stats()["conflicts"], time.perf_counter()
             if name in _UNLIMITED:
                 status = slv.solve()
@@ -292,6 +348,9 @@ def _search(slv: Solver, name: str, deadline, rescore, rescore_every):
             if fired.is_set() or (deadline is not None and time.monotonic() >= deadline):
                 return None, seconds
             done = slv.accum_stats()["conflicts"] - before
+            total += done
+            if limit is not None and total >= limit:
+                return None, seconds
             if budgeted:  # size the next chunk from this one's pace
                 left = min(_CHUNK_SECONDS, deadline - time.monotonic())
                 chunk = max(100, int(done / max(elapsed, 1e-6) * left))
@@ -317,6 +376,7 @@ def solve(
     timeout: float | None = None,
     seed: int = 0,
     rescore_every: int | None = 1000,
+    probe: int = PROBE_CONFLICTS,
 ) -> SolveResult:
     """Solve ``cnf`` with ``solver`` under ``guide`` (see the module docstring).
 
@@ -337,6 +397,9 @@ def solve(
         Seed of the random guides.
     rescore_every
         Conflicts between scorings for the core guides; ``None`` scores once.
+    probe
+        Conflicts the portfolio guides leave the solver alone before they score (0: score at
+        once, as ``phases``); the other guides ignore it.
 
     Raises
     ------
@@ -356,7 +419,7 @@ def solve(
     >>> solve(CNF(1, ((1,), (-1,))), guide="random-core").status
     False
     """
-    name = _check_options(solver, guide, scorer, timeout, rescore_every, seed)
+    name = _check_options(solver, guide, scorer, timeout, rescore_every, seed, probe)
     deadline = None if timeout is None else time.monotonic() + timeout
     if guide.startswith("random-"):
         scorer = _random_scorer(seed)
@@ -370,7 +433,7 @@ def solve(
         spent["calls"] += 1
         if not isinstance(scores, GuideScores):
             raise DataError(f"a scorer must return GuideScores; got {type(scores).__name__}")
-        needed = "phase" if guide.endswith("phases") else "core"
+        needed = "phase" if _mechanism(guide) == "phases" else "core"
         for field in ("phase", "core"):
             value = getattr(scores, field)
             if value is None and field == needed:
@@ -386,16 +449,21 @@ def solve(
         slv = Solver(name=alias, bootstrap_with=numbers.clauses(cnf))
     except Exception as exc:  # NoSuchSolverError, or an assert when the build lacks the solver
         raise BackendError(f"cannot start {name}: {exc or type(exc).__name__}") from exc
-    steer = guide.endswith("core") and name in PROPAGATOR_SOLVERS
+    steer = _mechanism(guide) == "core" and name in PROPAGATOR_SOLVERS
     brancher = _CoreBrancher(numbers.num_vars) if steer else None
     try:
-        try:
-            rescore = _attach(slv, guide, score, brancher)
-        except ScoringTimeout:  # the network took the whole budget: no search at all
-            rescore, status, seconds = None, None, 0.0
-        else:
-            every = rescore_every if rescore is not None else None
-            status, seconds = _search(slv, name, deadline, rescore, every)
+        status, seconds = None, 0.0
+        if guide.endswith("portfolio") and probe > 0:
+            status, seconds = _search(slv, name, deadline, None, None, limit=probe)
+        if status is None and (deadline is None or time.monotonic() < deadline):
+            try:
+                rescore = _attach(slv, guide, score, brancher)
+            except ScoringTimeout:  # the network took the whole budget: no more search
+                rescore, status = None, None
+            else:
+                every = rescore_every if rescore is not None else None
+                status, more = _search(slv, name, deadline, rescore, every)
+                seconds += more
         model = None
         if status:
             model = numbers.model(slv.get_model() or (), cnf.num_vars)

@@ -26,6 +26,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
+from nesy.errors import ConfigError
 from solvers.sat.cnf import CNF
 from solvers.sat.guide import ScoringTimeout
 
@@ -178,7 +179,7 @@ class NeuroSAT(nn.Module):
     def __init__(self, d: int = 128, rounds: int = 26, mlp_layers: int = 3, head: str = "sat"):
         super().__init__()
         if head not in HEADS:
-            raise ValueError(f"unknown head '{head}'; expected one of {', '.join(HEADS)}")
+            raise ConfigError(f"unknown head '{head}'; expected one of {', '.join(HEADS)}")
         self.d, self.rounds, self.mlp_layers, self.head = d, rounds, mlp_layers, head
         self.literal_init = nn.Parameter(torch.randn(d) / d**0.5)
         self.clause_init = nn.Parameter(torch.randn(d) / d**0.5)

@@ -61,11 +61,10 @@ def core_labels(cnf: CNF, solver: str = "minisat22") -> np.ndarray:
 
     Raises
     ------
-    ValueError
-        The formula is satisfiable.
     DataError
-        Variables and clauses together exceed ``2**31 - 1``: the clause selectors, numbered after
-        the variables, would not fit the solver's 32-bit literals.
+        The formula is satisfiable, or its variables and clauses together exceed ``2**31 - 1``
+        (the clause selectors, numbered after the variables, would not fit the solver's 32-bit
+        literals).
     """
     n = cnf.num_vars
     if n + cnf.num_clauses > MAX_VARIABLE:
@@ -79,7 +78,7 @@ def core_labels(cnf: CNF, solver: str = "minisat22") -> np.ndarray:
         for clause, selector in zip(cnf.clauses, core, strict=True):
             oracle.add_clause([*clause, -selector])
         if oracle.solve(assumptions=core):
-            raise ValueError("core labels need an unsatisfiable formula")
+            raise DataError("core labels need an unsatisfiable formula")
         # the solver's first core is loose; solving again under it alone shrinks it
         for _ in range(_CORE_PASSES):
             smaller = sorted(oracle.get_core() or [])

@@ -13,7 +13,14 @@ import solvers.sat.guide as guide_module
 from nesy.errors import BackendError, ConfigError, DataError
 from solvers.sat.cnf import CNF, satisfies
 from solvers.sat.generate import pigeonhole
-from solvers.sat.guide import ACTIVITY_SOLVERS, GUIDES, PROPAGATOR_SOLVERS, GuideScores, solve
+from solvers.sat.guide import (
+    ACTIVITY_SOLVERS,
+    GUIDES,
+    PROPAGATOR_SOLVERS,
+    GuideScores,
+    LazyScorer,
+    solve,
+)
 
 
 def random_3sat(num_vars: int, seed: int, ratio: float = 4.26) -> CNF:
@@ -101,6 +108,45 @@ def test_core_guides_rescore_every_so_many_conflicts(solver):
     assert once.status is False and once.scorings == 1
 
 
+class CountingScorer:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, cnf: CNF) -> GuideScores:
+        self.calls += 1
+        return known_scorer(cnf)
+
+
+def test_a_portfolio_that_its_probe_settles_never_scores():
+    scorer = CountingScorer()
+    lazy = LazyScorer(lambda: scorer)
+    result = solve(UNSAT, guide="portfolio", scorer=lazy, probe=100_000)
+    assert result.status is False and result.scorings == 0 and result.guide_seconds == 0
+    assert not lazy.loaded and scorer.calls == 0
+    unguided = solve(UNSAT)
+    assert (result.conflicts, result.decisions) == (unguided.conflicts, unguided.decisions)
+
+
+def test_a_portfolio_scores_once_after_its_probe_and_keeps_the_answer():
+    cnf = random_3sat(150, 1)  # UNSAT, thousands of conflicts
+    lazy = LazyScorer(CountingScorer)
+    result = solve(cnf, guide="portfolio", scorer=lazy, probe=200)
+    assert result.status is False and result.scorings == 1 and lazy.loaded
+    assert lazy.scorer.calls == 1 and result.conflicts > 200
+
+
+def test_a_portfolio_without_a_probe_is_the_phases_guide():
+    for cnf in SAT:
+        runs = [solve(cnf, guide=g, scorer=known_scorer, probe=0) for g in ("portfolio", "phases")]
+        assert runs[0].conflicts == runs[1].conflicts == 0 and runs[0].scorings == 1
+
+
+def test_a_portfolio_past_its_deadline_in_the_probe_never_scores():
+    scorer = CountingScorer()
+    result = solve(pigeonhole(11, 10), guide="portfolio", scorer=scorer, probe=10**9, timeout=0.3)
+    assert result.status is None and scorer.calls == 0
+
+
 def test_random_guides_repeat_for_a_seed_and_need_no_scorer():
     runs = [solve(UNSAT, guide="random-core", seed=7) for _ in range(2)]
     assert runs[0].conflicts == runs[1].conflicts and runs[0].guided_decisions > 0
@@ -150,6 +196,9 @@ def test_a_false_model_is_refused(monkeypatch):
         ({"timeout": 1.0, "solver": "lingeling"}, "cannot be stopped"),
         ({"timeout": 0}, "positive"),
         ({"rescore_every": 0}, "positive int"),
+        ({"guide": "portfolio"}, "needs a scorer"),
+        ({"guide": "random-portfolio", "probe": -1}, "probe must be a non-negative int"),
+        ({"guide": "random-portfolio", "solver": "lingeling"}, "conflict budget"),
         ({"guide": "random-phases", "seed": -1}, "seed must be a non-negative int; got -1"),
         ({"guide": "random-core", "seed": 1.5}, "seed must be a non-negative int; got 1.5"),
     ],

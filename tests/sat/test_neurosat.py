@@ -79,7 +79,7 @@ def test_core_labels_mark_an_unsatisfiable_subformula():
         inside = {v + 1 for v in np.flatnonzero(labels)}
         sub = [c for c in unsat.clauses if {abs(x) for x in c} <= inside]
         assert not _sat(CNF(unsat.num_vars, tuple(sub)))
-    with pytest.raises(ValueError, match="unsatisfiable"):
+    with pytest.raises(DataError, match="unsatisfiable"):
         core_labels(CNF(1, ((1,),)))
 
 

@@ -77,6 +77,8 @@ def runs(tmp_path_factory) -> tuple[Path, dict[str, Run]]:
         "uf20 phases": ["solve", str(UF20), "--guide", "phases"],
         "uf20 none": ["solve", str(UF20), "--guide", "none"],
         "uuf50": ["solve", str(UUF50)],
+        "uuf50 portfolio": ["solve", str(UUF50), "--guide", "portfolio"],
+        "uuf50 portfolio probe 0": ["solve", str(UUF50), "--guide", "portfolio", "--probe", "0"],
     }
     with ThreadPoolExecutor(len(jobs)) as pool:
         futures = {name: pool.submit(Run, args) for name, args in jobs.items()}
@@ -120,6 +122,15 @@ def test_solve_satlib_file_with_trailer(runs, guide):
     assert f"c guide {guide}" in run.stdout
     assert ("c network load seconds" in run.stdout) == (guide == "phases")
     assert satisfies(read_dimacs(UF20), _model(run.stdout))
+
+
+@pytest.mark.parametrize(("probe", "ran"), [("", "not needed"), (" probe 0", "ran")])
+def test_the_portfolio_runs_the_network_only_past_its_probe(runs, probe, ran):
+    # uuf50-01 takes CaDiCaL well under the default probe's 2000 conflicts
+    run = runs[1][f"uuf50 portfolio{probe}"]
+    assert run.returncode == 20, run.stderr
+    conflicts = "0" if probe else "2000"
+    assert f"c probe conflicts {conflicts}, then the network: {ran}" in run.stdout
 
 
 def test_solve_satlib_unsat(runs):
