@@ -38,6 +38,7 @@ __all__ = [
     "make_examples",
     "pack",
     "train",
+    "train_step",
     "evaluate",
     "save_model",
     "load_model",
@@ -181,6 +182,17 @@ def evaluate(model: NeuroSAT, examples: Sequence[Example], max_nodes: int, devic
     return right / max(total, 1)
 
 
+def train_step(model: NeuroSAT, optimiser, loss_fn, graph: Graph, group, clip: float) -> float:
+    """One Adam step on the batch ``group`` (already laid out as ``graph``); its loss."""
+    device = graph.edge_literal.device
+    loss = loss_fn(model(graph).logits, _targets(group, model.head).to(device))
+    optimiser.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    optimiser.step()
+    return loss.item()
+
+
 def train(
     config: TrainConfig,
     examples: Sequence[Example],
@@ -220,13 +232,8 @@ def train(
         order = rng.permutation(len(examples))
         for group in pack([examples[i] for i in order], config.max_nodes):
             graph = Graph.batch([e.cnf for e in group]).to(config.device)
-            loss = loss_fn(model(graph).logits, _targets(group, config.head).to(config.device))
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
-            optimiser.step()
+            losses.append(train_step(model, optimiser, loss_fn, graph, group, config.clip))
             step, seen = step + 1, seen + len(group)
-            losses.append(loss.item())
             now = time.perf_counter()
             if now - last_eval >= config.eval_every:
                 record()

@@ -1,0 +1,176 @@
+"""A resumable curriculum for NeuroSAT: continue from a trained model and widen SR(U(low, n)).
+
+Stage ``k`` trains on SR(U(low, highs[k])) pairs until its validation accuracy reaches
+``advance_at`` (then the next, wider stage starts) or the run's time is spent. Every evaluation
+also measures the accuracy on a fixed set of SR(40) pairs, the paper's test, so the curve says
+how far the model is from 0.85 at each point.
+
+Each evaluation writes one checkpoint atomically: the weights (loadable by
+:func:`~solvers.sat.train.load_model`, hence by ``nesy sat solve --model`` and
+``benchmarks/neurosat.py --model``), Adam's state, the stage, the step, the training seconds so
+far and the curve. :func:`run` with ``resume=True`` continues from it, so a long training can
+run as chunks (a GPU session's 15 minutes, or a CPU's spare minutes) whose curves add up. The data
+of a stage depends only on the seed and the stage, so a resumed stage trains on the same pairs
+(the batch order restarts with the chunk).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from nesy.errors import ConfigError, DataError
+from nesy.train.checkpoint import save_checkpoint
+from nesy.train.stop import StopOnSignal
+from solvers.sat.neurosat import Graph
+from solvers.sat.train import (
+    Example,
+    evaluate,
+    load_model,
+    machine,
+    make_examples,
+    pack,
+    train_step,
+)
+
+__all__ = ["CurriculumConfig", "run"]
+
+
+@dataclass(frozen=True)
+class CurriculumConfig:
+    """The stages and how to train them (``highs``: each stage's largest n)."""
+
+    low: int = 10
+    highs: tuple[int, ...] = (15, 20, 25, 30, 35, 40)
+    pairs: int = 2000
+    val_pairs: int = 200
+    sr40_pairs: int = 200
+    advance_at: float = 0.85
+    lr: float = 1e-4
+    clip: float = 0.65
+    max_nodes: int = 12_000
+    eval_every: float = 60.0
+    seed: int = 0
+    device: str = "cpu"
+    workers: int | None = None
+
+    def check(self) -> None:
+        if not self.highs or sorted(self.highs) != list(self.highs) or self.highs[0] < self.low:
+            raise ConfigError(f"highs must rise from low={self.low}; got {self.highs}")
+        if min(self.pairs, self.val_pairs, self.sr40_pairs, self.max_nodes, self.low) < 1:
+            raise ConfigError("pairs, val-pairs, sr40-pairs, max-nodes and low must be >= 1")
+
+
+def _stage_data(config: CurriculumConfig, stage: int) -> tuple[list[Example], list[Example]]:
+    high, seed = config.highs[stage], config.seed * 1000 + stage
+    train = make_examples(config.pairs, config.low, high, seed, "sat", config.workers)
+    validation = make_examples(config.val_pairs, config.low, high, seed + 500, "sat", 1)
+    return train, validation
+
+
+def _start(config: CurriculumConfig, init: Path, checkpoint: Path, resume: bool):
+    """The model, Adam and the progress so far: from ``checkpoint`` when resuming, else fresh
+    from ``init``."""
+    source = checkpoint if resume else init
+    if resume and not checkpoint.exists():
+        raise DataError(f"{checkpoint}: no checkpoint to resume from")
+    model, meta = load_model(source)
+    model.to(config.device).train()
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
+    progress = {"stage": 0, "step": 0, "seconds": 0.0, "curve": [], "init": str(init)}
+    if resume:
+        saved = torch.load(checkpoint, map_location=config.device, weights_only=True)
+        if "optimiser" not in saved or "curriculum" not in meta:
+            raise DataError(f"{checkpoint}: a NeuroSAT model, but not a curriculum checkpoint")
+        optimiser.load_state_dict(saved["optimiser"])
+        progress = meta["curriculum"]
+    return model, optimiser, progress
+
+
+def _save(path: Path, model, optimiser, progress: dict, config: CurriculumConfig) -> None:
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    last = progress["curve"][-1] if progress["curve"] else None
+    meta = {  # what load_model and benchmarks/neurosat.py read, and the curriculum's progress
+        "config": {**asdict(config), "highs": list(config.highs), "head": "sat"},
+        "data": {"low": config.low, "highs": list(config.highs), "seed": config.seed},
+        "data_seconds": None,
+        "curve": progress["curve"] or [{"validation_accuracy": None}],
+        "machine": machine(),
+        "curriculum": progress,
+        "final": last,
+    }
+    config_of = {"d": model.d, "rounds": model.rounds, "mlp_layers": model.mlp_layers}
+    save_checkpoint(
+        path,
+        {
+            "config": {**config_of, "head": model.head},
+            "state_dict": state,
+            "optimiser": optimiser.state_dict(),
+            "meta": meta,
+        },
+    )
+
+
+def run(
+    config: CurriculumConfig,
+    init: str | os.PathLike[str],
+    checkpoint: str | os.PathLike[str],
+    seconds: float,
+    resume: bool = False,
+    log: Callable[[dict[str, Any]], None] = lambda _: None,
+    stop: StopOnSignal | None = None,
+) -> dict[str, Any]:
+    """Train for ``seconds`` (this chunk), checkpointing at each evaluation; return the progress
+    (stage, step, training seconds over all chunks, curve)."""
+    config.check()
+    checkpoint = Path(checkpoint)
+    model, optimiser, progress = _start(config, Path(init), checkpoint, resume)
+    sr40 = make_examples(config.sr40_pairs, 40, 40, config.seed + 40_000, "sat", config.workers)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    start = time.perf_counter()
+    offset = progress["seconds"]
+    while progress["stage"] < len(config.highs) and time.perf_counter() - start < seconds:
+        stage = progress["stage"]
+        examples, validation = _stage_data(config, stage)
+        rng = np.random.default_rng([config.seed, stage, progress["step"]])
+        last_eval, losses, advanced = time.perf_counter(), [], False
+        while not advanced and time.perf_counter() - start < seconds:
+            order = rng.permutation(len(examples))
+            for group in pack([examples[i] for i in order], config.max_nodes):
+                graph = Graph.batch([e.cnf for e in group]).to(config.device)
+                losses.append(train_step(model, optimiser, loss_fn, graph, group, config.clip))
+                progress["step"] += 1
+                now = time.perf_counter()
+                done = now - start >= seconds or (stop is not None and stop.signal_number)
+                if now - last_eval < config.eval_every and not done:
+                    continue
+                entry = {
+                    "stage": stage,
+                    "n": [config.low, config.highs[stage]],
+                    "step": progress["step"],
+                    "seconds": offset + now - start,
+                    "loss": float(np.mean(losses)),
+                    "validation_accuracy": evaluate(
+                        model, validation, config.max_nodes, config.device
+                    ),
+                    "sr40_accuracy": evaluate(model, sr40, config.max_nodes, config.device),
+                }
+                progress["curve"].append(entry)
+                progress["seconds"] = entry["seconds"]
+                advanced = entry["validation_accuracy"] >= config.advance_at
+                progress["stage"] += advanced
+                _save(checkpoint, model, optimiser, progress, config)
+                log(entry)
+                last_eval, losses = time.perf_counter(), []
+                if advanced or done:
+                    break
+            if stop is not None and stop.signal_number:
+                return progress
+    return progress
