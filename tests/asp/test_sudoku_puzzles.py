@@ -8,7 +8,6 @@ import torch
 
 from nesy.errors import BackendError, ConfigError, DataError
 from nesy.neural.datasets import Digits, default_mnist_dir
-from nesy.neural.visudo import mnist_pools
 from solvers.asp.sudoku_puzzles import (
     Board,
     SudokuSolver,
@@ -20,6 +19,7 @@ from solvers.asp.sudoku_puzzles import (
     random_solution,
     visualise,
 )
+from tasks.visudo.data import mnist_pools
 
 
 def _is_valid(grid: np.ndarray) -> bool:

@@ -54,17 +54,3 @@ def test_train_rejects_an_unknown_task_with_the_known_ones(tmp_path):
     result = _run("train", str(root / "programs/mnist_addition.nesy"), "--task", "nope")
     assert result.returncode == 1
     assert "unknown task 'nope'" in result.stderr and "mnist-addition" in result.stderr
-
-
-def test_train_passes_only_the_options_given_so_tasks_keep_their_defaults(monkeypatch, tmp_path):
-    import nesy.train.tasks as tasks
-    from nesy.cli import main
-
-    seen = []
-    monkeypatch.setitem(tasks.TASKS, "record", lambda program, **options: seen.append(options))
-    exact = ["--backend", "exact"]
-    assert main(["train", "p.nesy", "--task", "record", "--out", str(tmp_path), *exact]) == 0
-    assert "epochs" not in seen[0] and "lr" not in seen[0] and "schedule" not in seen[0]
-    again = ["--out", str(tmp_path / "again"), *exact]
-    main(["train", "p.nesy", "--task", "record", "--epochs", "3", "--schedule", "cosine", *again])
-    assert seen[1]["epochs"] == 3 and seen[1]["schedule"] == "cosine"

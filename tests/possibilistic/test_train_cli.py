@@ -61,7 +61,7 @@ def test_unknown_task_and_unsized_program_are_refused(tmp_path):
     out = str(tmp_path / "run")  # a refused run leaves nothing there
     result = _train(str(program), "--task", "mnist-addition-words", "--out", out)
     assert result.returncode == 1
-    assert "no task 'mnist-addition-words'; its tasks: mnist-addition" in result.stderr
+    assert "unknown task 'mnist-addition-words'; known tasks: mnist-addition" in result.stderr
     unsized = tmp_path / "p.nesy"
     unsized.write_text("a.\n")
     result = _train(str(unsized), "--task", "visudo", "--out", out)

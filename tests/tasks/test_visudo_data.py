@@ -11,7 +11,7 @@ import torch
 
 from nesy.errors import ConfigError, DataError
 from nesy.neural.datasets import Digits
-from nesy.neural.visudo import (
+from tasks.visudo.data import (
     MAX_CORRUPTIONS,
     Puzzles,
     _corrupt,

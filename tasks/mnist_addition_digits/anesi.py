@@ -1,0 +1,86 @@
+"""N-digit MNIST addition with A-NeSI, on the whole-number program
+(``programs/mnist_addition_numbers.nesy``) at the program's ``n`` or ``--digits``; the run folder
+gets ``result.json`` besides the core's files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from nesy.errors import ConfigError
+from nesy.options import at_least, positive_float
+from nesy.task import TaskConfig
+from nesy.train.checkpoint import atomic_write_bytes
+
+__all__ = ["DEFAULT_EPOCHS", "add_anesi_options", "run_anesi_task"]
+
+#: ``--epochs`` when not given: enough for N <= 4 from a fresh network (benchmarks/README.md).
+DEFAULT_EPOCHS = 30
+
+
+def add_anesi_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("anesi backend (A-NeSI, approximate)")
+    group.add_argument(
+        "--anesi-samples",
+        type=at_least(1),
+        default=600,
+        help="beliefs drawn from the prior per inference-model step (600)",
+    )
+    group.add_argument(
+        "--anesi-hidden", type=at_least(1), default=256, help="hidden width of q's MLPs (256)"
+    )
+    group.add_argument(
+        "--anesi-layers", type=at_least(1), default=2, help="hidden layers of q's MLPs (2)"
+    )
+    group.add_argument("--anesi-q-lr", type=positive_float, default=1e-3, help="q's Adam lr (1e-3)")
+    group.add_argument(
+        "--anesi-beam", type=at_least(1), default=10, help="beam of q's prediction (10)"
+    )
+    group.add_argument(
+        "--anesi-symbolic",
+        choices=("auto", "program", "sum"),
+        default="auto",
+        help="the symbolic function: the program run by clingo, the vectorised sum "
+        "(checked against the program), or auto: the program up to 1,000 total choices",
+    )
+
+
+def run_anesi_task(config: TaskConfig) -> dict[str, Any]:
+    if config.schedule is not None:
+        raise ConfigError("--schedule is the exact backend's; A-NeSI uses a constant lr")
+    from solvers.anesi.addition import run_anesi_addition
+    from solvers.anesi.learner import AnesiConfig
+
+    options = config.options
+    anesi = AnesiConfig(
+        samples=options["anesi_samples"],
+        hidden=options["anesi_hidden"],
+        layers=options["anesi_layers"],
+        q_lr=options["anesi_q_lr"],
+        perception_lr=config.lr if config.lr is not None else 1e-3,
+        beam=options["anesi_beam"],
+    )
+    log = (lambda line: print(line, flush=True)) if config.progress else (lambda _: None)
+    result = run_anesi_addition(
+        config.program,
+        digits=options["digits"],
+        epochs=config.epochs or DEFAULT_EPOCHS,
+        batch_size=config.batch_size,
+        seed=config.seed,
+        config=anesi,
+        symbolic=options["anesi_symbolic"],
+        out_dir=config.out_dir,
+        test_dir=config.test_dir,
+        device=config.device,
+        log=log,
+    )
+    text = json.dumps(result, indent=2) + "\n"
+    atomic_write_bytes(config.out_dir / "result.json", lambda f: f.write(text.encode()))
+    print(
+        f"A-NeSI, N={result['digits']}: sum accuracy {result['sum_accuracy']:.4f} "
+        f"(symbolic prediction; q's own {result['neural_sum_accuracy']:.4f}) on "
+        f"{result['test_examples']} test sums, digit accuracy "
+        f"{result['digit_accuracy']:.4f}; {result['train_seconds']:.0f} s training"
+    )
+    return dict(result)
