@@ -18,6 +18,7 @@ from pysdd.sdd import SddManager
 from nesy.errors import CompileError, NesyTypeError
 from nesy.ground.grounder import ground
 from nesy.ground.program import GroundProgram
+from nesy.ground.propositional import ground_propositional
 from nesy.infer.circuit import Circuit, circuit_from_sdd
 from nesy.infer.logic import (
     ASP_HINT,
@@ -142,7 +143,11 @@ def _compile_cached(
     timings: dict[str, float] = {}
     start = time.perf_counter()
     deadline = start + max_seconds
-    ground_program = ground(program, max_rules=max_rules, max_seconds=max_seconds)
+    # A program that is already ground (the ProbLog dialect's, grounded top down) is read
+    # as it is; clingo grounds the rest (and reports a ground program past the budget).
+    ground_program = ground_propositional(program)
+    if ground_program is None or ground_program.size > max_rules:
+        ground_program = ground(program, max_rules=max_rules, max_seconds=max_seconds)
     timings["ground"] = time.perf_counter() - start
 
     start = time.perf_counter()
