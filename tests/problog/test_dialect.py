@@ -191,3 +191,14 @@ def test_cli_reads_pl_files_in_the_problog_dialect(tmp_path):
     # the clingo dialect does not know member/2: asked for, it says so instead of answering
     done = subprocess.run([*run, "--dialect", "nesy"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and "Traceback" not in done.stderr
+
+
+def test_the_cycle_collector_is_back_after_an_answer_and_after_an_error():
+    import gc
+
+    assert gc.isenabled()
+    query_problog("0.5::a. query(a).")
+    assert gc.isenabled()
+    with pytest.raises(NesyError):
+        query_problog("p :- undefined_thing. query(p).")
+    assert gc.isenabled()
