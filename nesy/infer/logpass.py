@@ -17,6 +17,7 @@ Shape letters as in :mod:`nesy.infer.circuit`: ``B`` batch, ``V`` variables, ``Q
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -24,18 +25,116 @@ import torch
 from torch import Tensor, nn
 from torch.autograd.function import once_differentiable
 
-from nesy.infer.circuit import Circuit, NodeKind
-from nesy.infer.layers import leaf_table
+from nesy.infer.circuit import Circuit
+from nesy.infer.leaves import leaf_rows, leaf_table
 
-__all__ = ["LogCircuit"]
+__all__ = ["LogCircuit", "LogPlan", "LogLayer", "plan_log_pass"]
+
+
+class LogLayer(NamedTuple):
+    """One layer of the log pass: its rows of the buffer and its share of the plan's arrays."""
+
+    rows: slice  # the layer's rows in the buffer ``[leaf table; layer 1; layer 2; ...]``
+    is_and: bool
+    edges: slice  # into ``LogPlan.child_row`` and ``LogPlan.parent``
+    pairs: slice  # into ``LogPlan.pair_first/pair_second``: empty unless every node is an AND
+    # of two children (an SDD's elements), which is evaluated as one add of two gathers
+
+
+@dataclass(frozen=True)
+class LogPlan:
+    """A row of the buffer for every inner node with several children; int64 arrays.
+
+    Leaves are rows of the leaf table (:mod:`nesy.infer.leaves`); a one-child node shares its
+    child's row; every other inner node gets a row of its own, layer after layer.
+    """
+
+    child_row: np.ndarray  # (E,) per edge: the child's row, anywhere below its parent's layer
+    parent: np.ndarray  # (E,) per edge: the parent's index among its layer's rows
+    pair_first: np.ndarray  # per two-child AND: its first child's row
+    pair_second: np.ndarray  # per two-child AND: its second child's row
+    root_row: np.ndarray  # (Q,) per root: its row
+    layers: tuple[LogLayer, ...]
+
+
+class _LayerEdges(NamedTuple):
+    """One layer's several-children nodes and their edges, before the layers are joined."""
+
+    size: int  # nodes, so rows
+    is_and: bool
+    child_row: np.ndarray
+    parent: np.ndarray
+    paired: bool  # every node an AND of two children
+
+
+def plan_log_pass(circuit: Circuit) -> LogPlan:
+    """Give the circuit's nodes their rows, layer by layer, and collect each layer's edges."""
+    row = leaf_rows(circuit)  # inner nodes: set below
+    first_row = next_row = 2 + 2 * circuit.num_vars
+    degree = np.diff(circuit.child_ptr)
+    layers = []
+    for depth in range(1, circuit.num_layers):
+        nodes = np.flatnonzero(circuit.layer == depth)
+        one_child = nodes[degree[nodes] == 1]
+        row[one_child] = row[circuit.child_idx[circuit.child_ptr[one_child]]]
+        several = nodes[degree[nodes] > 1]
+        if len(several):
+            row[several] = next_row + np.arange(len(several))
+            count = degree[several]
+            layers.append(_layer_edges(circuit, several, count, row, is_and=depth % 2 == 1))
+            next_row += len(several)
+    return _join_layers(layers, first_row, row[circuit.roots])
+
+
+def _layer_edges(
+    circuit: Circuit, nodes: np.ndarray, count: np.ndarray, row: np.ndarray, is_and: bool
+) -> _LayerEdges:
+    """The edges of ``nodes`` (one layer's, with ``count`` children each), in node order and
+    each node's order of children."""
+    offsets = np.repeat(circuit.child_ptr[nodes] - np.cumsum(count) + count, count)
+    children = circuit.child_idx[offsets + np.arange(count.sum())]
+    parent = np.repeat(np.arange(len(nodes)), count)
+    paired = is_and and bool(np.all(count == 2))  # SDD elements: (prime, sub) pairs
+    return _LayerEdges(len(nodes), is_and, row[children], parent, paired)
+
+
+def _join_layers(layers: list[_LayerEdges], first_row: int, root_row: np.ndarray) -> LogPlan:
+    """Concatenate the layers' edges and record each layer's slices of them."""
+    planned, row, edges, pairs = [], first_row, 0, 0
+    for layer in layers:
+        num_pairs = layer.size if layer.paired else 0
+        planned.append(
+            LogLayer(
+                rows=slice(row, row + layer.size),
+                is_and=layer.is_and,
+                edges=slice(edges, edges + len(layer.child_row)),
+                pairs=slice(pairs, pairs + num_pairs),
+            )
+        )
+        row, edges, pairs = row + layer.size, edges + len(layer.child_row), pairs + num_pairs
+    paired_rows = [layer.child_row for layer in layers if layer.paired]
+    return LogPlan(
+        child_row=_concatenate([layer.child_row for layer in layers]),
+        parent=_concatenate([layer.parent for layer in layers]),
+        pair_first=_concatenate([rows[0::2] for rows in paired_rows]),
+        pair_second=_concatenate([rows[1::2] for rows in paired_rows]),
+        root_row=root_row,
+        layers=tuple(planned),
+    )
+
+
+def _concatenate(arrays: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
 
 
 class _Layer(NamedTuple):
+    """A :class:`LogLayer` with its slices of the index tensors taken."""
+
     start: int  # the layer's rows in the buffer: start .. stop
     stop: int
     is_and: bool
-    src: Tensor  # (E,) each edge's child row (anywhere below ``start``)
-    dst: Tensor  # (E,) each edge's parent, 0 .. stop - start - 1
+    child_row: Tensor  # (E,) each edge's child row (anywhere below ``start``)
+    parent: Tensor  # (E,) each edge's parent, 0 .. stop - start - 1
     pairs: tuple[Tensor, Tensor] | None  # AND of two children each: first rows, second rows
 
 
@@ -66,10 +165,10 @@ class LogCircuit(nn.Module):
     tensor([[0.7500, 0.2500]])
     """
 
-    src: Tensor
-    dst: Tensor
-    first: Tensor
-    second: Tensor
+    child_row: Tensor
+    parent: Tensor
+    pair_first: Tensor
+    pair_second: Tensor
     root_row: Tensor
 
     def __init__(self, circuit: Circuit) -> None:
@@ -77,77 +176,45 @@ class LogCircuit(nn.Module):
         self.num_vars = circuit.num_vars
         self.num_nodes = circuit.num_nodes
         self.num_queries = circuit.num_queries
-        arrays, self._bounds = _plan(circuit)
-        for name, array in arrays.items():  # derived from the circuit: not in the state dict
+        plan = plan_log_pass(circuit)
+        buffers = {  # derived from the circuit: not in the state dict
+            "child_row": plan.child_row,
+            "parent": plan.parent,
+            "pair_first": plan.pair_first,
+            "pair_second": plan.pair_second,
+            "root_row": plan.root_row,
+        }
+        for name, array in buffers.items():
             self.register_buffer(name, torch.tensor(array, dtype=torch.long), persistent=False)
+        self.planned_layers = plan.layers
         self._layers: tuple[Tensor, list[_Layer]] | None = None
 
     def extra_repr(self) -> str:
+        rows = self.planned_layers[-1].rows.stop if self.planned_layers else 0
         return (
-            f"nodes={self.num_nodes}, rows={self._bounds[-1][1] if self._bounds else 0}, "
-            f"layers={len(self._bounds)}, queries={self.num_queries}"
+            f"nodes={self.num_nodes}, rows={rows}, "
+            f"layers={len(self.planned_layers)}, queries={self.num_queries}"
         )
 
     def layers(self) -> list[_Layer]:
         """The per-layer index slices, made once per set of buffers (again after ``.to()``):
         slicing afresh in every pass cost as much as the arithmetic on small batches."""
-        if self._layers is None or self._layers[0] is not self.src:
+        if self._layers is None or self._layers[0] is not self.child_row:
             out = []
-            for start, stop, is_and, e0, e1, p0, p1 in self._bounds:
-                pairs = (self.first[p0:p1], self.second[p0:p1]) if p1 > p0 else None
-                out.append(_Layer(start, stop, is_and, self.src[e0:e1], self.dst[e0:e1], pairs))
-            self._layers = (self.src, out)
+            for layer in self.planned_layers:
+                pairs = None
+                if layer.pairs.stop > layer.pairs.start:
+                    pairs = (self.pair_first[layer.pairs], self.pair_second[layer.pairs])
+                child_row, parent = self.child_row[layer.edges], self.parent[layer.edges]
+                rows = layer.rows
+                out.append(_Layer(rows.start, rows.stop, layer.is_and, child_row, parent, pairs))
+            self._layers = (self.child_row, out)
         return self._layers[1]
 
     def forward(self, pos: Tensor, neg: Tensor) -> Tensor:
         table = leaf_table(pos, neg, self.num_vars, -math.inf, 0.0)
-        return _LogPass.apply(table, self).movedim(0, 1).contiguous()
-
-
-def _plan(circuit: Circuit) -> tuple[dict[str, np.ndarray], list[tuple[int, ...]]]:
-    """Rows for every node and, per layer, its edges. Leaves are rows of the leaf table
-    (false, true, then ``+v`` at ``1 + v`` and ``-v`` at ``1 + V + v``); a one-child node
-    shares its child's row; every other inner node gets a row of its own, layer after layer."""
-    kind, layer, num_vars = circuit.kind, circuit.layer, circuit.num_vars
-    degree = np.diff(circuit.child_ptr)
-    literal = circuit.literal
-    row = np.where(literal > 0, 1 + literal, np.where(literal < 0, 1 + num_vars - literal, 0))
-    row = np.where(kind == NodeKind.TRUE, 1, row).astype(np.int64)
-    start = 2 + 2 * num_vars
-    src, dst, first, second, bounds = [], [], [], [], []
-    edges = pairs = 0
-    for depth in range(1, int(layer.max(initial=0)) + 1):
-        nodes = np.flatnonzero(layer == depth)
-        alias = nodes[degree[nodes] == 1]
-        row[alias] = row[circuit.child_idx[circuit.child_ptr[alias]]]
-        nodes = nodes[degree[nodes] > 1]
-        if not len(nodes):
-            continue
-        row[nodes] = start + np.arange(len(nodes))
-        count = degree[nodes]
-        offsets = np.repeat(circuit.child_ptr[nodes] - np.cumsum(count) + count, count)
-        children = circuit.child_idx[offsets + np.arange(count.sum())]
-        src.append(row[children])
-        dst.append(np.repeat(np.arange(len(nodes)), count))
-        is_and = depth % 2 == 1
-        paired = is_and and bool(np.all(count == 2))  # SDD elements: (prime, sub) pairs
-        if paired:
-            first.append(src[-1][0::2])
-            second.append(src[-1][1::2])
-        npairs = len(nodes) if paired else 0
-        bounds.append(
-            (start, start + len(nodes), is_and, edges, edges + len(children), pairs, pairs + npairs)
-        )
-        start, edges, pairs = start + len(nodes), edges + len(children), pairs + npairs
-    empty = np.zeros(0, dtype=np.int64)
-    arrays = {
-        "src": np.concatenate(src or [empty]),
-        "dst": np.concatenate(dst or [empty]),
-        "first": np.concatenate(first or [empty]),
-        "second": np.concatenate(second or [empty]),
-        "root_row": row[circuit.roots],
-    }
-    return arrays, bounds
+        roots: Tensor = _LogPass.apply(table, self)  # type: ignore[no-untyped-call]
+        return roots.movedim(0, 1).contiguous()
 
 
 def _forward(layers: list[_Layer], table: Tensor) -> Tensor:
@@ -160,16 +227,16 @@ def _forward(layers: list[_Layer], table: Tensor) -> Tensor:
             torch.index_select(below, 0, layer.pairs[0], out=out)
             out.add_(below.index_select(0, layer.pairs[1]))
             continue
-        children = below.index_select(0, layer.src)
+        children = below.index_select(0, layer.child_row)
         out.zero_()
         if layer.is_and:
-            out.index_add_(0, layer.dst, children)
+            out.index_add_(0, layer.parent, children)
         else:  # OR: logsumexp, shifted by each segment's max (finite where all are -inf)
             shift = children.new_full(out.shape, -math.inf)
-            shift.scatter_reduce_(0, layer.dst.view(-1, 1).expand(-1, batch), children, "amax")
+            shift.scatter_reduce_(0, layer.parent.view(-1, 1).expand(-1, batch), children, "amax")
             shift.clamp_(min=lowest)
-            children.sub_(shift.index_select(0, layer.dst)).exp_()
-            out.index_add_(0, layer.dst, children).log_().add_(shift)
+            children.sub_(shift.index_select(0, layer.parent)).exp_()
+            out.index_add_(0, layer.parent, children).log_().add_(shift)
     return buffer
 
 
@@ -198,10 +265,10 @@ class _LogPass(torch.autograd.Function):
                 below.index_add_(0, layer.pairs[0], g)
                 below.index_add_(0, layer.pairs[1], g)
                 continue
-            flow = g.index_select(0, layer.dst)
+            flow = g.index_select(0, layer.parent)
             if not layer.is_and:  # OR: the child's share exp(child - parent); 0 if both -inf
-                parent = buffer[layer.start : layer.stop].index_select(0, layer.dst)
+                parent = buffer[layer.start : layer.stop].index_select(0, layer.parent)
                 parent.clamp_(min=lowest)
-                flow.mul_(buffer.index_select(0, layer.src).sub_(parent).exp_())
-            below.index_add_(0, layer.src, flow)
+                flow.mul_(buffer.index_select(0, layer.child_row).sub_(parent).exp_())
+            below.index_add_(0, layer.child_row, flow)
         return grad[: 2 + 2 * module.num_vars], None

@@ -18,11 +18,9 @@ from torch import Tensor, nn
 from nesy.answers import answer_values, python_value, run_network
 from nesy.errors import ConfigError, DataError, NesyTypeError
 from nesy.infer.budget import DEFAULT_BUDGET, Budget
-from nesy.infer.circuit import Circuit
 from nesy.infer.compile import CompiledQuery, compile_queries
+from nesy.infer.evaluate import evaluator
 from nesy.infer.layers import CircuitModule
-from nesy.infer.logpass import LogCircuit
-from nesy.infer.terms import TermsModule, expand_terms
 from nesy.infer.variables import Group
 from nesy.lang import ir
 
@@ -100,11 +98,8 @@ class Model(nn.Module):
         if perturb and top_k is None:
             raise ConfigError("perturb=True needs top_k: it perturbs the ranking of proofs")
         self.perturb = perturb
-        self.circuit = (
-            CircuitModule(self.compiled.circuit, semiring="top_k", k=top_k)
-            if top_k is not None
-            else _evaluator(self.compiled.circuit)
-        )
+        semiring = "log" if top_k is None else "top_k"
+        self.circuit = evaluator(self.compiled.circuit, semiring, k=top_k)
         self._mpe_circuit: CircuitModule | None = None
         self._layout_weights()
 
@@ -216,18 +211,6 @@ class Model(nn.Module):
             for var, head in zip(group.vars, group.heads, strict=True):
                 names[var - 1] = ("", "none" if head is None else str(head))
         return names
-
-
-# Up to this many terms in all, a circuit is evaluated as a flat sum of products: two segment
-# reductions instead of one per layer, which is what small circuits spend their time on.
-MAX_FLAT_TERMS = 4096
-
-
-def _evaluator(circuit: Circuit) -> nn.Module:
-    terms = expand_terms(circuit, MAX_FLAT_TERMS)
-    if terms is not None and sum(len(t) for t in terms) <= MAX_FLAT_TERMS:
-        return TermsModule(terms, circuit.num_vars, semiring="log")
-    return LogCircuit(circuit)
 
 
 def _log(p: float) -> float:

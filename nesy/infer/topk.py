@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -69,12 +70,12 @@ class _Place(torch.autograd.Function):
     where each row went), not the scatter-add of ``index_select``'s backward."""
 
     @staticmethod
-    def forward(ctx, x: Tensor, pad: Tensor | None, index: Tensor, inverse: Tensor) -> Tensor:
+    def forward(ctx: Any, x: Tensor, pad: Tensor | None, index: Tensor, inverse: Tensor) -> Tensor:
         ctx.save_for_backward(inverse)
         return (x if pad is None else torch.cat((x, pad))).index_select(0, index)
 
     @staticmethod
-    def backward(ctx, grad: Tensor):  # type: ignore[override]
+    def backward(ctx: Any, grad: Tensor) -> tuple[Tensor, None, None, None]:
         (inverse,) = ctx.saved_tensors
         return grad.index_select(0, inverse), None, None, None
 
@@ -117,9 +118,11 @@ def _by_segment(
         to_segment = torch.empty_like(segs)
         to_segment[segs] = torch.arange(n, device=values.device)
     pad_row = flat.new_tensor(pad).expand(1, m, k)
-    blocks = _Place.apply(flat, pad_row, index, inverse).split([len(g) * w for g, w in groups])
+    placed: Tensor = _Place.apply(flat, pad_row, index, inverse)  # type: ignore[no-untyped-call]
+    blocks = placed.split([len(g) * w for g, w in groups])
     out = torch.cat([reduce(b.view(-1, w, m, k)) for b, (_, w) in zip(blocks, groups, strict=True)])
-    return _Place.apply(out, None, to_segment, segs).reshape(n, *mid, k)
+    by_segment: Tensor = _Place.apply(out, None, to_segment, segs)  # type: ignore[no-untyped-call]
+    return by_segment.reshape(n, *mid, k)
 
 
 def _union_block(block: Tensor) -> Tensor:
@@ -166,7 +169,7 @@ class _OuterTopk(torch.autograd.Function):
     pass adds each kept sum's gradient to its two terms."""
 
     @staticmethod
-    def forward(ctx, left: Tensor, right: Tensor) -> Tensor:
+    def forward(ctx: Any, left: Tensor, right: Tensor) -> Tensor:
         k = left.shape[-1]
         blocks, pairs = _stairs(k, left.device)
         sums = left.new_empty((*left.shape[:-1], pairs.shape[1]))  # left, right: same shape
@@ -180,17 +183,22 @@ class _OuterTopk(torch.autograd.Function):
         return best
 
     @staticmethod
-    def backward(ctx, grad: Tensor):  # type: ignore[override]
+    def backward(ctx: Any, grad: Tensor) -> tuple[Tensor, Tensor]:
         chosen, pairs = ctx.saved_tensors
         rows, columns = (p.take(chosen) for p in pairs)
         zero = torch.zeros_like(grad)
         return zero.scatter_add(-1, rows, grad), zero.scatter_add(-1, columns, grad)
 
 
+def _outer_topk(left: Tensor, right: Tensor) -> Tensor:
+    best: Tensor = _OuterTopk.apply(left, right)  # type: ignore[no-untyped-call]
+    return best
+
+
 def _product_block(block: Tensor) -> Tensor:
     out = block[:, 0]
     for j in range(1, block.shape[1]):
-        out = out + block[:, j] if out.shape[-1] == 1 else _OuterTopk.apply(out, block[:, j])
+        out = out + block[:, j] if out.shape[-1] == 1 else _outer_topk(out, block[:, j])
     return out
 
 

@@ -207,7 +207,7 @@ def test_bad_configuration_is_named():
 def test_module_buffers_and_repr():
     circuit, _ = _problem(0)
     module = CircuitModule(circuit, "log").to(torch.float64)
-    assert module.edge_src.dtype == torch.long and dict(module.named_buffers())
+    assert module.child_slot.dtype == torch.long and dict(module.named_buffers())
     assert module.state_dict() == {}  # derived from the circuit, not saved
     text = repr(module)
     assert f"nodes={circuit.num_nodes}, edges={circuit.num_edges}" in text

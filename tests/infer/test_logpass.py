@@ -101,6 +101,6 @@ def test_moves_with_its_buffers() -> None:
     pos = torch.rand(2, NUM_VARS, dtype=torch.float64).log()
     want = module(pos, pos)
     module.to(torch.float64)  # buffers are replaced; the layer slices must follow them
-    module.src = module.src.clone()
+    module.child_row = module.child_row.clone()
     torch.testing.assert_close(module(pos, pos), want)
     assert "rows=" in repr(module) and module.state_dict() == {}
