@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor
@@ -143,24 +143,32 @@ def segment_topk_union(values: Tensor, segment: Tensor, n: int) -> Tensor:
     return _by_segment(values, segment, n, [-math.inf] * k, _union_block)
 
 
-_STAIRS: dict[tuple[int, torch.device], tuple[tuple[tuple[int, int, int], ...], Tensor]] = {}
+class _Stair(NamedTuple):
+    """Rows ``first <= i < end`` of the left list pair with columns ``j < width`` of the right."""
+
+    first: int
+    end: int
+    width: int
 
 
-def _stairs(k: int, device: torch.device) -> tuple[tuple[tuple[int, int, int], ...], Tensor]:
+_STAIRS: dict[tuple[int, torch.device], tuple[tuple[_Stair, ...], Tensor]] = {}
+
+
+def _stairs(k: int, device: torch.device) -> tuple[tuple[_Stair, ...], Tensor]:
     """The pairs ``(i, j)`` with ``(i + 1)(j + 1) <= k``, all that a top-k sum can use: as
-    blocks ``(i0, i1, width)`` (rows ``i0 <= i < i1`` take ``j < width``), and as a ``(2, P)``
-    table of ``i`` and ``j`` in the order the blocks list them."""
+    stairs of equal width, and as a ``(2, P)`` table of ``i`` and ``j`` in the order the stairs
+    list them."""
     key = (k, device)
     if key not in _STAIRS:
-        blocks, i = [], 0
+        stairs, i = [], 0
         while i < k:
             width, end = k // (i + 1), i + 1
             while end < k and k // (end + 1) == width:
                 end += 1
-            blocks.append((i, end, width))
+            stairs.append(_Stair(i, end, width))
             i = end
-        pairs = [(r, c) for i0, i1, width in blocks for r in range(i0, i1) for c in range(width)]
-        _STAIRS[key] = (tuple(blocks), torch.tensor(pairs, device=device).T.contiguous())
+        pairs = [(r, c) for s in stairs for r in range(s.first, s.end) for c in range(s.width)]
+        _STAIRS[key] = (tuple(stairs), torch.tensor(pairs, device=device).T.contiguous())
     return _STAIRS[key]
 
 
@@ -171,13 +179,14 @@ class _OuterTopk(torch.autograd.Function):
     @staticmethod
     def forward(ctx: Any, left: Tensor, right: Tensor) -> Tensor:
         k = left.shape[-1]
-        blocks, pairs = _stairs(k, left.device)
+        stairs, pairs = _stairs(k, left.device)
         sums = left.new_empty((*left.shape[:-1], pairs.shape[1]))  # left, right: same shape
         at = 0
-        for i0, i1, width in blocks:
-            out = sums[..., at : at + (i1 - i0) * width].unflatten(-1, (i1 - i0, width))
-            torch.add(left[..., i0:i1, None], right[..., None, :width], out=out)
-            at += (i1 - i0) * width
+        for first, end, width in stairs:
+            size = (end - first) * width
+            out = sums[..., at : at + size].unflatten(-1, (end - first, width))
+            torch.add(left[..., first:end, None], right[..., None, :width], out=out)
+            at += size
         best, chosen = sums.topk(k, dim=-1)
         ctx.save_for_backward(chosen, pairs)
         return best
