@@ -10,7 +10,7 @@ import clingo
 
 from nesy.errors import GroundingError
 from nesy.ground.program import GroundProgram, GroundRule, GroundWeightRule
-from nesy.ground.translate import clingo_lines
+from nesy.ground.translate import RESERVED_PREFIX, clingo_lines
 from nesy.lang import ir
 
 __all__ = ["ground"]
@@ -30,6 +30,7 @@ class _Collector(clingo.Observer):
         self.weight_rules: list[GroundWeightRule] = []
         self.symbols: dict[int, clingo.Symbol] = {}
         self.facts: set[clingo.Symbol] = set()
+        self.reserved: dict[int, str] = {}
 
     def _count(self) -> None:
         size = len(self.rules) + len(self.weight_rules)
@@ -55,6 +56,10 @@ class _Collector(clingo.Observer):
             self.facts.add(symbol)
         else:
             self.symbols[atom] = symbol
+            if symbol.type == clingo.SymbolType.Function:
+                name = symbol.name
+                if name.startswith(RESERVED_PREFIX):
+                    self.reserved[atom] = name
 
 
 _BLOCK_LINE = re.compile(r"^<block>:(\d+):\d+")
@@ -137,4 +142,5 @@ def ground(
         weight_rules=tuple(collector.weight_rules),
         symbols=collector.symbols,
         facts=frozenset(collector.facts),
+        reserved=collector.reserved,
     )

@@ -41,6 +41,9 @@ class GroundProgram:
     weight_rules: tuple[GroundWeightRule, ...]
     symbols: dict[int, clingo.Symbol]  # atom -> symbol, for atoms clingo shows
     facts: frozenset[clingo.Symbol]  # symbols clingo derived as facts
+    # atom -> its symbol's name, for nesy's reserved atoms (choices: ``__nesy_pf`` ...), read
+    # once here: reading a symbol's name is a call into clingo
+    reserved: dict[int, str]
 
     def atom_of(self) -> dict[clingo.Symbol, int]:
         return {symbol: atom for atom, symbol in self.symbols.items()}

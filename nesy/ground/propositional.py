@@ -37,7 +37,7 @@ def ground_propositional(program: ir.Program) -> GroundProgram | None:
     for index, statement in enumerate(program.statements):
         if not reader.read(index, statement):
             return None
-    return GroundProgram(tuple(reader.rules), (), reader.symbols, frozenset())
+    return GroundProgram(tuple(reader.rules), (), reader.symbols, frozenset(), reader.reserved)
 
 
 class _Reader:
@@ -45,6 +45,7 @@ class _Reader:
         self.rules: list[GroundRule] = []
         self.symbols: dict[int, clingo.Symbol] = {}  # atoms numbered 1, 2, ... as first met
         self.atoms: dict[str, int] = {}
+        self.reserved: dict[int, str] = {}
 
     def number(self, symbol: clingo.Symbol) -> int:
         self.symbols[len(self.symbols) + 1] = symbol
@@ -80,6 +81,7 @@ class _Reader:
             choice = self.number(
                 clingo.Function(PF, [clingo.Number(index), self.symbols[head], _NO_VARIABLES])
             )
+            self.reserved[choice] = PF
             self.rules += [GroundRule(True, (choice,), ()), GroundRule(False, (head,), (choice,))]
             return True
         if isinstance(statement, ir.AnnotatedDisjunction):
@@ -95,6 +97,7 @@ class _Reader:
                 )
                 for i, h in enumerate(heads)
             ]
+            self.reserved.update(dict.fromkeys(members, AD))
             self.rules.append(GroundRule(True, tuple(members), ()))
             self.rules += [
                 GroundRule(False, (h,), (m,)) for h, m in zip(heads, members, strict=True)

@@ -15,7 +15,6 @@ from pysdd.sdd import SddManager, SddNode
 
 from nesy.errors import CompileError
 from nesy.ground.program import GroundProgram, GroundRule, GroundWeightRule
-from nesy.ground.translate import RESERVED_PREFIX
 
 __all__ = ["relevant_atoms", "atom_formulas", "exactly_one", "ASP_HINT"]
 
@@ -37,8 +36,7 @@ def _is_declaration(rule: _Rule, ground: GroundProgram) -> bool:
     """A choice rule over nesy's reserved atoms declares choice variables; it derives nothing."""
     if not rule.choice:
         return False
-    symbols = [ground.symbols.get(atom) for atom in rule.head]
-    return all(s is not None and s.name.startswith(RESERVED_PREFIX) for s in symbols)
+    return all(atom in ground.reserved for atom in rule.head)
 
 
 def _name(ground: GroundProgram, atom: int) -> str:

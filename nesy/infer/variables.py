@@ -64,23 +64,14 @@ class ChoiceVariables:
         return len(self.facts) + sum(len(g.vars) for g in self.groups)
 
 
-def _reserved(symbol: clingo.Symbol) -> str | None:
-    """The reserved name a choice atom carries (probabilistic fact, AD or network member);
-    read once per atom, since reading a symbol's name is a call into clingo."""
-    if symbol.type != clingo.SymbolType.Function:
-        return None
-    name = symbol.name
-    return name if name in (PF, AD, NN) else None
-
-
 def collect_choices(
     program: ir.Program, ground: GroundProgram, relevant: set[int], order: list[int]
 ) -> ChoiceVariables:
     """Number the relevant choice atoms 1..V, in ``order`` (atoms listed first come first)."""
     members: dict[tuple[int, clingo.Symbol], list[tuple[int, clingo.Symbol]]] = {}
-    reserved = {atom: _reserved(symbol) for atom, symbol in ground.symbols.items()}
+    reserved = ground.reserved
     for atom, symbol in ground.symbols.items():
-        if reserved[atom] in (AD, NN):
+        if reserved.get(atom) in (AD, NN):
             members.setdefault((symbol.arguments[0].number, symbol.arguments[1]), []).append(
                 (atom, symbol)
             )
@@ -96,14 +87,15 @@ def collect_choices(
         symbol = ground.symbols.get(atom)
         if symbol is None:
             continue
-        if reserved[atom] == PF:
+        kind = reserved.get(atom)
+        if kind == PF:
             statement = program.statements[symbol.arguments[0].number]
             assert isinstance(statement, ir.ProbFact)
             fact = FactVariable(next_var, symbol, symbol.arguments[1], statement.probability)
             fact_vars.append(fact)
             var_of_atom[atom] = next_var
             next_var += 1
-        elif reserved[atom] in (AD, NN):
+        elif kind in (AD, NN):
             index, key = symbol.arguments[0].number, symbol.arguments[1]
             if (index, key) in seen_groups:
                 continue
