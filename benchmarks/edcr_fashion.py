@@ -4,7 +4,7 @@ Protocol (one run per seed):
 - Data: Fashion-MNIST (Debian package `dataset-fashion-mnist`). The first 50,000 training images
   train the models, the last 10,000 are the rule-learning data, the official 10,000 test images
   are the test set. Labels are fine (10 classes) and coarse (tops, trouser, footwear, bag).
-- Models (`solvers.edcr.fashion`): a main CNN with fine and coarse heads, a secondary MLP with
+- Models (`tasks.fashion_edcr.fashion`): a main CNN with fine and coarse heads, a secondary MLP with
   the same heads, ten one-vs-rest logistic regressions. Conditions (68 columns): both models'
   predictions at both levels and four thresholds per binary score (B.2, B.8).
 - Settings: `all` (every class in the models' training data); `zero-shot` (40 % of the fine
@@ -38,16 +38,6 @@ from bench_record import record_head  # a sibling script
 
 from nesy.neural.datasets import Digits
 from nesy.train.checkpoint import atomic_write_bytes
-from solvers.edcr.fashion import (
-    COARSE,
-    FINE,
-    PARENT,
-    Outputs,
-    conditions,
-    load_fashion,
-    predict,
-    train_models,
-)
 from solvers.edcr.hierarchy import (
     Levels,
     constraint_scores,
@@ -57,6 +47,16 @@ from solvers.edcr.hierarchy import (
 )
 from solvers.edcr.metrics import accuracy, class_recall, detection_scores, macro_f1
 from solvers.edcr.rules import ABSTAIN, RuleSet, learn_rules
+from tasks.fashion_edcr.fashion import (
+    COARSE,
+    FINE,
+    PARENT,
+    Outputs,
+    conditions,
+    load_fashion,
+    predict,
+    train_models,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SETTINGS = ("all", "zero-shot", "few-shot")

@@ -34,10 +34,10 @@ import torch
 from bench_record import record_head, spread  # a sibling script
 
 from nesy.train.checkpoint import atomic_write_bytes
-from solvers.possibilistic.addition_task import evaluate_addition, train_digit_net
-from solvers.possibilistic.sudoku import run_sudoku
+from tasks.mnist_addition.pinesy_protocol import evaluate_addition, train_digit_net
 from tasks.mnist_addition_digits.exact import run_mnist_addition_digits
 from tasks.visudo.data import load_split
+from tasks.visudo.pinesy_sudoku import run_sudoku
 
 REPO = Path(__file__).resolve().parents[1]
 CARRY_PROGRAM = REPO / "programs" / "mnist_addition_carry.nesy"

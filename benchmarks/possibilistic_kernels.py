@@ -24,10 +24,10 @@ import torch
 from bench_record import record_head  # a sibling script
 
 from nesy.train.checkpoint import atomic_write_bytes
-from solvers.possibilistic.addition import RULES
 from solvers.possibilistic.fre import chebyshev_distances, lowest_solution, minmax
 from solvers.possibilistic.learning import NO_THRESHOLD, learn_parameters
-from solvers.possibilistic.sudoku import pair_rule_set
+from tasks.mnist_addition.pinesy_rules import RULES
+from tasks.visudo.pinesy_sudoku import pair_rule_set
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     targets = rules.targets(torch.randint(0, 81, (810, 200), generator=generator))
 
     def sudoku_learning() -> None:
-        for part in range(0, 810, 90):  # chunks, as solvers.possibilistic.sudoku does
+        for part in range(0, 810, 90):  # chunks, as tasks.visudo.pinesy_sudoku does
             learn_parameters(gammas[part : part + 90], targets[part : part + 90], 0.0)
 
     record("learn 810 pair rule sets (minimal thresholds)", "810 x 200 x 81 x 36", sudoku_learning)

@@ -35,8 +35,7 @@ import torch
 from bench_record import record_head, spread  # a sibling script
 
 from nesy.train.checkpoint import atomic_write_bytes
-from solvers.asp.sudoku_puzzles import load_visual_split
-from solvers.asp.visual_sudoku import (
+from tasks.visual_sudoku.asp_training import (
     Evaluation,
     TrainConfig,
     Trained,
@@ -44,6 +43,7 @@ from solvers.asp.visual_sudoku import (
     train_from_solutions,
     train_with_labels,
 )
+from tasks.visual_sudoku.puzzles import load_visual_split
 
 REPO = Path(__file__).resolve().parents[1]
 ROWS = {"solutions": "(a) from solutions (NeurASP)", "labels": "(b) with digit labels"}

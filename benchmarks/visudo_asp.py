@@ -30,7 +30,7 @@ from bench_record import record_head, spread  # a sibling script
 
 import nesy
 from nesy.train.checkpoint import atomic_write_bytes
-from solvers.asp.visudo import train_ceiling, train_visudo
+from tasks.visudo.asp_training import train_ceiling, train_visudo
 from tasks.visudo.data import load_split
 
 REPO = Path(__file__).resolve().parents[1]

@@ -87,7 +87,7 @@ def run_network(
     Shape:
         -> ``(B, G, D)``, ``D = size``.
     """
-    out = network(*arguments)
+    out: Tensor = network(*arguments)
     groups = len(arguments[0]) // batch if batch else 0
     if out.dim() != 2 or out.shape != (batch * groups, size):
         raise DataError(

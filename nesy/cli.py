@@ -46,7 +46,8 @@ def _pick_backend(args: argparse.Namespace, program: ir.Program, names: Sequence
     from nesy.backend import choose
 
     if args.backend != "auto":
-        return args.backends[args.backend]
+        named: Backend = args.backends[args.backend]
+        return named
     candidates = {name: args.backends[name] for name in names if name in args.backends}
     backend, why = choose(program, candidates)
     print(f"nesy: using the {backend.name} backend ({why}); --backend chooses", file=sys.stderr)
@@ -119,7 +120,7 @@ PROBLOG_SUFFIXES = (".pl", ".problog")
 
 def _dialect(args: argparse.Namespace) -> str:
     if args.dialect != "auto":
-        return args.dialect
+        return str(args.dialect)
     return "problog" if args.program.suffix in PROBLOG_SUFFIXES else "nesy"
 
 
@@ -174,7 +175,7 @@ def _train_on_data(args: argparse.Namespace) -> int:
             distributed.leave()
     if out is not None:
         final = {**result.epochs[-1].metrics, **result.test}
-        record = {
+        record: dict[str, Any] = {
             "program": str(args.program),
             "data": str(args.data),
             "settings": config.to_json(),
@@ -294,7 +295,9 @@ def _add_compute_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_query(commands: argparse._SubParsersAction, backends: dict[str, Backend]) -> None:
+def _add_query(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], backends: dict[str, Backend]
+) -> None:
     query = commands.add_parser("query", help=_CORE["query"])
     query.add_argument("program", type=Path)
     query.add_argument("--json", action="store_true", help="print a JSON object")
@@ -350,7 +353,9 @@ def _add_budget_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_train(
-    commands: argparse._SubParsersAction, backends: dict[str, Backend], argv: Sequence[str]
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    backends: dict[str, Backend],
+    argv: Sequence[str],
 ) -> None:
     """``nesy train``, with the options of its task (``--task``, or the program's)."""
     train = commands.add_parser("train", help=_CORE["train"])

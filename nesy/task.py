@@ -6,7 +6,7 @@ are registered under the ``nesy.tasks`` entry point group, as backends are under
 ``nesy.backends``; ``nesy train PROGRAM --task NAME`` runs one. From Python::
 
     from nesy.task import TaskConfig, tasks
-    summary = tasks()["mnist-addition"].run(TaskConfig(Path("programs/mnist_addition.nesy")))
+    summary = tasks()[name].run(TaskConfig(Path(program), backend="exact", epochs=1))
 """
 
 from __future__ import annotations
@@ -43,10 +43,21 @@ class TaskConfig:
     device: str = "cpu"
     options: Mapping[str, Any] = field(default_factory=dict)
 
+    def where(self) -> dict[str, Any]:
+        """Seed, folders, progress, resume and device, as keyword arguments of a runner."""
+        return {
+            "seed": self.seed,
+            "out_dir": self.out_dir,
+            "test_dir": self.test_dir,
+            "progress": self.progress,
+            "resume": self.resume,
+            "device": self.device,
+        }
+
     def settings(self) -> dict[str, Any]:
         """The training settings that were given (not ``None``), by name."""
-        given = {"epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr}
-        given["schedule"] = self.schedule
+        given: dict[str, Any] = {"epochs": self.epochs, "batch_size": self.batch_size}
+        given |= {"lr": self.lr, "schedule": self.schedule}
         return {name: value for name, value in given.items() if value is not None}
 
 
@@ -55,7 +66,7 @@ class Task(Protocol):
 
     ``backends`` are the backends that can train it, in the order ``--backend auto`` asks them
     (:func:`nesy.backend.choose`); ``programs`` the file names of the shipped programs it is the
-    task of, so that ``nesy train programs/mnist_addition.nesy`` needs no ``--task``;
+    task of, so that ``nesy train`` on one of them needs no ``--task``;
     ``add_arguments`` adds the task's own options to ``nesy train``; ``run`` trains and evaluates,
     prints a one-line summary and returns the figures (written to the run's ``run.json``).
     """

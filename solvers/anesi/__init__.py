@@ -7,11 +7,12 @@ against it). A prediction model ``q(y | P)``, factorised output digit by output 
 Dirichlet prior fitted to the perception's recent beliefs (:mod:`.prior`); the perception
 network learns through q from the task labels alone (:mod:`.learner`). No circuit is compiled,
 so it trains programs whose circuits are out of reach, such as the whole-number MNIST-addition
-program beyond N = 2 (:mod:`.addition`; ``nesy train --backend anesi``, :mod:`.cli`).
+program beyond N = 2 (the task: ``tasks/mnist_addition_digits/anesi_addition.py``;
+``nesy train --backend anesi``).
 
 Python::
 
-    from solvers.anesi import AnesiConfig, run_anesi_addition
+    from tasks.mnist_addition_digits.anesi_addition import run_anesi_addition
     result = run_anesi_addition("programs/mnist_addition_numbers.nesy", digits=4, epochs=30)
 """
 
@@ -20,10 +21,9 @@ from typing import TYPE_CHECKING
 from nesy.lazy import lazy_attributes
 
 if TYPE_CHECKING:
-    from solvers.anesi.addition import run_anesi_addition
     from solvers.anesi.learner import Anesi, AnesiConfig
 
-__all__ = ["Anesi", "AnesiConfig", "run_anesi_addition"]
+__all__ = ["Anesi", "AnesiConfig"]
 
 # imported on first use: `nesy query` loads this package's CLI entry point, not torch
 lazy_attributes(
@@ -31,6 +31,5 @@ lazy_attributes(
     {
         "Anesi": "solvers.anesi.learner",
         "AnesiConfig": "solvers.anesi.learner",
-        "run_anesi_addition": "solvers.anesi.addition",
     },
 )

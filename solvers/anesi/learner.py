@@ -13,7 +13,7 @@ Each step (ALGORITHMS.md D.4, D.5):
 Two optimisers take turns on two losses with one shared forward pass, which
 :class:`nesy.train.trainer.Trainer` (one optimiser, the NLL of a ``(B, Q)`` answer tensor) does
 not express; at N = 15 the answers are not even enumerable. Hence this learner and the short loop
-in :mod:`solvers.anesi.addition`.
+in :mod:`tasks.mnist_addition_digits.anesi_addition`.
 
 Shape letters: ``B`` batch, ``K`` symbols per example, ``V`` values, ``M`` output digits.
 """

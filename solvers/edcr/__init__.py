@@ -23,7 +23,7 @@ threshold on a binary model's score), then applied to new predictions:
 Modules: :mod:`~solvers.edcr.conditions` (columns and their files), :mod:`~solvers.edcr.learn`
 (DetRuleLearn, RatioDetRuleLearn, CorrRuleLearn), :mod:`~solvers.edcr.rules` (rule sets),
 :mod:`~solvers.edcr.hierarchy` (f-EDR: fine/coarse labels, constraint recovery),
-:mod:`~solvers.edcr.metrics`, :mod:`~solvers.edcr.fashion` (the Fashion-MNIST task) and
+:mod:`~solvers.edcr.metrics`, ``tasks/fashion_edcr`` (the Fashion-MNIST task) and
 :mod:`~solvers.edcr.cli` (``nesy edcr``).
 """
 

@@ -21,13 +21,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from nesy.errors import ConfigError, DataError
+from nesy.errors import DataError
 from nesy.lang.ir import Span
 from nesy.options import at_least, finite_float, integer
-from nesy.outputs import writable_file, writable_folder
+from nesy.outputs import writable_file
 from nesy.train.checkpoint import atomic_write_bytes
 from solvers.edcr.arrays import check_text_file, load_npy
-from solvers.edcr.conditions import read_conditions, write_conditions
+from solvers.edcr.conditions import read_conditions
 from solvers.edcr.metrics import accuracy, detection_scores, macro_f1
 from solvers.edcr.rules import (
     ABSTAIN,
@@ -270,40 +270,10 @@ def _apply(args: argparse.Namespace) -> int:
 
 
 def _fashion(args: argparse.Namespace) -> int:
-    from nesy.neural.datasets import Digits  # torch only when asked for
-    from solvers.edcr import fashion
+    """``nesy edcr fashion OUT``: the Fashion-MNIST task's data for ``learn`` and ``apply``."""
+    from tasks.fashion_edcr.prepare import prepare  # torch only when asked for
 
-    writable_folder(args.out, "--out")
-    train = fashion.load_fashion("train", args.data)
-    test = fashion.load_fashion("t10k", args.data)
-    split = len(train.labels) - args.rule_images
-    if not 0 < split < len(train.labels):
-        raise ConfigError(
-            f"--rule-images must lie in 1..{len(train.labels) - 1}; got {args.rule_images}"
-        )
-    parts = {
-        "learn": (train.images[split:], train.labels[split:]),
-        "test": (test.images, test.labels),
-    }
-    models = fashion.train_models(
-        Digits(
-            train.images[: min(split, args.train_images)],
-            train.labels[: min(split, args.train_images)],
-        ),
-        epochs=args.epochs,
-        seed=args.seed,
-        progress=True,
-    )
-    for name, (images, labels) in parts.items():
-        outputs = fashion.predict(models, images)
-        for suffix, values in (("pred", outputs.main_fine), ("labels", labels.numpy())):
-            target = args.out / f"{name}_{suffix}.npy"
-            atomic_write_bytes(target, lambda f, v=values: np.save(f, v))
-        write_conditions(args.out / f"{name}_conditions.npz", fashion.conditions(outputs))
-        accuracy_text = f"{accuracy(outputs.main_fine, labels.numpy()):.4f}"
-        print(f"{name}: {len(labels)} samples, main model fine accuracy {accuracy_text}")
-    print(f"wrote {args.out}/{{learn,test}}_{{pred,labels}}.npy and *_conditions.npz")
-    print(f"classes: {','.join(fashion.FINE)}")
+    prepare(args.out, args.data, args.epochs, args.seed, args.rule_images, args.train_images)
     return 0
 
 

@@ -27,18 +27,7 @@ class MnistAddition:
             return run_pinesy_addition(config, k=1)
         from tasks.mnist_addition.exact import run_mnist_addition
 
-        return dict(
-            run_mnist_addition(
-                config.program,
-                **config.settings(),
-                seed=config.seed,
-                out_dir=config.out_dir,
-                test_dir=config.test_dir,
-                progress=config.progress,
-                resume=config.resume,
-                device=config.device,
-            )
-        )
+        return dict(run_mnist_addition(config.program, **config.settings(), **config.where()))
 
 
 TASK = MnistAddition()

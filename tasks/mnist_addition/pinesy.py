@@ -15,8 +15,8 @@ __all__ = ["run_pinesy_addition"]
 
 def run_pinesy_addition(config: TaskConfig, k: int) -> dict[str, Any]:
     """Train and test Pi-NeSy on k-digit addition; prints a summary and ``explain`` examples."""
-    from solvers.possibilistic.addition import explain
-    from solvers.possibilistic.addition_task import evaluate_addition, train_digit_net
+    from tasks.mnist_addition.pinesy_protocol import evaluate_addition, train_digit_net
+    from tasks.mnist_addition.pinesy_rules import explain
 
     if k < 1:
         raise ConfigError(f"digits per number must be at least 1; got {k}")

@@ -42,15 +42,7 @@ class MnistAdditionDigits:
 
         return dict(
             run_mnist_addition_digits(
-                config.program,
-                digits=digits,
-                **config.settings(),
-                seed=config.seed,
-                out_dir=config.out_dir,
-                test_dir=config.test_dir,
-                progress=config.progress,
-                resume=config.resume,
-                device=config.device,
+                config.program, digits=digits, **config.settings(), **config.where()
             )
         )
 

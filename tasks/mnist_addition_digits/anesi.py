@@ -49,8 +49,8 @@ def add_anesi_options(parser: argparse.ArgumentParser) -> None:
 def run_anesi_task(config: TaskConfig) -> dict[str, Any]:
     if config.schedule is not None:
         raise ConfigError("--schedule is the exact backend's; A-NeSI uses a constant lr")
-    from solvers.anesi.addition import run_anesi_addition
     from solvers.anesi.learner import AnesiConfig
+    from tasks.mnist_addition_digits.anesi_addition import run_anesi_addition
 
     options = config.options
     anesi = AnesiConfig(

@@ -13,7 +13,7 @@ __all__ = ["run_asp_visudo"]
 
 def run_asp_visudo(config: TaskConfig) -> dict[str, Any]:
     """``nesy train programs/visudo_4x4.nesy --task visudo``: split ``config.seed``."""
-    from solvers.asp.visudo import train_ceiling, train_visudo
+    from tasks.visudo.asp_training import train_ceiling, train_visudo
     from tasks.visudo.data import load_split
 
     program = parse_file(os.fspath(config.program))

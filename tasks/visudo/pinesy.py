@@ -15,8 +15,8 @@ __all__ = ["run_pinesy_visudo"]
 
 def run_pinesy_visudo(config: TaskConfig) -> dict[str, Any]:
     """Train and test Pi-NeSy on one ViSudo-PC split (``config.seed``)."""
-    from solvers.possibilistic.sudoku import explain, program_pairs, run_sudoku
     from tasks.visudo.data import load_split
+    from tasks.visudo.pinesy_sudoku import explain, program_pairs, run_sudoku
 
     program = parse_file(os.fspath(config.program))
     options, progress = config.options, config.progress and os.isatty(2)

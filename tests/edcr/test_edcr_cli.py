@@ -122,7 +122,7 @@ def test_a_label_file_with_a_bad_line_names_it(files):
 
 
 def test_fashion_writes_files_that_learn_and_apply_read(tmp_path):
-    from solvers.edcr.fashion import default_fashion_dir
+    from tasks.fashion_edcr.fashion import default_fashion_dir
 
     if not default_fashion_dir().is_dir():
         pytest.skip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")

@@ -10,8 +10,8 @@ import torch
 from torch.nn.functional import one_hot
 
 from nesy.errors import ConfigError
-from solvers.possibilistic.addition import RULES, cascade, column_labels, explain, predict
 from solvers.possibilistic.rules import RuleSet
+from tasks.mnist_addition.pinesy_rules import RULES, cascade, column_labels, explain, predict
 from tasks.mnist_addition_digits.data import sum_digits
 
 

@@ -12,8 +12,7 @@ import torch
 from nesy.errors import ConfigError
 from nesy.neural.nets import MnistNet
 from solvers.asp.program import AspProgram
-from solvers.asp.sudoku_puzzles import SudokuSolver, VisualBoards, make_boards
-from solvers.asp.visual_sudoku import (
+from tasks.visual_sudoku.asp_training import (
     NETWORK,
     TrainConfig,
     board_inputs,
@@ -26,6 +25,7 @@ from solvers.asp.visual_sudoku import (
     train_from_solutions,
     train_with_labels,
 )
+from tasks.visual_sudoku.puzzles import SudokuSolver, VisualBoards, make_boards
 
 
 def _boards(n: int, seed: int, noise: float = 0.3) -> VisualBoards:

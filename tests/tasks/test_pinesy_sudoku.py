@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-import solvers.possibilistic.sudoku as sudoku
+import tasks.visudo.pinesy_sudoku as sudoku
 from nesy.neural.datasets import Digits, default_mnist_dir
 from solvers.possibilistic.learning import (
     NO_THRESHOLD,
@@ -18,7 +18,9 @@ from solvers.possibilistic.learning import (
     learn_parameters,
     threshold_grid,
 )
-from solvers.possibilistic.sudoku import (
+from solvers.possibilistic.transform import to_possibility
+from tasks.visudo.data import Puzzles, load_split, make_puzzles
+from tasks.visudo.pinesy_sudoku import (
     SudokuModel,
     constraint_pairs,
     explain,
@@ -31,8 +33,6 @@ from solvers.possibilistic.sudoku import (
     predict,
     run_sudoku,
 )
-from solvers.possibilistic.transform import to_possibility
-from tasks.visudo.data import Puzzles, load_split, make_puzzles
 
 
 def _puzzles(size: int, n_valid: int, seed: int) -> Puzzles:

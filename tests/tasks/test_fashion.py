@@ -10,7 +10,7 @@ import torch
 
 from nesy.errors import ConfigError, DataError
 from nesy.neural.datasets import Digits
-from solvers.edcr.fashion import (
+from tasks.fashion_edcr.fashion import (
     COARSE,
     FINE,
     PARENT,

@@ -8,7 +8,7 @@ import torch
 
 from nesy.errors import BackendError, ConfigError, DataError
 from nesy.neural.datasets import Digits, default_mnist_dir
-from solvers.asp.sudoku_puzzles import (
+from tasks.visual_sudoku.puzzles import (
     Board,
     SudokuSolver,
     VisualBoards,

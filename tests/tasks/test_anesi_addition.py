@@ -11,9 +11,9 @@ import torch
 from nesy.errors import ConfigError
 from nesy.lang import parse_file
 from nesy.neural.datasets import default_mnist_dir
-from solvers.anesi.addition import addition_function, run_anesi_addition
 from solvers.anesi.learner import AnesiConfig
 from solvers.anesi.symbolic import NumberSum, ProgramFunction
+from tasks.mnist_addition_digits.anesi_addition import addition_function, run_anesi_addition
 
 NUMBERS = Path(__file__).resolve().parents[2] / "programs" / "mnist_addition_numbers.nesy"
 needs_test_set = pytest.mark.skipif(

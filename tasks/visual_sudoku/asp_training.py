@@ -50,7 +50,7 @@ from nesy.neural.nets import MnistNet
 from solvers.asp.layer import AspModel
 from solvers.asp.program import AspProgram, merge
 from solvers.asp.semantics import FLOOR, most_probable
-from solvers.asp.sudoku_puzzles import SudokuSolver, VisualBoards
+from tasks.visual_sudoku.puzzles import SudokuSolver, VisualBoards
 
 __all__ = [
     "MARGINS",

