@@ -62,12 +62,16 @@ __all__ += ["GuideScores", "LazyScorer", "SolveResult", "ScoringTimeout", "solve
 __all__ += ["PROBE_CONFLICTS", "PORTFOLIO_ROUNDS"]
 
 GUIDES = ("none", "phases", "core", "portfolio", "random-phases", "random-core", "random-portfolio")
-#: The portfolio guides' default unguided probe, in conflicts: measured on SATLIB by
-#: benchmarks/sat_guidance.py (see its JSON), where it about matched the network's time
-PROBE_CONFLICTS = 2000
+#: The portfolio guides' default unguided probe, in conflicts. Chosen on SATLIB with
+#: benchmarks/sat_guidance.py (results/sat_guidance_probe*.json): probes of 5000-30000 let the
+#: network run on formulas it does not pay for (uuf200: +0.065 s on 0.3 s; hole8: NeuroSAT's
+#: forced phases doubled CaDiCaL's time per conflict), up to 1.2-1.7x the unguided median; at
+#: 40000 (about 6x the network's time in conflicts on 200-250 variables) none went past 1.2x.
+PROBE_CONFLICTS = 40_000
 #: NeuroSAT's message-passing rounds in the portfolio guide (the shipped model trained with 26):
-#: fewer rounds, less time, phases about as good (benchmarks/sat_guidance.py --rounds)
-PORTFOLIO_ROUNDS = 12
+#: 8 rounds in bfloat16 took 0.06 s on a uuf200 formula (26 in float32: 0.3 s), and its phases
+#: left CaDiCaL about as few conflicts on uf200/uf250 (benchmarks/sat_guidance.py --rounds)
+PORTFOLIO_ROUNDS = 8
 
 # Checked against python-sat 1.9.dev24's source and by running each solver. Unlike what
 # Solver.set_phases' docstring says, cadical153/195/300 honour set_phases; only cadical103

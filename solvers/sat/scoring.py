@@ -8,9 +8,9 @@ The network runs once per call (a re-scoring runs it again); its time is the gui
 - core: the sigmoid of the core variant's per-variable logit.
 
 The portfolio guide's scorer (:func:`portfolio_scorer`) runs NeuroSAT alone in bfloat16 for
-:data:`PORTFOLIO_ROUNDS` rounds, loaded at its first call: on SATLIB's uf250 that took 0.12 s
-per formula instead of 0.3-0.4 s (float32, 26 rounds) on one core, with phases that led the
-solver to about as few conflicts (benchmarks/sat_guidance.py).
+:data:`~solvers.sat.guide.PORTFOLIO_ROUNDS` rounds, loaded at its first call: on a SATLIB uf200
+formula that took 0.06 s on one core instead of 0.3 s (float32, 26 rounds), with phases that
+left the solver about as few conflicts.
 
 The package ships one of each (:func:`default_scorer`); see the README for how they were trained.
 """

@@ -22,6 +22,7 @@ from solvers.sat.cli import format_model
 from solvers.sat.cnf import CNF, satisfies
 from solvers.sat.dimacs import read_dimacs, write_dimacs
 from solvers.sat.generate import pigeonhole
+from solvers.sat.guide import PROBE_CONFLICTS
 from solvers.sat.train import load_model
 
 # two small SATLIB instances kept with the tests (see tests/data/satlib/README.md)
@@ -126,10 +127,10 @@ def test_solve_satlib_file_with_trailer(runs, guide):
 
 @pytest.mark.parametrize(("probe", "ran"), [("", "not needed"), (" probe 0", "ran")])
 def test_the_portfolio_runs_the_network_only_past_its_probe(runs, probe, ran):
-    # uuf50-01 takes CaDiCaL well under the default probe's 2000 conflicts
+    # uuf50-01 takes CaDiCaL under a hundred conflicts, well under the default probe
     run = runs[1][f"uuf50 portfolio{probe}"]
     assert run.returncode == 20, run.stderr
-    conflicts = "0" if probe else "2000"
+    conflicts = "0" if probe else str(PROBE_CONFLICTS)
     assert f"c probe conflicts {conflicts}, then the network: {ran}" in run.stdout
 
 
