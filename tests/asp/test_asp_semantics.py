@@ -13,6 +13,7 @@ import pytest
 import torch
 
 import nesy
+from nesy.answers import AnswerModule
 from nesy.neural.nets import MnistNet
 from solvers.asp import AspModel, AspProgram, most_probable, stable_models
 from solvers.asp.diagram import build_diagram
@@ -98,6 +99,7 @@ def test_neural_atoms_match_the_exact_model_and_its_gradients():
     exact = nesy.Model(program, {"mnist_net": net})
     asp = AspModel(program, {"mnist_net": net})
     assert exact.answers == asp.answers and exact.atoms == asp.atoms  # one answer type
+    assert isinstance(exact, AnswerModule) and isinstance(asp, AnswerModule)
     exact_logp, asp_logp = exact(inputs), asp(inputs)
     assert torch.allclose(asp_logp.float(), exact_logp.float(), atol=1e-5)
     (grad_exact,) = torch.autograd.grad(exact_logp[:, 7].sum(), net.classifier[-1].weight)
