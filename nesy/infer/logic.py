@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterable
 
-import networkx as nx
 from pysdd.sdd import SddManager, SddNode
 
 from nesy.errors import CompileError
 from nesy.ground.program import GroundProgram, GroundRule, GroundWeightRule
+from nesy.infer.components import components_dependencies_first
 
 __all__ = ["relevant_atoms", "atom_formulas", "exactly_one", "ASP_HINT"]
 
@@ -169,19 +169,24 @@ def _renamed_blocks(
 ) -> dict[int, set[int]]:
     """The blocks each atom stands for: a choice atom its own; an atom all of whose rules have
     one body atom (a renaming) those of its bodies' atoms, followed through chains and cycles."""
-    renames = nx.DiGraph()
-    renames.add_nodes_from(block)
-    for head, options in bodies.items():
-        if head not in block and all(len(body) == 1 for body in options):
-            renames.add_edges_from((head, body[0]) for body in options)
-    dag = nx.condensation(renames)
+    renames = {
+        head: [body[0] for body in options]
+        for head, options in bodies.items()
+        if head not in block and all(len(body) == 1 for body in options)
+    }
+    nodes = dict.fromkeys(block)
+    for head, targets in renames.items():
+        nodes.update(dict.fromkeys([head, *targets]))
     found: dict[int, set[int]] = {}
-    for component in reversed(list(nx.topological_sort(dag))):  # targets before renamings
-        members = dag.nodes[component]["members"]
-        found[component] = {block[a] for a in members if a in block}.union(
-            *(found[c] for c in dag.successors(component))
-        )
-    return {atom: found[c] for atom, c in dag.graph["mapping"].items()}
+    for members in components_dependencies_first(nodes, renames):  # targets before renamings
+        here = {block[a] for a in members if a in block}
+        for atom in members:
+            for target in renames.get(atom, ()):
+                if target not in members:
+                    here |= found[target]
+        for atom in members:
+            found[atom] = here
+    return found
 
 
 def exactly_one(manager: SddManager, variables: tuple[int, ...]) -> SddNode:
@@ -251,33 +256,34 @@ def atom_formulas(
     """
     by_head = _rules_by_head(ground)
     formula = dict(choice_formula)
-    graph = nx.DiGraph()
     derived = [a for a in relevant if a not in formula]
-    graph.add_nodes_from(derived)
-    for head in derived:
-        for rule in by_head.get(head, ()):
-            graph.add_edges_from((head, b) for b in _body_atoms(rule) if b not in formula)
+    depends = {
+        head: [b for rule in by_head.get(head, ()) for b in _body_atoms(rule) if b not in formula]
+        for head in derived
+    }
     wanted = set(roots)
 
     def literal(lit: int) -> SddNode:
         value = formula.get(abs(lit), manager.false())  # an atom without rules is false
         return value if lit > 0 else ~value
 
-    condensed = nx.condensation(graph)
-    for component in reversed(list(nx.topological_sort(condensed))):
-        members: set[int] = condensed.nodes[component]["members"]
-        recursive = len(members) > 1 or graph.has_edge(next(iter(members)), next(iter(members)))
+    components = components_dependencies_first(derived, depends)
+    component_of = {atom: i for i, members in enumerate(components) for atom in members}
+    # atoms that a root or a higher component refers to: within a recursive component only
+    # these get a formula
+    wanted |= {
+        b for head in derived for b in depends[head] if component_of[b] != component_of[head]
+    }
+    for members in components:
+        recursive = len(members) > 1 or members[0] in depends[members[0]]
         if not recursive:
             (atom,) = members
             formula[atom] = _disjunction(manager, by_head.get(atom, ()), literal, budget)
             continue
-        _check_stratified(ground, by_head, members)
-        needed = [
-            atom
-            for atom in members
-            if atom in wanted or any(p not in members for p in graph.predecessors(atom))
-        ]
-        formula.update(_CycleBreaker(manager, by_head, members, literal, budget).solve(needed))
+        member_set = set(members)
+        _check_stratified(ground, by_head, member_set)
+        needed = [atom for atom in members if atom in wanted]
+        formula.update(_CycleBreaker(manager, by_head, member_set, literal, budget).solve(needed))
     return formula
 
 
