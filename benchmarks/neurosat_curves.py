@@ -2,8 +2,9 @@
 
     python benchmarks/neurosat_curves.py     # needs matplotlib (pip install -e ".[benchmarks]")
 
-Reads `results/neurosat_train_*.json` (written by `nesy sat train --curve`) and writes
-`results/neurosat_curves.png`.
+Reads `results/neurosat_train_*.json` (written by `nesy sat train --curve`) and, when there,
+`results/neurosat_curriculum.json` (`benchmarks/neurosat_curriculum.py`: its SR(40) accuracy),
+and writes `results/neurosat_curves.png`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,18 @@ def main() -> int:
             markersize=3,
             label=label,
         )
+    curriculum = RESULTS / "neurosat_curriculum.json"
+    if curriculum.exists():  # benchmarks/neurosat_curriculum.py: the paper's test along the way
+        curve = json.loads(curriculum.read_text())["progress"]["curve"]
+        ax.plot(
+            [c["seconds"] for c in curve],
+            [c["sr40_accuracy"] for c in curve],
+            marker="s",
+            markersize=3,
+            linestyle="--",
+            label="curriculum from the SR(U(3, 10)) model: SR(40) accuracy",
+        )
+        ax.axhline(0.85, color="grey", linewidth=0.8, linestyle=":", label="paper: SR(40) 0.85")
     ax.set_xlabel(f"training seconds ({meta['machine']['device']})")
     ax.set_ylabel("validation accuracy")
     ax.set_ylim(0.4, 1.0)
