@@ -29,7 +29,10 @@ def main() -> int:
     for path in sorted(RESULTS.glob("neurosat_train_*.json")):
         meta = json.loads(path.read_text())
         data, head = meta["data"], meta["config"]["head"]
-        label = f"{head} head, SR(U({data['low']}, {data['high']})), lr {meta['config']['lr']:g}"
+        label = (
+            f"{head} head, SR(U({data['low']}, {data['high']})), lr {meta['config']['lr']:g} "
+            f"({meta['machine']['device']})"
+        )
         curve = meta["curve"]
         ax.plot(
             [c["seconds"] for c in curve],
@@ -40,21 +43,22 @@ def main() -> int:
         )
     curriculum = RESULTS / "neurosat_curriculum.json"
     if curriculum.exists():  # benchmarks/neurosat_curriculum.py: the paper's test along the way
-        curve = json.loads(curriculum.read_text())["progress"]["curve"]
+        record = json.loads(curriculum.read_text())
+        curve = record["progress"]["curve"]
         ax.plot(
             [c["seconds"] for c in curve],
             [c["sr40_accuracy"] for c in curve],
             marker="s",
             markersize=3,
             linestyle="--",
-            label="curriculum from the SR(U(3, 10)) model: SR(40) accuracy",
+            label=f"curriculum from SR(U(3, 10)): SR(40) accuracy ({record['config']['device']})",
         )
         ax.axhline(0.85, color="grey", linewidth=0.8, linestyle=":", label="paper: SR(40) 0.85")
-    ax.set_xlabel(f"training seconds ({meta['machine']['device']})")
+    ax.set_xlabel("training seconds (each curve's device in its label)")
     ax.set_ylabel("validation accuracy")
     ax.set_ylim(0.4, 1.0)
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_title("NeuroSAT training (sat head: per formula; core head: per variable)")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
