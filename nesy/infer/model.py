@@ -66,6 +66,12 @@ class Model(nn.Module):
         of ``self.answers``, conditioned on the program's evidence.
     """
 
+    # buffers registered in ``_layout_weights``, declared for the type checker
+    const_pos: Tensor
+    const_neg: Tensor
+    pos_source: Tensor
+    neural_mask: Tensor
+
     def __init__(
         self,
         program: ir.Program,
@@ -177,7 +183,7 @@ class Model(nn.Module):
         if self.perturb and self.training:  # Gumbel(0, 1) noise on the networks' outputs
             noise = -torch.empty_like(pos).exponential_().log()
             pos = pos + noise * self.neural_mask
-        logp = self.circuit(pos, neg)
+        logp: Tensor = self.circuit(pos, neg)
         if self.compiled.has_evidence:
             logp = logp[:, :-1] - logp[:, -1:]
         return logp

@@ -74,7 +74,8 @@ class MnistNet(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         h = self.encoder(x).flatten(1)
-        return self.centre(self.classifier(h)).log_softmax(dim=-1)
+        logits: Tensor = self.centre(self.classifier(h))
+        return logits.log_softmax(dim=-1)
 
     def extra_repr(self) -> str:
         return f"n={self.n}, output=log_softmax"
@@ -89,7 +90,8 @@ class _Centred(nn.Module):
         self.scale = nn.Parameter(torch.ones(n))
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.norm(x) * self.scale
+        normed: Tensor = self.norm(x)
+        return normed * self.scale
 
 
 class Mlp(nn.Module):
@@ -125,7 +127,8 @@ class Mlp(nn.Module):
         )
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.layers(x.float()).log_softmax(dim=-1)
+        logits: Tensor = self.layers(x.float())
+        return logits.log_softmax(dim=-1)
 
 
 class Observed(nn.Module):

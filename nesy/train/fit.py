@@ -97,7 +97,9 @@ class _AnswerData(TensorData):
 
     def batches(self, batch_size: int, generator: torch.Generator) -> Iterator[Batch]:
         for batch in super().batches(batch_size, generator):
-            yield Batch(batch.inputs, [self.answers[i] for i in batch.labels.tolist()])
+            positions = batch.labels
+            assert isinstance(positions, Tensor)  # TensorData's labels are a tensor
+            yield Batch(batch.inputs, [self.answers[i] for i in positions.tolist()])
 
 
 def fit(
@@ -170,7 +172,7 @@ def fit(
     seed_everything(config.seed)  # the networks' initial weights
     given = load_networks(networks) if isinstance(networks, str) else networks
     model = Model(program, bind_networks(program, given), query=query)
-    trained: nn.Module = _trainable(model, program, query)
+    trained = _trainable(model, program, query)
     train_data = _labelled(trained, model, examples)
     scored = {"valid": valid_set, "test": test_set}
     labelled = {name: _labelled(trained, model, s) for name, s in scored.items() if s is not None}
@@ -230,7 +232,7 @@ def _hold_out(examples: Examples, fraction: float, seed: int) -> tuple[Examples,
     return examples.subset(sorted(order[held:])), examples.subset(sorted(order[:held]))
 
 
-def _trainable(model: Model, program: ir.Program, query: ir.Atom | None) -> nn.Module:
+def _trainable(model: Model, program: ir.Program, query: ir.Atom | None) -> Model | Truth:
     """The model the trainer fits: ``model`` itself when its query has free variables, a
     :class:`Truth` of it when the query is ground."""
     queries = (query,) if query is not None else tuple(q.atom for q in program.queries)
@@ -243,7 +245,7 @@ def _trainable(model: Model, program: ir.Program, query: ir.Atom | None) -> nn.M
     return Truth(model) if ground else model
 
 
-def _labelled(trained: nn.Module, model: Model, examples: Examples) -> _AnswerData:
+def _labelled(trained: Model | Truth, model: Model, examples: Examples) -> _AnswerData:
     """The examples as training data: their inputs checked against the query's, their answers
     as positions among the trained model's answers."""
     needed, given = set(model.input_names), set(examples.inputs)

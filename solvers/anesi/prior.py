@@ -51,6 +51,9 @@ class DirichletPrior(nn.Module):
     torch.Size([3, 2, 10])
     """
 
+    #: the kept beliefs ``(N, K, V)``, a buffer (saved with the model)
+    beliefs: Tensor
+
     def __init__(
         self,
         symbols: int,

@@ -28,7 +28,7 @@ __all__ = ["AspModel", "group_table", "log_not"]
 
 def group_table(
     groups: Sequence[ChoiceGroup],
-    networks: Mapping[str, nn.Module],
+    networks: Mapping[str, nn.Module] | nn.ModuleDict,
     inputs: Mapping[str, Tensor],
     batch: int,
 ) -> Tensor:

@@ -29,6 +29,7 @@ from clingo import ast
 from nesy.errors import GroundingError, NesyError, NesySyntaxError, NesyTypeError
 from nesy.lang.ir import Span
 from nesy.lang.source_file import read_program
+from solvers.asp.solve_options import solve_options
 from solvers.asp.unsat import conflicting_rules
 
 __all__ = [
@@ -275,7 +276,7 @@ def _ground(program: PlainProgram, log: Log) -> clingo.Control:
 def _first(control: clingo.Control, wanted: int | None) -> PlainResult:
     """The first ``wanted`` models (``None``: all), counting on up to COUNT_LIMIT + 1."""
     bound = 0 if wanted is None else max(wanted, COUNT_LIMIT + 1)
-    control.configuration.solve.models = str(bound)
+    solve_options(control).models = str(bound)
     models: list[PlainModel] = []
     seen = 0
     with control.solve(yield_=True) as handle:
@@ -289,7 +290,7 @@ def _first(control: clingo.Control, wanted: int | None) -> PlainResult:
 
 def _optimal(control: clingo.Control, all_models: bool, limit: int) -> list[PlainModel]:
     """clingo's optimum; with ``all_models`` every optimal model (``limit`` of them)."""
-    solve = control.configuration.solve
+    solve = solve_options(control)
     solve.opt_mode = "optN" if all_models else "opt"
     solve.models = str(limit if all_models else 0)
     found: list[PlainModel] = []
@@ -306,7 +307,7 @@ def _optimal(control: clingo.Control, all_models: bool, limit: int) -> list[Plai
 def _count(control: clingo.Control, bound: int) -> int | None:
     """The number of stable models (weak constraints ignored), or ``None`` if it is ``bound``
     or more."""
-    solve = control.configuration.solve
+    solve = solve_options(control)
     solve.opt_mode = "ignore"
     solve.models = str(bound)
     seen = 0

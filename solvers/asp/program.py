@@ -149,7 +149,9 @@ class AspProgram:
 
     def activation_literal(self, group: int) -> int:
         """The program literal of the atom that says the group's choice is offered."""
-        return self.control.symbolic_atoms[self._activation[group]].literal
+        atom = self.control.symbolic_atoms[self._activation[group]]
+        assert atom is not None, "a group is read from ground choice atoms, so it is offered"
+        return atom.literal
 
     def value_condition(self, group: int, value: int) -> str:
         """clingo body text that holds exactly when ``group`` takes ``value``."""

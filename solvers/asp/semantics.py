@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,7 @@ from nesy.ground import GroundProgram, ground
 from nesy.infer.logic import relevant_atoms
 from nesy.lang import ir
 from solvers.asp.program import INACTIVE, AspProgram, ChoiceGroup
+from solvers.asp.solve_options import solve_options
 
 if TYPE_CHECKING:
     from solvers.asp.diagram import Diagram
@@ -50,7 +51,7 @@ FLOOR = 1e-12
 def _enumerate(asp: AspProgram, assumptions: list[int]) -> Counter[tuple[int, ...]]:
     """How many stable models each total choice has under ``assumptions``."""
     counts: Counter[tuple[int, ...]] = Counter()
-    asp.control.configuration.solve.models = 0
+    solve_options(asp.control).models = 0
     with asp.control.solve(assumptions=assumptions, yield_=True) as handle:
         for model in handle:
             counts[asp.choice_of(model)] += 1
@@ -151,7 +152,7 @@ def _shown(asp: AspProgram, model: clingo.Model) -> tuple[str, ...]:
 def stable_models(asp: AspProgram, limit: int = 0) -> list[StableModel]:
     """Every stable model (or the first ``limit``), most probable first."""
     found: list[tuple[tuple[str, ...], tuple[int, ...]]] = []
-    asp.control.configuration.solve.models = limit
+    solve_options(asp.control).models = limit
     with asp.control.solve(yield_=True) as handle:
         for model in handle:
             found.append((_shown(asp, model), asp.choice_of(model)))
@@ -170,7 +171,7 @@ def stable_models(asp: AspProgram, limit: int = 0) -> list[StableModel]:
 
 
 def most_probable(
-    asp: AspProgram, neural: dict[int, Sequence[float]] | None = None
+    asp: AspProgram, neural: Mapping[int, Sequence[float]] | None = None
 ) -> StableModel | None:
     """The most probable stable model, by clingo's optimisation; ``None`` if there is none.
 
@@ -262,7 +263,7 @@ def most_probable_models(asp: AspProgram, k: int) -> list[StableModel]:
 
 def _models_of(asp: AspProgram, choice: tuple[int, ...]) -> list[StableModel]:
     """The stable models of one total choice, each with probability ``P(c) / N(c)``."""
-    asp.control.configuration.solve.models = 0
+    solve_options(asp.control).models = 0
     atoms: list[tuple[str, ...]] = []
     with asp.control.solve(assumptions=asp.choice_assumptions(choice), yield_=True) as handle:
         for model in handle:
@@ -300,8 +301,8 @@ class _ChoiceSearch:
             group, active = self.asp.groups[g], self.asp.activation_literal(g)
             if value == INACTIVE:
                 body.append(-active)
-            elif group.literals[value] is not None:
-                body.append(group.literals[value])
+            elif (literal := group.literals[value]) is not None:
+                body.append(literal)
             else:  # offered, and none of its literal values chosen
                 body += [active, *(-lit for lit in group.literals if lit is not None)]
         with self.asp.control.backend() as backend:

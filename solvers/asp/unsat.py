@@ -126,10 +126,11 @@ def _guarded_rule(statement: ast.AST, index: int) -> list[ast.AST]:
 def _minimal_core(control: clingo.Control, guards: int) -> list[int]:
     """The guards (by index) of a minimal unsatisfiable core, with every guard assumed; empty
     when the guarded program is satisfiable or the core holds no guard."""
-    literal = {
-        control.symbolic_atoms[clingo.Function(GUARD, [clingo.Number(i)])].literal: i
-        for i in range(guards)
-    }
+    literal: dict[int, int] = {}
+    for i in range(guards):
+        atom = control.symbolic_atoms[clingo.Function(GUARD, [clingo.Number(i)])]
+        assert atom is not None, "the guards' choice rule grounds every guard atom"
+        literal[atom.literal] = i
 
     def core(assumed: list[int]) -> list[int] | None:
         """A core among ``assumed`` guard literals, or None when they are satisfiable."""

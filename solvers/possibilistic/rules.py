@@ -92,8 +92,8 @@ class RuleSet:
         for signs in rows:
             covered = set(range(len(self.values)))
             for number in signs:
-                inside = self.conclusions[abs(number) - 1]
-                covered = covered & inside if number > 0 else covered - inside
+                conclusion = self.conclusions[abs(number) - 1]
+                covered = covered & conclusion if number > 0 else covered - conclusion
             if len(covered) != 1:
                 shown = sorted(self.values[v] for v in covered)  # type: ignore[type-var]
                 raise ConfigError(
