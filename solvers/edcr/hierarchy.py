@@ -9,6 +9,7 @@ pair ``(f, c)``; it is a true constraint when ``c`` is not ``f``'s parent (B.8).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -69,10 +70,10 @@ def learn_hierarchical(
     ``detector="ratio"`` (RatioDetRuleLearn) is f-EDR's default; ``"det"`` is DetRuleLearn with
     ``epsilon``.
     """
-    options = {"detector": detector, "epsilon": epsilon, "corrector": "none"}
+    learn = functools.partial(learn_rules, detector=detector, epsilon=epsilon, corrector="none")
     return HierarchicalRules(
-        learn_rules(predictions.fine, labels.fine, conditions, fine_classes, **options),
-        learn_rules(predictions.coarse, labels.coarse, conditions, coarse_classes, **options),
+        learn(predictions.fine, labels.fine, conditions, fine_classes),
+        learn(predictions.coarse, labels.coarse, conditions, coarse_classes),
     )
 
 
@@ -132,9 +133,9 @@ def constraint_scores(
     """Precision: recovered pairs that are inconsistent (``c != parent[f]``) over all recovered.
     Recall: those over the distinct inconsistent ``(fine, coarse)`` pairs among ``predictions``
     (the rule-learning data's)."""
-    parent = np.asarray(parent)
-    true = {(f, c) for f, c in recovered if parent[f] != c}
-    bad = predictions.coarse != parent[predictions.fine]
+    parents = np.asarray(parent)
+    true = {(f, c) for f, c in recovered if parents[f] != c}
+    bad = predictions.coarse != parents[predictions.fine]
     seen = set(zip(predictions.fine[bad].tolist(), predictions.coarse[bad].tolist(), strict=True))
     precision = ratio(len(true), len(recovered))
     recall = ratio(len(true & seen), len(seen))

@@ -110,7 +110,7 @@ class RuleSet:
         if twice:
             raise ConfigError(f"the class name {twice[0]!r} is used twice")
         k = len(self.classes)
-        labels = [r.label for r in (*self.detection, *self.correction)]
+        labels = [r.label for r in self.detection] + [r.label for r in self.correction]
         labels += [j for r in self.correction for _, j in r.pairs]  # pred(X, j) in a body
         for label in labels:
             if isinstance(label, bool) or not isinstance(label, int | np.integer):
@@ -143,14 +143,14 @@ class RuleSet:
                 f"{len(predictions)} predictions but {len(conditions)} rows of conditions"
             )
         flagged = np.zeros(len(predictions), dtype=bool)
-        for rule in self.detection:
-            flagged |= (predictions == rule.label) & _any(conditions, rule.conditions)
+        for detection in self.detection:
+            flagged |= (predictions == detection.label) & _any(conditions, detection.conditions)
         target = np.full(len(predictions), ABSTAIN)
-        for rule in self.correction:
+        for correction in self.correction:
             fires = np.zeros(len(predictions), dtype=bool)
-            for name, j in rule.pairs:
+            for name, j in correction.pairs:
                 fires |= conditions.column(name) & (predictions == j)
-            target[fires] = rule.label
+            target[fires] = correction.label
         corrected = target != ABSTAIN
         labels = predictions.copy()
         if self.order == "detect-correct":
@@ -173,14 +173,14 @@ class RuleSet:
         if not self.detection and not self.correction:
             return ""
         lines = ["#defined pred/2.", "#defined holds/2."]
-        for rule in self.detection:
-            head = f"error(X) :- pred(X, {term(self.classes[rule.label])})"
-            lines += [f"{head}, holds(X, {string(c)})." for c in rule.conditions]
-        for rule in self.correction:
-            head = f"corrected(X, {term(self.classes[rule.label])})"
+        for detection in self.detection:
+            head = f"error(X) :- pred(X, {term(self.classes[detection.label])})"
+            lines += [f"{head}, holds(X, {string(c)})." for c in detection.conditions]
+        for correction in self.correction:
+            head = f"corrected(X, {term(self.classes[correction.label])})"
             lines += [
                 f"{head} :- pred(X, {term(self.classes[j])}), holds(X, {string(c)})."
-                for c, j in rule.pairs
+                for c, j in correction.pairs
             ]
         return "\n".join(lines)
 
@@ -201,9 +201,11 @@ class RuleSet:
 
 
 def _any(conditions: Conditions, names: Sequence[str]) -> np.ndarray:
-    if not names:
-        return np.zeros(len(conditions), dtype=bool)
-    return conditions.select(names).values.any(axis=1)
+    """``(n,)`` bool: whether any of the named conditions holds, sample by sample."""
+    hits = np.zeros(len(conditions), dtype=bool)
+    if names:
+        conditions.select(names).values.any(axis=1, out=hits)
+    return hits
 
 
 def _indices(values: np.ndarray, name: str, k: int, error: type[NesyError]) -> np.ndarray:
