@@ -24,6 +24,7 @@ def sum_accuracy(
         tuples: ``(P, k)`` indices into ``data.digits``.
     """
     answers = model.answers
+    assert isinstance(answers, tuple)  # an answer module's (nesy.Model, AspModel)
     device = module_device(model)
     truth = addition_labels(data.digits.labels, tuples, data.digits_per_number).tolist()
     correct = 0

@@ -54,7 +54,7 @@ _DIGITS = range(10)
 
 
 def _column_rules(name: str, with_carry: bool) -> RuleSet:
-    values = [(a, b, w) for a in _DIGITS for b in _DIGITS for w in (0, 1)]
+    values: list[tuple[int, ...]] = [(a, b, w) for a in _DIGITS for b in _DIGITS for w in (0, 1)]
     if not with_carry:
         values = [(a, b) for a in _DIGITS for b in _DIGITS]
     conclusions, premises = [], []
@@ -245,7 +245,9 @@ def cascade(
                    label("w", i), tau_w)  # fmt: skip
         y = _stage(RULES.digit, *premise_degrees(c.possibility, digit_mask), given("y", i),
                    label("y", i), tau_y)  # fmt: skip
-        c_stages.append(c), w_stages.append(w), y_stages.append(y)
+        c_stages.append(c)
+        w_stages.append(w)
+        y_stages.append(y)
     carry_out = w_stages[-1].possibility
     last_params = None if params is None else params["last"][0]
     last_label = None if labels is None else labels.y[:, -1]

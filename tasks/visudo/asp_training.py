@@ -102,8 +102,10 @@ def unit_diagrams(groups: list[ChoiceGroup], row_zero: Diagram, size: int) -> li
     ]
     diagrams = []
     for cells in units:
-        groups = [group_of[_cell(r, c)] for r, c in cells]
-        levels = tuple(replace(level, group=groups[i]) for i, level in enumerate(row_zero.levels))
+        unit_groups = [group_of[_cell(r, c)] for r, c in cells]
+        levels = tuple(
+            replace(level, group=unit_groups[i]) for i, level in enumerate(row_zero.levels)
+        )
         diagrams.append(replace(row_zero, levels=levels))
     return diagrams
 
@@ -160,7 +162,8 @@ def train_visudo(
     optimiser = torch.optim.Adam(scorer.parameters(), lr=lr)
     train = split.train
     labels = train.valid.bool()
-    best, best_state, best_epoch = -1.0, None, 0
+    # the untrained state until an epoch beats accuracy -1 (the first does)
+    best, best_state, best_epoch = -1.0, copy.deepcopy(scorer.state_dict()), 0
     generator = torch.Generator().manual_seed(seed)
     for epoch in range(1, epochs + 1):
         scorer.train()
@@ -196,7 +199,8 @@ def train_ceiling(
     net = MnistNet(split.size, centred=True)
     optimiser = torch.optim.Adam(net.parameters(), lr=lr)
     generator = torch.Generator().manual_seed(seed)
-    best, best_state = -1.0, None
+    # the untrained state until an epoch beats accuracy -1 (the first does)
+    best, best_state = -1.0, copy.deepcopy(net.state_dict())
     for _ in range(epochs):
         net.train()
         for batch in torch.randperm(len(ids), generator=generator).split(batch_size):

@@ -282,6 +282,7 @@ def make_split(
     train_pool: Digits,
     validation_pool: Digits,
     test_pool: Digits,
+    /,
     n_train: int = 100,
     n_validation: int = 50,
     n_test: int = 50,
@@ -311,7 +312,8 @@ def make_split(
         for stream, (count, pool) in enumerate(zip(counts.values(), pools, strict=True))
     ]
     max_reuse = max(_max_reuse(p, len(pool.labels)) for p, pool in zip(sets, pools, strict=True))
-    return VisudoSplit(size, seed, *sets, max_reuse=max_reuse)
+    train, validation, test = sets
+    return VisudoSplit(size, seed, train, validation, test, max_reuse)
 
 
 def mnist_pools(

@@ -127,17 +127,18 @@ def program_pairs(program: ir.Program, size: int) -> list[tuple[int, int]]:
     ConfigError
         The program derives no ``same_unit/4`` atom, or one outside the grid.
     """
-    found = set()
+    found: set[tuple[int, int]] = set()
     for symbol in ground(program).facts:
         if symbol.name == "same_unit" and len(symbol.arguments) == 4:
             r1, c1, r2, c2 = (argument.number for argument in symbol.arguments)
             if not all(0 <= v < size for v in (r1, c1, r2, c2)):
                 raise ConfigError(f"{program.source}: same_unit{(r1, c1, r2, c2)} is off the grid")
-            found.add(tuple(sorted((r1 * size + c1, r2 * size + c2))))
+            first, second = r1 * size + c1, r2 * size + c2
+            found.add((min(first, second), max(first, second)))
     if not found:
         raise ConfigError(f"{program.source}: derives no same_unit/4 pair of cells")
     order = {pair: i for i, pair in enumerate(constraint_pairs(size))}
-    return sorted(found, key=lambda pair: (order.get(pair, len(order)), pair))  # type: ignore[return-value]
+    return sorted(found, key=lambda pair: (order.get(pair, len(order)), pair))
 
 
 @cache
@@ -369,7 +370,7 @@ def learn(
     """
     train_pi, digits, train_valid = train
     val_pi, val_valid = validation
-    pairs = torch.tensor(constraint_pairs(size) if pairs is None else pairs)
+    cell_pairs = torch.tensor(constraint_pairs(size) if pairs is None else pairs)
     values = torch.tensor(threshold_grid().tolist() if grid is None else grid, dtype=train_pi.dtype)
     targets = VALIDITY_RULES.targets(train_valid.long())
     # The search relearns the cascade for every threshold pair it tries, mostly with the same
@@ -378,9 +379,11 @@ def learn(
 
     def first_stage(tau: float) -> tuple[Learned, Tensor, tuple[Tensor, Tensor]]:
         if tau not in first_stages:
-            learned = learn_pairs(train_pi, digits, pairs, size, tau, values)
+            learned = learn_pairs(train_pi, digits, cell_pairs, size, tau, values)
             (lam, rho), on_validation = (
-                _validity_degrees(infer_pairs(*pair_degrees(pi, pairs, size), learned.params), size)
+                _validity_degrees(
+                    infer_pairs(*pair_degrees(pi, cell_pairs, size), learned.params), size
+                )
                 for pi in (train_pi, val_pi)
             )
             gammas = VALIDITY_RULES.learning_matrix(lam, rho)  # (P, 2, 2)
@@ -392,7 +395,7 @@ def learn(
         second = learn_parameters(gammas, targets, thresholds[1], values)
         model = SudokuModel(
             size,
-            pairs,
+            cell_pairs,
             learned.params,
             second.params,
             (float(learned.tau.max()), float(second.tau)),
@@ -406,7 +409,7 @@ def learn(
         pred, ambiguous = decide(VALIDITY_RULES.infer(lam, rho, model.second))
         return float(((pred == val_valid.long()) & ~ambiguous).float().mean())
 
-    distances = pair_distances(train_pi, digits, pairs, size)
+    distances = pair_distances(train_pi, digits, cell_pairs, size)
     start_first = float(feasible_threshold(distances, values).max())
     start = (start_first, fit((start_first, 0.0))[0].thresholds[1])
     search = search_thresholds(accuracy, start, values.tolist())
