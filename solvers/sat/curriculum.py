@@ -140,15 +140,18 @@ def run(
         stage = progress["stage"]
         examples, validation = _stage_data(config, stage)
         rng = np.random.default_rng([config.seed, stage, progress["step"]])
-        last_eval, losses, advanced = time.perf_counter(), [], False
-        while not advanced and time.perf_counter() - start < seconds:
+        last_eval, losses, advanced, done = time.perf_counter(), [], False, False
+        # at least one step and one evaluation per stage entered, however long making the
+        # stage's data took: a chunk always moves on (a loaded machine once spent it all there)
+        while not advanced and not done:
             order = rng.permutation(len(examples))
             for group in pack([examples[i] for i in order], config.max_nodes):
                 graph = Graph.batch([e.cnf for e in group]).to(config.device)
                 losses.append(train_step(model, optimiser, loss_fn, graph, group, config.clip))
                 progress["step"] += 1
                 now = time.perf_counter()
-                done = now - start >= seconds or (stop is not None and stop.signal_number)
+                signalled = stop is not None and stop.signal_number is not None
+                done = now - start >= seconds or signalled
                 if now - last_eval < config.eval_every and not done:
                     continue
                 entry = {
