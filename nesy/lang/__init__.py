@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["parse", "parse_file", "parse_files", *_ir_all]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     # ``nesy.errors`` imports ``nesy.lang.ir``, and the parser imports ``nesy.errors``; loading the
     # parser on first use keeps that import cycle from ever being half-initialised.
     if name in ("parse", "parse_file", "parse_files"):

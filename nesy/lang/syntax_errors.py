@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Sequence
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -116,7 +117,7 @@ def _accepted(exc: UnexpectedInput) -> set[str]:
 
 def _expected_text(parser: Lark, names: set[str]) -> str:
     """``; expected one of: ',', '.', ':-'`` for a set of lark terminal names."""
-    literals = {_literal(parser, n) for n in names} - {None}
+    literals = {text for n in names if (text := _literal(parser, n)) is not None}
     if "#show" in literals:
         return "; expected a statement"
     if "not" in literals and "AGGREGATE" in names:
@@ -153,14 +154,15 @@ def _span(source: str, text: str, start: int, end: int) -> Span:
     return Span(source, line, column, end_line, end_column)
 
 
-def _directive(stack: list) -> tuple[int, str] | None:
+def _directive(stack: Sequence[object]) -> tuple[int, str] | None:
     """``(index, name)`` when the parse stack holds ``:- name`` at the start of a statement
     with ``name`` a Prolog directive (``:- dynamic p/1.`` fails to parse right after it);
     ``(index, "")`` for a bare ``:-`` there."""
     for i in range(len(stack) - 1, -1, -1):
         if isinstance(stack[i], Token) and stack[i] == ":-":
+            previous = stack[i - 1] if i else None
             at_start = i == 0 or (
-                isinstance(stack[i - 1], Tree) and str(stack[i - 1].data).startswith("__start")
+                isinstance(previous, Tree) and str(previous.data).startswith("__start")
             )
             if not at_start:
                 return None
