@@ -707,6 +707,49 @@ def _exact_vs_problog(record: dict) -> list[str]:
     return lines
 
 
+def _sat_portfolio(record: dict) -> list[str]:
+    """The portfolio guide's wall time over the unguided solver's, family by family (a run
+    over every family; the probe sweeps, over a few families each, stay in their JSON)."""
+    config = record["config"]
+    if "portfolio" not in config["guides"] or config["families"] is not None:
+        return []
+    verdict = record["verdict"]["wall_seconds"]
+    lines = [
+        "### The portfolio guide on SATLIB, wall time (`benchmarks/sat_guidance.py`)",
+        "",
+        f"{config['solver']}, unguided for {config['probe']} conflicts, then NeuroSAT at "
+        f"{config['rounds']} rounds (bfloat16) only on formulas still open; timeout "
+        f"{config['timeout']:g} s, up to {config['per_family']} instances per family, "
+        f"{record['machine']['torch_threads']} torch thread; load average "
+        f"{record['load_average']['before'][0]:.1f} -> {record['load_average']['after'][0]:.1f}. "
+        "Wall time includes loading and running the network. Ratio: median wall time of the "
+        "guide over the unguided solver's, with its 95% bootstrap interval.",
+        "",
+        "| family | instances | network ran | unguided median s | portfolio / unguided "
+        "| random-portfolio / unguided |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, family in record["families"].items():
+        guides, ratios = family["guides"], family.get("portfolio", {})
+        if "wall_seconds_ratio_vs_none" not in ratios:
+            continue
+        mid, low, high = ratios["wall_seconds_ratio_vs_none"]
+        control = guides["random-portfolio"]["median_wall_seconds"]
+        lines.append(
+            f"| {name} | {family['instances']} | {guides['portfolio']['network_runs']} "
+            f"| {guides['none']['median_wall_seconds']:.4f} | {mid:.2f} [{low:.2f}, {high:.2f}] "
+            f"| {control / guides['none']['median_wall_seconds']:.2f} |"
+        )
+    lines += [
+        "",
+        f"Worst family: {verdict['worst_family']} ({verdict['worst_ratio']:.2f}x); families past "
+        f"1.2x: {', '.join(verdict['over_1.2x_families']) or 'none'}; target families (uniform "
+        "random, 150-250 variables) faster with 95% confidence: "
+        f"{', '.join(verdict['target_families_faster_with_95pct_confidence']) or 'none'}.",
+    ]
+    return lines
+
+
 RENDERERS = {
     "anesi": _anesi,
     "asper": _asper,
@@ -719,6 +762,7 @@ RENDERERS = {
     "edcr_fashion": _edcr_fashion,
     "neurosat": _neurosat,
     "sat_guidance": _sat_guidance,
+    "sat_guidance_partial": _sat_portfolio,
     "possibilistic": _possibilistic,
     "possibilistic_kernels": _possibilistic_kernels,
     "ddp_scaling": _ddp_scaling,
