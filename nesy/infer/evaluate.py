@@ -5,7 +5,7 @@ Three evaluators compute the same root values; they differ in what they are fast
 :class:`~nesy.infer.terms.TermsModule` (flat)
     the circuit expanded into a sum of products of literals, evaluated as two dense
     reductions. Small circuits spend their time on per-layer overhead, not arithmetic, so
-    when the expansion is small (MNIST addition at N=1: 100 terms of 2 literals) this is the
+    when the expansion is small (one-digit addition: 100 terms of 2 literals) this is the
     fastest, in the forward and the backward pass. It does ``log`` and ``prob``;
     :func:`evaluator` takes it for ``log``.
 :class:`~nesy.infer.logpass.LogCircuit` (log pass)

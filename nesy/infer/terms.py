@@ -2,7 +2,7 @@
 
 A deterministic, decomposable circuit expands into disjoint *terms* (conjunctions of literals),
 and a root's value is the semiring sum of its terms' products. When the expansion is small
-(MNIST addition at N=1: 100 terms of 2 literals) two segment reductions replace a dozen
+(one-digit addition: 100 terms of 2 literals) two segment reductions replace a dozen
 layers of gathers and scatters, which is most of the per-step cost of the reasoning at small
 batch sizes. Larger circuits keep the layered evaluation (:class:`CircuitModule`).
 

@@ -14,7 +14,7 @@ answer::
 - ``"FILE.npz#KEY#ROW"`` or ``"FILE.npz#KEY"``: the same for array ``KEY`` of an ``.npz`` file;
 - ``"FILE.png"`` (or ``.jpg``, ``.jpeg``, ``.bmp``, ``.gif``): an image, read with Pillow as
   ``(C, H, W)`` float32 (``C`` = 1 for greyscale, 3 for colour) with pixels ``0..255`` mapped to
-  ``[-1, 1]``, DeepProbLog's MNIST transform, which is what ``mnist_net`` expects;
+  ``[-1, 1]``, DeepProbLog's image transform, which is what ``mnist_net`` expects;
 - a number or a (nested) list of numbers: the tensor itself, as float32.
 
 Relative paths are read from the data file's folder. Arrays are loaded with

@@ -4,8 +4,9 @@ Torch is imported where it is used: the command line reads :data:`DEVICES` and
 :data:`DEFAULT_THREADS` before it knows whether the command needs torch.
 
 ``DEFAULT_THREADS`` is measured (benchmarks/README.md, "Torch threads"): on a 2-core machine
-shared with other jobs, one torch thread trained MNIST addition fastest; more threads mostly
-spin-wait for cores that other jobs hold, and every added thread changes the floating-point sums.
+shared with other jobs, one torch thread trained the digit-addition task fastest; more threads
+mostly spin-wait for cores that other jobs hold, and every added thread changes the
+floating-point sums.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ _TEMPORARY_GLOB = ".*.tmp"
 
 
 def default_out(program: str | os.PathLike[str], root: Path = Path("runs")) -> Path:
-    """``runs/<program stem>-<UTC time>``, e.g. ``runs/mnist_addition-20261205T071502Z``; a
+    """``runs/<program stem>-<UTC time>``, e.g. ``runs/addition-20261205T071502Z``; a
     second run in the same second gets ``-2``, ``-3``, ...
 
     Examples
