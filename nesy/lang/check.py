@@ -257,7 +257,9 @@ class _Problems:
                 )
 
 
-def _body_literals(s: Rule | Constraint | ChoiceRule | ProbFact | AnnotatedDisjunction):
+def _body_literals(
+    s: Rule | Constraint | ChoiceRule | ProbFact | AnnotatedDisjunction,
+) -> Iterator[Literal]:
     """The literals of a statement's body and of its aggregates' and choice's conditions."""
     items: list[object] = list(s.body)
     if isinstance(s, ChoiceRule):
@@ -388,7 +390,9 @@ def _bound(items: Iterable[BodyItem], start: set[str]) -> set[str]:
     return bound
 
 
-def _check_items(items: Iterable[BodyItem], bound: set[str], hint: str):
+def _check_items(
+    items: Iterable[BodyItem], bound: set[str], hint: str
+) -> Iterator[tuple[Var, str]]:
     """Unsafe variables of negated literals, comparisons and aggregates among ``items``."""
     for item in items:
         if isinstance(item, Literal):
@@ -436,7 +440,9 @@ def _check_items(items: Iterable[BodyItem], bound: set[str], hint: str):
                 yield from _check_items(element.condition, local, element_hint)
 
 
-def _unsafe(s: Rule | Constraint | ChoiceRule | ProbFact | AnnotatedDisjunction):
+def _unsafe(
+    s: Rule | Constraint | ChoiceRule | ProbFact | AnnotatedDisjunction,
+) -> Iterator[tuple[Var, str]]:
     """(variable, message) for every unsafe variable occurrence of a statement."""
     bound = _bound(s.body, set())
     yield from _check_items(s.body, bound, _BIND_HINT)

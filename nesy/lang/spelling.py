@@ -22,12 +22,15 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
+from typing import TypeGuard, TypeVar
 
 from nesy.lang import ir
 from nesy.lang.builtins import ARITHMETIC_FUNCTIONS, PROBLOG_DIALECT
 from nesy.lang.ir import Span, Term
 
 __all__ = ["Refused", "comparison", "arithmetic", "binop", "label"]
+
+_Node = TypeVar("_Node")
 
 # Source comparison operators -> the IR's (see ir.Comparison).
 _CANONICAL_OP = {"\\=": "!=", "\\==": "!=", "=<": "<=", "=:=": "==", "=\\=": "!=", "is": "="}
@@ -66,20 +69,20 @@ def canonical_op(op: str) -> str:
     return _CANONICAL_OP.get(op, op)
 
 
-def _find(term: Term, wanted: Callable[[object], bool]) -> Term | None:
+def _find(term: Term, wanted: Callable[[object], TypeGuard[_Node]]) -> _Node | None:
     """The first node of ``term`` (pre-order) for which ``wanted`` holds."""
     return next((node for node in ir.walk(term) if wanted(node)), None)
 
 
-def _is_arithmetic(node: object) -> bool:
+def _is_arithmetic(node: object) -> TypeGuard[ir.BinOp | ir.UnaryMinus | ir.Abs | ir.Interval]:
     return isinstance(node, ir.BinOp | ir.UnaryMinus | ir.Abs | ir.Interval)
 
 
-def _is_division(node: object) -> bool:
+def _is_division(node: object) -> TypeGuard[ir.BinOp]:
     return isinstance(node, ir.BinOp) and node.op == "/"
 
 
-def _is_pool_or_interval(node: object) -> bool:
+def _is_pool_or_interval(node: object) -> TypeGuard[ir.Pool | ir.Interval]:
     return isinstance(node, ir.Pool | ir.Interval)
 
 
