@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from typing import TypeGuard
 
 __all__ = [
     "Var",
@@ -180,7 +181,7 @@ def render_answer(term: Term) -> str:
     names: dict[object, str] = {}
 
     def collect(t: Term) -> None:
-        if _is_variable(t):
+        if isinstance(t, Var) or _is_numbered_variable(t):
             names.setdefault(_variable_key(t), "")
         elif isinstance(t, Struct):
             for a in t.args:
@@ -193,8 +194,9 @@ def render_answer(term: Term) -> str:
     return render(term, names)
 
 
-def _is_variable(t: Term) -> bool:
-    return isinstance(t, Var) or (
+def _is_numbered_variable(t: Term) -> TypeGuard[Struct]:
+    """``'$VAR'(n)``: a variable numbered by ``numbervars``, rendered like a variable."""
+    return (
         isinstance(t, Struct)
         and t.name == "$VAR"
         and len(t.args) == 1
@@ -202,8 +204,8 @@ def _is_variable(t: Term) -> bool:
     )
 
 
-def _variable_key(t: Term) -> object:
-    return t if isinstance(t, Var) else ("$VAR", t.args[0])  # type: ignore[union-attr]
+def _variable_key(t: Var | Struct) -> object:
+    return t if isinstance(t, Var) else ("$VAR", t.args[0])
 
 
 def render(term: Term, names: dict[object, str] | None = None) -> str:
@@ -215,7 +217,7 @@ def render(term: Term, names: dict[object, str] | None = None) -> str:
 
 def _render(term: Term, names: dict[object, str]) -> tuple[str, int]:
     """The text of ``term`` and its priority (0 unless it is written as an operator)."""
-    if _is_variable(term):
+    if isinstance(term, Var) or _is_numbered_variable(term):
         return names.get(_variable_key(term), "_"), 0
     if isinstance(term, bool):  # never produced, but never print True as a number
         return str(term).lower(), 0
