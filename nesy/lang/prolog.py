@@ -18,6 +18,7 @@ import importlib.resources
 import re
 from dataclasses import dataclass
 from os import PathLike
+from typing import Any
 
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
@@ -105,7 +106,11 @@ def _parse_with_grammar(text: str, source: str = "<string>") -> PrologProgram:
     except LarkError as exc:  # defensive: any other lark failure is still a syntax error
         raise NesySyntaxError(f"cannot parse: {exc}", Span(source, 1, 1, 1, 1), text) from exc
     builder = _Builder(source, text)
-    return PrologProgram(tuple(builder.statement(c) for c in tree.children), source, text)
+    statements = []
+    for clause in tree.children:
+        assert isinstance(clause, Tree)  # the grammar's start is clause*
+        statements.append(builder.statement(clause))
+    return PrologProgram(tuple(statements), source, text)
 
 
 def parse_prolog_file(path: str | PathLike[str]) -> PrologProgram:
@@ -131,7 +136,9 @@ _AGGREGATE_HEAD = re.compile(r"\b[a-z]\w*\s*<[^<>()]*$")
 
 
 def _hint(token: Token, text: str) -> str:
-    before = text.splitlines()[token.line - 1][: token.column - 1] if token.line else ""
+    before = (
+        text.splitlines()[token.line - 1][: token.column - 1] if token.line and token.column else ""
+    )
     if token == ">" and before.endswith("="):
         return "; ProbLog's aggregate operator '=>' is not supported by nesy"
     if token == ">" and _AGGREGATE_HEAD.search(before):
@@ -146,7 +153,8 @@ def _hint(token: Token, text: str) -> str:
 def _statement(directive: bool, term: Term, span: Span, text: str) -> Clause | Directive:
     if directive:
         return Directive(term, span)
-    head, body = term, TRUE
+    head: Term = term
+    body: Term = TRUE
     if isinstance(term, Struct) and term.name in (":-", "<-") and len(term.args) == 2:
         head, body = term.args
     return Clause(_heads(head, span, text), body, span)
@@ -179,6 +187,10 @@ def _heads(head: Term, span: Span, text: str) -> tuple[tuple[Term | None, Struct
     return tuple(heads)
 
 
+#: what building a node gives: a term, the list of a compound's arguments, or a name
+_Built = Term | list[Term] | str
+
+
 class _Builder:
     """Builds one clause's term from lark's tree, iteratively (deep terms need no recursion),
     with one variable object per name within the clause."""
@@ -187,23 +199,23 @@ class _Builder:
         self.source = source
         self.text = text
 
-    def _span(self, node: Tree) -> Span:
+    def _span(self, node: Tree[Token]) -> Span:
         meta = node.meta
         return Span(self.source, meta.line, meta.column, meta.end_line, meta.end_column)
 
-    def error(self, message: str, node: Tree) -> NesySyntaxError:
+    def error(self, message: str, node: Tree[Token]) -> NesySyntaxError:
         return NesySyntaxError(message, self._span(node), self.text)
 
-    def statement(self, clause: Tree) -> Clause | Directive:
+    def statement(self, clause: Tree[Token]) -> Clause | Directive:
         node = clause.children[0]
         if isinstance(node, Tree) and node.data == "directive":
             return _statement(True, self.term(node.children[-1]), self._span(clause), self.text)
         return _statement(False, self.term(node), self._span(clause), self.text)
 
-    def term(self, tree: Tree | Token) -> Term:
+    def term(self, tree: Tree[Token] | Token) -> Term:
         variables: dict[str, Var] = {}
-        results: list = []
-        stack: list[tuple[object, bool]] = [(tree, False)]
+        results: list[_Built | Token | None] = []
+        stack: list[tuple[Tree[Token] | Token | None, bool]] = [(tree, False)]
         while stack:
             node, done = stack.pop()
             if not isinstance(node, Tree):
@@ -216,9 +228,13 @@ class _Builder:
             else:
                 stack.append((node, True))
                 stack.extend((child, False) for child in reversed(node.children))
-        return results[0]
+        term = results[0]
+        assert isinstance(term, Var | Struct | Text | int | float)  # every term rule builds one
+        return term
 
-    def build(self, node: Tree, children: list, variables: dict[str, Var]) -> object:
+    def build(self, node: Tree[Token], children: list[Any], variables: dict[str, Var]) -> _Built:
+        """The value of ``node`` from its children's: what each child is (a token, a term, an
+        argument list, a name) depends on ``node.data``, hence ``list[Any]``."""
         kind = node.data
         if kind == "var":
             name = str(children[0])
