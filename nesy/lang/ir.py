@@ -258,10 +258,10 @@ class Boolean:
 
 @dataclass(frozen=True, slots=True)
 class AggregateElement:
-    """``terms : condition`` inside an aggregate."""
+    """``terms : condition`` inside an aggregate (``true`` in a condition: a Boolean)."""
 
     terms: tuple[Term, ...]
-    condition: tuple[Literal | Comparison, ...] = ()
+    condition: tuple[Literal | Comparison | Boolean, ...] = ()
     span: Span = field(default=_NO_SPAN, compare=False)
 
     def __str__(self) -> str:
@@ -344,7 +344,7 @@ class Constraint:
 @dataclass(frozen=True, slots=True)
 class ChoiceElement:
     atom: Atom
-    condition: tuple[Literal | Comparison, ...] = ()
+    condition: tuple[Literal | Comparison | Boolean, ...] = ()
     span: Span = field(default=_NO_SPAN, compare=False)
 
     def __str__(self) -> str:

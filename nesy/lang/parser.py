@@ -34,10 +34,11 @@ import sys
 from collections.abc import Callable, Sequence
 from os import PathLike
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, ParamSpec, TypeVar
 
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedInput
+from lark.tree import Meta
 
 from nesy.errors import NesyError, NesySyntaxError, NesyTypeError
 from nesy.lang import ir, spelling
@@ -51,6 +52,7 @@ from nesy.lang.syntax_errors import FLOAT_MESSAGE, syntax_error
 __all__ = ["parse", "parse_file", "parse_files"]
 
 _T = TypeVar("_T")
+_P = ParamSpec("_P")
 
 
 def parse(text: str, source: str = "<string>") -> Program:
@@ -163,20 +165,32 @@ _MAX_INT_DIGITS = 11
 _MAX_DOMAIN = 1_000_000
 
 
+#: what the grammar's rules build besides IR nodes: a body, a condition, a probabilistic head,
+#: a choice rule's upper bound ("upper" or "exact", the term) and an atom's or function's
+#: argument tuples (several: a pool) with where they are written
+_Body = tuple[ir.BodyItem, ...]
+_Condition = tuple[ir.Literal | ir.Comparison | ir.Boolean, ...]
+_Head = tuple[float, ir.Atom]
+_Bound = tuple[str, Term]
+_Args = tuple[tuple[tuple[Term, ...], ...], Span]
+
+
 class _Builder:
     """One method per grammar rule (or alias), called as ``method(meta, *children)``.
 
     Like a lark ``Transformer`` with ``v_args(meta=True, inline=True)``, but walking the tree
-    iteratively: no recursion limit on deep terms and no per-call wrapper overhead.
+    iteratively: no recursion limit on deep terms and no per-call wrapper overhead. A child is
+    a token, ``None`` for an absent ``[optional]``, or what its own rule's method built; each
+    method's parameters say which, as the grammar lays them out.
     """
 
     def __init__(self, source: str, text: str):
         self._source = source
         self._text = text
 
-    def build(self, tree: Tree) -> list[Statement]:
-        results: list = []
-        stack: list[tuple[object, bool]] = [(tree, False)]
+    def build(self, tree: Tree[Token]) -> list[Statement]:
+        results: list[object] = []
+        stack: list[tuple[Tree[Token] | Token | None, bool]] = [(tree, False)]
         while stack:
             node, children_done = stack.pop()
             if not isinstance(node, Tree):  # a token, or None for an absent [optional]
@@ -189,12 +203,17 @@ class _Builder:
             else:
                 stack.append((node, True))
                 stack.extend((child, False) for child in reversed(node.children))
-        return results[0]
+        statements = results[0]
+        assert isinstance(statements, list)  # the root is `start`, built by start()
+        return statements
 
-    def _span(self, meta) -> Span:
+    def _span(self, meta: Meta) -> Span:
         return Span(self._source, meta.line, meta.column, meta.end_line, meta.end_column)
 
     def _tspan(self, tok: Token) -> Span:
+        # the lexer gives every token it reads a position; only hand-made tokens lack one
+        assert tok.line is not None and tok.column is not None
+        assert tok.end_line is not None and tok.end_column is not None
         return Span(self._source, tok.line, tok.column, tok.end_line, tok.end_column)
 
     def _error(self, message: str, span: Span) -> NesySyntaxError:
@@ -202,16 +221,21 @@ class _Builder:
 
     # statements
 
-    def start(self, meta, *statements: Statement) -> list[Statement]:
+    def start(self, meta: Meta, *statements: Statement) -> list[Statement]:
         return list(statements)
 
-    def rule(self, meta, head, body):
+    def rule(self, meta: Meta, head: ir.Atom, body: _Body | None) -> ir.Rule:
         return ir.Rule(head, body or (), self._span(meta))
 
-    def constraint(self, meta, body):
+    def constraint(self, meta: Meta, body: _Body) -> ir.Constraint:
         return ir.Constraint(body, self._span(meta))
 
-    def choice_rule(self, meta, lower, *rest):
+    def choice_rule(
+        self,
+        meta: Meta,
+        lower: Term | None,
+        *rest: *tuple[*tuple[ir.ChoiceElement | None, ...], _Bound | None, _Body | None],
+    ) -> ir.ChoiceRule:
         elements = tuple(e for e in rest[:-2] if e is not None)
         upper, body = rest[-2], rest[-1]
         if upper is not None and upper[0] == "exact":
@@ -224,33 +248,37 @@ class _Builder:
             elements, lower, None if upper is None else upper[1], body or (), self._span(meta)
         )
 
-    def upper_bound(self, meta, term):
+    def upper_bound(self, meta: Meta, term: Term) -> _Bound:
         return ("upper", term)
 
-    def exact_bound(self, meta, term):
+    def exact_bound(self, meta: Meta, term: Term) -> _Bound:
         return ("exact", term)
 
-    def choice_element(self, meta, atom, condition):
+    def choice_element(
+        self, meta: Meta, atom: ir.Atom, condition: _Condition | None
+    ) -> ir.ChoiceElement:
         return ir.ChoiceElement(atom, condition or (), self._span(meta))
 
-    def prob_rule(self, meta, *children):
+    def prob_rule(
+        self, meta: Meta, *children: *tuple[*tuple[_Head, ...], _Body | None]
+    ) -> ir.ProbFact | ir.AnnotatedDisjunction:
         heads, body = children[:-1], children[-1] or ()
         if len(heads) == 1:
             return ir.ProbFact(heads[0][0], heads[0][1], body, self._span(meta))
         return ir.AnnotatedDisjunction(tuple(heads), body, self._span(meta))
 
-    def prob_head(self, meta, probability: float, atom):
+    def prob_head(self, meta: Meta, probability: float, atom: ir.Atom) -> _Head:
         return (probability, atom)
 
     # probability labels: floats, computed as ProbLog computes them
 
-    def label_number(self, meta, token: Token) -> float:
+    def label_number(self, meta: Meta, token: Token) -> float:
         digits = str(token).lstrip("0")
         if token.type == "INT" and len(digits) > 308:  # float() of it: inf, but int() refuses
             return math.inf
         return float(token)  # '1e999' is inf: out of [0, 1], which the checks report
 
-    def label_other(self, meta, name: Token, *_args) -> float:
+    def label_other(self, meta: Meta, name: Token, *_args: _Args | None) -> float:
         raise NesyTypeError(
             f"a probability label must be a number or arithmetic over numbers, not '{name}' "
             "(the .nesy dialect has no variable or learnable probabilities)",
@@ -258,10 +286,10 @@ class _Builder:
             self._text,
         )
 
-    def _label_op(self, op: str, meta, left: float, right: float) -> float:
+    def _label_op(self, op: str, meta: Meta, left: float, right: float) -> float:
         return self._spelled(spelling.label, op, left, right, self._span(meta))
 
-    def label_neg(self, meta, value: float) -> float:
+    def label_neg(self, meta: Meta, value: float) -> float:
         return -value
 
     label_add = functools.partialmethod(_label_op, "+")
@@ -270,14 +298,22 @@ class _Builder:
     label_div = functools.partialmethod(_label_op, "/")
     label_pow = functools.partialmethod(_label_op, "**")
 
-    def neural(self, meta, network: Token, inputs, output: Token, domain, atom):
+    def neural(
+        self,
+        meta: Meta,
+        network: Token,
+        inputs: tuple[ir.Var, ...],
+        output: Token,
+        domain: tuple[Term, ...],
+        atom: ir.Atom,
+    ) -> ir.NeuralPredicate:
         out = ir.Var(_var_name(output), self._tspan(output))
         return ir.NeuralPredicate(str(network), inputs, out, domain, atom, self._span(meta))
 
-    def nn_inputs(self, meta, *tokens):
+    def nn_inputs(self, meta: Meta, *tokens: Token | None) -> tuple[ir.Var, ...]:
         return tuple(ir.Var(_var_name(t), self._tspan(t)) for t in tokens if t is not None)
 
-    def nn_domain(self, meta, *terms):
+    def nn_domain(self, meta: Meta, *terms: Term | None) -> tuple[Term, ...]:
         values: list[Term] = []
         for term in terms:
             if term is None:
@@ -299,20 +335,20 @@ class _Builder:
                 values.append(term)
         return tuple(values)
 
-    def query(self, meta, atom):
+    def query(self, meta: Meta, atom: ir.Atom) -> ir.Query:
         return ir.Query(atom, self._span(meta))
 
-    def evidence(self, meta, atom, value: Token | None):
+    def evidence(self, meta: Meta, atom: ir.Atom, value: Token | None) -> ir.Evidence:
         if value is not None and value not in ("true", "false"):
             raise self._error(
                 f"unexpected '{value}'; expected 'true' or 'false'", self._tspan(value)
             )
         return ir.Evidence(atom, value != "false", self._span(meta))
 
-    def show(self, meta, name: Token, arity: Token):
+    def show(self, meta: Meta, name: Token, arity: Token) -> ir.Show:
         return ir.Show(str(name), self._arity(arity), self._span(meta))
 
-    def defined(self, meta, name: Token, arity: Token):
+    def defined(self, meta: Meta, name: Token, arity: Token) -> ir.Defined:
         return ir.Defined(str(name), self._arity(arity), self._span(meta))
 
     def _arity(self, token: Token) -> int:
@@ -320,74 +356,85 @@ class _Builder:
             raise NesyTypeError(f"arity {token} is too large", self._tspan(token), self._text)
         return int(token)
 
-    def const_def(self, meta, name: Token, value):
+    def const_def(self, meta: Meta, name: Token, value: Term) -> ir.ConstDef:
         return ir.ConstDef(str(name), value, self._span(meta))
 
     # bodies
 
-    def body(self, meta, *items):
+    def body(self, meta: Meta, *items: ir.BodyItem) -> _Body:
         return tuple(items)
 
-    condition = body
+    def condition(self, meta: Meta, *items: ir.Literal | ir.Comparison | ir.Boolean) -> _Condition:
+        return tuple(items)
 
-    def pos_literal(self, meta, atom):
+    def pos_literal(self, meta: Meta, atom: ir.Atom) -> ir.Literal | ir.Boolean:
         if not atom.args and atom.predicate in BUILTIN_VALUES:
             return ir.Boolean(BUILTIN_VALUES[atom.predicate], self._span(meta))
         return ir.Literal(atom, False, self._span(meta))
 
-    def neg_literal(self, meta, _negation, atom):
+    def neg_literal(self, meta: Meta, _negation: bool, atom: ir.Atom) -> ir.Literal | ir.Boolean:
         if not atom.args and atom.predicate in BUILTIN_VALUES:
             return ir.Boolean(not BUILTIN_VALUES[atom.predicate], self._span(meta))
         return ir.Literal(atom, True, self._span(meta))
 
-    def negation(self, meta, token):
+    def negation(self, meta: Meta, token: Token) -> bool:
         return True
 
-    def cmp(self, meta, token: Token) -> str:
+    def cmp(self, meta: Meta, token: Token) -> str:
         return str(token)  # the source spelling: comparison() reads it before canonicalising
 
-    def comparison(self, meta, left, op: str, right):
+    def comparison(self, meta: Meta, left: Term, op: str, right: Term) -> ir.Comparison:
         return self._spelled(spelling.comparison, op, left, right, self._span(meta))
 
-    def _spelled(self, build: Callable[..., _T], *args) -> _T:
+    def _spelled(self, build: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
         """``build(*args)`` from :mod:`nesy.lang.spelling`, its refusal a positioned error."""
         try:
-            return build(*args)
+            return build(*args, **kwargs)
         except spelling.Refused as exc:
             raise self._type_error(exc.message, exc.span) from None
 
     def _type_error(self, message: str, span: Span) -> NesyTypeError:
         return NesyTypeError(message, span, self._text)
 
-    def aggregate(self, meta, negated, left, left_op, function: Token, *rest):
+    def aggregate(
+        self,
+        meta: Meta,
+        negated: bool | None,
+        left: Term | None,
+        left_op: str | None,
+        function: Token,
+        *rest: *tuple[*tuple[ir.AggregateElement | None, ...], str | None, Term | None],
+    ) -> ir.Aggregate:
         elements = tuple(e for e in rest[:-2] if e is not None)
         right_op, right = rest[-2], rest[-1]
-        left_op = spelling.canonical_op(left_op) if left_op is not None else None
-        right_op = spelling.canonical_op(right_op) if right_op is not None else None
         guards = []
         if left is not None:
-            guards.append(ir.Guard(_FLIP[left_op], left, left.span))
+            assert left_op is not None  # the grammar's [term cmp]: both or neither
+            guards.append(ir.Guard(_FLIP[spelling.canonical_op(left_op)], left, left.span))
         if right is not None:
-            guards.append(ir.Guard(right_op, right, right.span))
+            assert right_op is not None  # the grammar's [cmp term]: both or neither
+            guards.append(ir.Guard(spelling.canonical_op(right_op), right, right.span))
         return ir.Aggregate(
             str(function)[1:], elements, tuple(guards), bool(negated), self._span(meta)
         )
 
-    def agg_element(self, meta, *children):
+    def agg_element(
+        self, meta: Meta, *children: *tuple[*tuple[Term, ...], _Condition | None]
+    ) -> ir.AggregateElement:
         return ir.AggregateElement(tuple(children[:-1]), children[-1] or (), self._span(meta))
 
     # atoms and terms
 
-    def atom(self, meta, name: Token, args):
+    def atom(self, meta: Meta, name: Token, args: _Args | None) -> ir.Atom:
         return ir.Atom(str(name), self._flat_args(args), self._span(meta))
 
-    def args(self, meta, *tuples):
+    def args(self, meta: Meta, *tuples: tuple[Term, ...]) -> _Args:
         return (tuples, self._span(meta))
 
-    def arg_tuple(self, meta, *terms):
+    def arg_tuple(self, meta: Meta, *terms: Term) -> tuple[Term, ...]:
         return tuple(terms)
 
-    def _flat_args(self, args) -> tuple[Term, ...]:
+    def _flat_args(self, args: _Args | None) -> tuple[Term, ...]:
         """Arguments of an atom or function: ``f(1;2)`` pools its single argument."""
         if args is None:
             return ()
@@ -402,10 +449,10 @@ class _Builder:
             span,
         )
 
-    def func(self, meta, name: Token, args):
+    def func(self, meta: Meta, name: Token, args: _Args | None) -> ir.Func:
         return ir.Func(str(name), self._flat_args(args), self._span(meta))
 
-    def paren(self, meta, args):
+    def paren(self, meta: Meta, args: _Args | None) -> Term:
         if args is None:
             return ir.Func("", (), self._span(meta))
         tuples, _ = args
@@ -415,18 +462,18 @@ class _Builder:
             return ir.Pool(tuple(alternatives), span)
         return alternatives[0]
 
-    def var(self, meta, token: Token):
+    def var(self, meta: Meta, token: Token) -> ir.Var:
         return ir.Var(_var_name(token), self._span(meta))
 
-    def int(self, meta, token: Token):
+    def int(self, meta: Meta, token: Token) -> ir.Const:
         if len(token.lstrip("0")) > _MAX_INT_DIGITS:  # int() would refuse past 4,300 digits
             raise self._type_error(out_of_range(_huge(token)), self._span(meta))
         return ir.Const(int(token), self._span(meta))
 
-    def const(self, meta, token: Token):
+    def const(self, meta: Meta, token: Token) -> ir.Const:
         return ir.Const(str(token), self._span(meta))
 
-    def float(self, meta, token: Token):
+    def float(self, meta: Meta, token: Token) -> NoReturn:
         span = self._span(meta)
         if re.search(r"(^|[.\s])t\(\s*$", self._text[: token.start_pos]):  # t(0.5)::a.
             raise self._error(
@@ -435,19 +482,19 @@ class _Builder:
             )
         raise self._error(FLOAT_MESSAGE, span)
 
-    def string(self, meta, token: Token):
+    def string(self, meta: Meta, token: Token) -> ir.Str:
         value = _ESCAPE.sub(lambda m: "\n" if m.group(1) == "n" else m.group(1), token[1:-1])
         return ir.Str(value, self._span(meta))
 
-    def neg(self, meta, term):
+    def neg(self, meta: Meta, term: Term) -> ir.Const | ir.UnaryMinus:
         if isinstance(term, ir.Const) and isinstance(term.value, int):
             return ir.Const(-term.value, self._span(meta))
         return ir.UnaryMinus(self._spelled(spelling.arithmetic, term), self._span(meta))
 
-    def interval(self, meta, lo, hi):
+    def interval(self, meta: Meta, lo: Term, hi: Term) -> ir.Interval:
         return ir.Interval(lo, hi, self._span(meta))
 
-    def _binop(self, op: str, meta, left, right) -> ir.BinOp:
+    def _binop(self, op: str, meta: Meta, left: Term, right: Term) -> ir.BinOp:
         return self._spelled(spelling.binop, op, left, right, self._span(meta))
 
     add = functools.partialmethod(_binop, "+")
@@ -463,4 +510,5 @@ class _Builder:
 
 def _huge(token: Token) -> int:
     """A stand-in value for an integer literal too long to convert: only its size is shown."""
-    return 10 ** (len(token.lstrip("0")) - 1)
+    size: int = 10 ** (len(token.lstrip("0")) - 1)  # a power of ten: int ** int is Any to mypy
+    return size
