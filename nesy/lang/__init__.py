@@ -24,8 +24,8 @@ __all__ = ["parse", "parse_file", "parse_files", *_ir_all]
 
 
 def __getattr__(name: str) -> object:
-    # ``nesy.errors`` imports ``nesy.lang.ir``, and the parser imports ``nesy.errors``; loading the
-    # parser on first use keeps that import cycle from ever being half-initialised.
+    # The parser loads lark and builds its tables; loading it on first use keeps
+    # ``from nesy.lang import ir`` cheap for the modules that only read the IR.
     if name in ("parse", "parse_file", "parse_files"):
         from nesy.lang import parser
 
