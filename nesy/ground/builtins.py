@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
+from typing import TypeGuard
 
 from nesy.errors import NesyTypeError
-from nesy.ground.arith import evaluate
-from nesy.ground.unify import Env, is_ground, order_key, resolve, unify, walk
+from nesy.ground.arith import Number, evaluate
+from nesy.ground.unify import Env, OrderKey, is_ground, order_key, resolve, unify, walk
 from nesy.lang.prolog_term import (
     NIL,
     Float,
@@ -32,7 +33,10 @@ __all__ = ["BUILTINS", "BuiltinError", "MAX_ENUMERATION"]
 #: the most values one call of between/3, length/2 or numlist/3 may enumerate
 MAX_ENUMERATION = 1_000_000
 
-Builtin = Callable[[tuple[Term, ...], Env], Iterator[Env]]
+#: a call's arguments
+Args = tuple[Term, ...]
+#: a built-in: every extension of the substitution under which the call holds
+Builtin = Callable[[Args, Env], Iterator[Env]]
 BUILTINS: dict[tuple[str, int], Builtin] = {}
 #: built-ins that, as in ProbLog, a program sees only after ``:- use_module(library(L)).``
 LIBRARY_OF: dict[tuple[str, int], str] = {}
@@ -42,7 +46,7 @@ class BuiltinError(NesyTypeError):
     """A built-in called in a way it cannot answer (wrong type, unbound argument)."""
 
 
-def _builtin(name: str, arity: int, library: str | None = None):
+def _builtin(name: str, arity: int, library: str | None = None) -> Callable[[Builtin], Builtin]:
     def register(function: Builtin) -> Builtin:
         BUILTINS[(name, arity)] = function
         if library is not None:
@@ -93,12 +97,12 @@ def _text_of(term: Term, env: Env, what: str) -> str:
 
 
 @_builtin("=", 2)
-def _unify(args, env):
+def _unify(args: Args, env: Env) -> Iterator[Env]:
     return _yield(unify(args[0], args[1], env))
 
 
 @_builtin("\\=", 2)
-def _not_unifiable(args, env):
+def _not_unifiable(args: Args, env: Env) -> Iterator[Env]:
     return _test(unify(args[0], args[1], env) is None, env)
 
 
@@ -107,12 +111,12 @@ def _identical(a: Term, b: Term, env: Env) -> bool:
     return order_key(a) == order_key(b)
 
 
-_builtin("==", 2)(lambda args, env: _test(_identical(*args, env), env))
-_builtin("\\==", 2)(lambda args, env: _test(not _identical(*args, env), env))
+_builtin("==", 2)(lambda args, env: _test(_identical(args[0], args[1], env), env))
+_builtin("\\==", 2)(lambda args, env: _test(not _identical(args[0], args[1], env), env))
 
 
-def _standard_order(op: Callable[[tuple, tuple], bool]) -> Builtin:
-    def compare(args, env):
+def _standard_order(op: Callable[[OrderKey, OrderKey], bool]) -> Builtin:
+    def compare(args: Args, env: Env) -> Iterator[Env]:
         a, b = (order_key(resolve(t, env)) for t in args)
         return _test(op(a, b), env)
 
@@ -126,7 +130,7 @@ _builtin("@>=", 2)(_standard_order(lambda a, b: a >= b))
 
 
 @_builtin("compare", 3)
-def _compare(args, env):
+def _compare(args: Args, env: Env) -> Iterator[Env]:
     a, b = (order_key(resolve(t, env)) for t in args[1:])
     order = "<" if a < b else ">" if a > b else "="
     return _yield(unify(args[0], Struct(order), env))
@@ -136,12 +140,12 @@ def _compare(args, env):
 
 
 @_builtin("is", 2)
-def _is(args, env):
+def _is(args: Args, env: Env) -> Iterator[Env]:
     return _yield(unify(args[0], number(evaluate(args[1], env)), env))
 
 
 def _arithmetic(op: Callable[[float, float], bool]) -> Builtin:
-    def compare(args, env):
+    def compare(args: Args, env: Env) -> Iterator[Env]:
         return _test(op(evaluate(args[0], env), evaluate(args[1], env)), env)
 
     return compare
@@ -156,7 +160,7 @@ _builtin(">=", 2)(_arithmetic(lambda a, b: a >= b))
 
 
 @_builtin("between", 3)
-def _between(args, env):
+def _between(args: Args, env: Env) -> Iterator[Env]:
     low = _int(args[0], env, "between/3")
     high_term = walk(args[1], env)
     high = (
@@ -180,7 +184,7 @@ def _between(args, env):
 
 
 @_builtin("succ", 2)
-def _succ(args, env):
+def _succ(args: Args, env: Env) -> Iterator[Env]:
     a = walk(args[0], env)
     if isinstance(a, int):
         if a < 0:
@@ -191,7 +195,7 @@ def _succ(args, env):
 
 
 @_builtin("plus", 3)
-def _plus(args, env):
+def _plus(args: Args, env: Env) -> Iterator[Env]:
     a, b, c = (walk(t, env) for t in args)
     if isinstance(c, Var):
         return _yield(unify(c, _int(a, env, "plus/3") + _int(b, env, "plus/3"), env))
@@ -207,7 +211,7 @@ def _type_test(test: Callable[[Term], bool]) -> Builtin:
     return lambda args, env: _test(test(walk(args[0], env)), env)
 
 
-def _is_atom(t: Term) -> bool:
+def _is_atom(t: Term) -> TypeGuard[Struct]:
     return isinstance(t, Struct) and not t.args
 
 
@@ -223,13 +227,13 @@ _builtin("callable", 1)(_type_test(lambda t: isinstance(t, Struct)))
 
 
 @_builtin("is_list", 1)
-def _is_list(args, env):
+def _is_list(args: Args, env: Env) -> Iterator[Env]:
     tail = list_items(resolve(args[0], env))[1]
     return _test(tail == NIL or isinstance(tail, Var), env)  # as ProbLog 2.3: [a|T] is a list
 
 
 @_builtin("flatten", 2)
-def _flatten(args, env):
+def _flatten(args: Args, env: Env) -> Iterator[Env]:
     flat: list[Term] = []
     stack = [resolve(args[0], env)]
     while stack:
@@ -251,7 +255,7 @@ _builtin("ground", 1)(lambda args, env: _test(is_ground(resolve(args[0], env)), 
 
 
 @_builtin("functor", 3)
-def _functor(args, env):
+def _functor(args: Args, env: Env) -> Iterator[Env]:
     term = walk(args[0], env)
     if isinstance(term, Var):
         name, arity = walk(args[1], env), _int(args[2], env, "functor/3")
@@ -260,15 +264,16 @@ def _functor(args, env):
         if not _is_atom(name):
             raise BuiltinError(f"functor/3: {render(name)} is not an atom")
         return _yield(unify(term, Struct(name.name, tuple(Var() for _ in range(arity))), env))
+    # an empty substitution is falsy: test for None, or a failed arity would go unnoticed
     if isinstance(term, Struct):
-        env = unify(args[1], Struct(term.name), env)
-        return _yield(env and unify(args[2], len(term.args), env))
-    env = unify(args[1], term, env)
-    return _yield(env and unify(args[2], 0, env))
+        named = unify(args[1], Struct(term.name), env)
+        return _yield(None if named is None else unify(args[2], len(term.args), named))
+    named = unify(args[1], term, env)
+    return _yield(None if named is None else unify(args[2], 0, named))
 
 
 @_builtin("arg", 3)
-def _arg(args, env):
+def _arg(args: Args, env: Env) -> Iterator[Env]:
     term = walk(args[1], env)
     if not isinstance(term, Struct):
         raise BuiltinError(f"arg/3: {render(term)} is not a compound term")
@@ -279,11 +284,12 @@ def _arg(args, env):
         return
     for i, value in enumerate(term.args, 1):
         extended = unify(index, i, env)
-        yield from _yield(extended and unify(args[2], value, extended))
+        if extended is not None:
+            yield from _yield(unify(args[2], value, extended))
 
 
 @_builtin("=..", 2)
-def _univ(args, env):
+def _univ(args: Args, env: Env) -> Iterator[Env]:
     term = walk(args[0], env)
     if isinstance(term, Struct):
         return _yield(unify(args[1], make_list([Struct(term.name), *term.args]), env))
@@ -301,7 +307,7 @@ def _univ(args, env):
 
 
 @_builtin("copy_term", 2)
-def _copy_term(args, env):
+def _copy_term(args: Args, env: Env) -> Iterator[Env]:
     from nesy.ground.unify import rename
 
     return _yield(unify(args[1], rename(resolve(args[0], env), {}), env))
@@ -310,8 +316,10 @@ def _copy_term(args, env):
 # --- atoms and strings ---------------------------------------------------------------------
 
 
-def _codes_builtin(name: str, to_items: Callable[[str], list[Term]], parse) -> Builtin:
-    def run(args, env):
+def _codes_builtin(
+    name: str, to_items: Callable[[str], list[Term]], parse: Callable[[list[Term], Env], Term]
+) -> Builtin:
+    def run(args: Args, env: Env) -> Iterator[Env]:
         first = walk(args[0], env)
         if not isinstance(first, Var):
             return _yield(unify(args[1], make_list(to_items(_text_of(first, env, name))), env))
@@ -355,12 +363,12 @@ _builtin("number_chars", 2)(
 
 
 @_builtin("atom_length", 2)
-def _atom_length(args, env):
+def _atom_length(args: Args, env: Env) -> Iterator[Env]:
     return _yield(unify(args[1], len(_text_of(args[0], env, "atom_length/2")), env))
 
 
 @_builtin("char_code", 2)
-def _char_code(args, env):
+def _char_code(args: Args, env: Env) -> Iterator[Env]:
     char = walk(args[0], env)
     if isinstance(char, Var):
         return _yield(unify(char, Struct(chr(_int(args[1], env, "char_code/2"))), env))
@@ -368,7 +376,7 @@ def _char_code(args, env):
 
 
 @_builtin("atom_number", 2)
-def _atom_number(args, env):
+def _atom_number(args: Args, env: Env) -> Iterator[Env]:
     text = _text_of(args[0], env, "atom_number/2")
     try:
         value = _number_of(text, "atom_number/2")
@@ -378,7 +386,7 @@ def _atom_number(args, env):
 
 
 @_builtin("atom_concat", 3)
-def _atom_concat(args, env):
+def _atom_concat(args: Args, env: Env) -> Iterator[Env]:
     a, b = walk(args[0], env), walk(args[1], env)
     if not isinstance(a, Var) and not isinstance(b, Var):
         joined = _text_of(a, env, "atom_concat/3") + _text_of(b, env, "atom_concat/3")
@@ -387,14 +395,15 @@ def _atom_concat(args, env):
     whole = _text_of(args[2], env, "atom_concat/3")
     for cut in range(len(whole) + 1):
         extended = unify(a, Struct(whole[:cut]), env)
-        yield from _yield(extended and unify(b, Struct(whole[cut:]), extended))
+        if extended is not None:
+            yield from _yield(unify(b, Struct(whole[cut:]), extended))
 
 
 # --- lists (the rest of library(lists) is Prolog text: lists.pl) ----------------------------
 
 
 @_builtin("length", 2)
-def _length(args, env):
+def _length(args: Args, env: Env) -> Iterator[Env]:
     items, tail = list_items(resolve(args[0], env))
     if tail == NIL:
         return _yield(unify(args[1], len(items), env))
@@ -408,7 +417,7 @@ def _length(args, env):
     return _yield(unify(tail, make_list([Var() for _ in range(size - len(items))]), env))
 
 
-def _sorted(args, env, what: str, unique: bool) -> Iterator[Env]:
+def _sorted(args: Args, env: Env, what: str, unique: bool) -> Iterator[Env]:
     items = [resolve(i, env) for i in _proper_list(args[0], env, what)]
     items.sort(key=order_key)
     if unique:
@@ -423,17 +432,19 @@ _builtin("msort", 2)(lambda args, env: _sorted(args, env, "msort/2", False))
 
 
 @_builtin("keysort", 2)
-def _keysort(args, env):
-    items = [resolve(i, env) for i in _proper_list(args[0], env, "keysort/2")]
-    for item in items:
-        if not (isinstance(item, Struct) and item.name == "-" and len(item.args) == 2):
-            raise BuiltinError(f"keysort/2: {render(item)} is not a Key-Value pair")
-    items.sort(key=lambda pair: order_key(pair.args[0]))
-    return _yield(unify(args[1], make_list(items), env))
+def _keysort(args: Args, env: Env) -> Iterator[Env]:
+    pairs: list[Struct] = []
+    for item in _proper_list(args[0], env, "keysort/2"):
+        pair = resolve(item, env)
+        if not (isinstance(pair, Struct) and pair.name == "-" and len(pair.args) == 2):
+            raise BuiltinError(f"keysort/2: {render(pair)} is not a Key-Value pair")
+        pairs.append(pair)
+    pairs.sort(key=lambda pair: order_key(pair.args[0]))
+    return _yield(unify(args[1], make_list(tuple(pairs)), env))
 
 
 @_builtin("list_to_set", 2, "lists")
-def _list_to_set(args, env):
+def _list_to_set(args: Args, env: Env) -> Iterator[Env]:
     seen: list[Term] = []
     for item in _proper_list(args[0], env, "list_to_set/2"):
         item = resolve(item, env)
@@ -443,7 +454,7 @@ def _list_to_set(args, env):
 
 
 @_builtin("numlist", 3, "lists")
-def _numlist(args, env):
+def _numlist(args: Args, env: Env) -> Iterator[Env]:
     low, high = _int(args[0], env, "numlist/3"), _int(args[1], env, "numlist/3")
     if high - low >= MAX_ENUMERATION:
         raise BuiltinError(f"numlist({low}, {high}, L): more than {MAX_ENUMERATION:,} items")
@@ -451,7 +462,7 @@ def _numlist(args, env):
 
 
 @_builtin("memberchk", 2, "lists")
-def _memberchk(args, env):
+def _memberchk(args: Args, env: Env) -> Iterator[Env]:
     items, _ = list_items(resolve(args[1], env))
     for item in items:
         extended = unify(args[0], item, env)
@@ -460,8 +471,8 @@ def _memberchk(args, env):
     return iter(())
 
 
-def _fold_numbers(name: str, combine: Callable[[list], float]) -> Builtin:
-    def run(args, env):
+def _fold_numbers(name: str, combine: Callable[[list[Number]], Number]) -> Builtin:
+    def run(args: Args, env: Env) -> Iterator[Env]:
         values = [evaluate(i, env) for i in _proper_list(args[0], env, name)]
         if not values and name != "sum_list/2":
             return iter(())
@@ -480,7 +491,7 @@ _builtin("min_list", 2, "lists")(_fold_numbers("min_list/2", min))
 
 
 def _write(newline: bool) -> Builtin:
-    def run(args, env):
+    def run(args: Args, env: Env) -> Iterator[Env]:
         text = "".join(
             t.value if isinstance(t, Text) else render(t) for t in (resolve(a, env) for a in args)
         )
