@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable
 
 from nesy.errors import NesyTypeError
 from nesy.ground.unify import Env, walk
@@ -25,20 +26,28 @@ class ArithmeticFault(NesyTypeError):
     """An expression that cannot be evaluated."""
 
 
-def _power(a, b):
-    wide = isinstance(a, int) and isinstance(b, int) and b > 0 and a not in (0, 1, -1)
-    if wide and b * max(a.bit_length(), 1) > MAX_BITS:
+#: the value of an arithmetic expression
+Number = int | float
+#: an arithmetic function of its arguments' values (one of a type it cannot take raises
+#: ``TypeError``, which :func:`evaluate` reports)
+Function = Callable[..., Number]
+
+
+def _power(a: Number, b: Number) -> Number:
+    wide = isinstance(b, int) and b > 0 and a not in (0, 1, -1)
+    if isinstance(a, int) and wide and b * max(a.bit_length(), 1) > MAX_BITS:
         raise ArithmeticFault(f"{a}**{b} is larger than {MAX_BITS:,} bits")
-    return a**b
+    power: Number = a**b  # an int, or a float for a negative or fractional exponent
+    return power
 
 
-def _shift(a, b):
+def _shift(a: int, b: int) -> int:
     if b > MAX_BITS:
         raise ArithmeticFault(f"{a}<<{b} is larger than {MAX_BITS:,} bits")
     return a << b
 
 
-_BINARY = {
+_BINARY: dict[str, Function] = {
     "+": lambda a, b: a + b,
     "-": lambda a, b: a - b,
     "*": lambda a, b: a * b,
@@ -60,7 +69,7 @@ _BINARY = {
     "atan": math.atan2,
     "exp": math.pow,
 }
-_UNARY = {
+_UNARY: dict[str, Function] = {
     "-": lambda a: -a,
     "+": lambda a: a,
     "\\": lambda a: ~a,
@@ -109,7 +118,7 @@ _CONSTANTS = {
 }
 
 
-def evaluate(term: Term, env: Env) -> int | float:
+def evaluate(term: Term, env: Env) -> Number:
     """The value of an arithmetic expression under ``env``: a plain Python number, which
     compares by value (``1.0 == 1``); :func:`~nesy.lang.prolog_term.number` makes it a term."""
     term = walk(term, env)

@@ -40,12 +40,15 @@ class FirstArgumentIndex:
 
     def __init__(self) -> None:
         # signature -> (clauses indexed, clauses by key, clauses with a variable first argument)
-        self._tables: dict[tuple[str, int], tuple[int, dict[Hashable, list[Entry]], list]] = {}
+        self._tables: dict[
+            tuple[str, int], tuple[int, dict[Hashable, list[Entry]], list[Entry]]
+        ] = {}
 
-    def select(self, goal: Struct, first: Term, clauses: Sequence[Entry]) -> Sequence[Entry]:
+    def select(self, goal: Struct, first: Term | None, clauses: Sequence[Entry]) -> Sequence[Entry]:
         """The entries of ``clauses`` (all of ``goal``'s predicate) whose heads may unify with
-        ``goal``, whose first argument is ``first`` after dereferencing; program order kept."""
-        key = first_key(first) if goal.args else None
+        ``goal``, whose first argument is ``first`` after dereferencing (None: it has no
+        arguments); program order kept."""
+        key = None if first is None else first_key(first)
         if key is None or len(clauses) < _SMALL:
             return clauses
         table = self._tables.get(goal.signature)
@@ -54,7 +57,9 @@ class FirstArgumentIndex:
         return table[1].get(key, table[2])
 
 
-def _build(goal: Struct, clauses: Sequence[Entry]) -> tuple[dict[Hashable, list[Entry]], list]:
+def _build(
+    goal: Struct, clauses: Sequence[Entry]
+) -> tuple[dict[Hashable, list[Entry]], list[Entry]]:
     keyed: dict[Hashable, list[Entry]] = {}
     anything: list[Entry] = []
     for entry in clauses:

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from nesy.errors import GroundingError, NesyError, NesyTypeError
-from nesy.ground.arith import evaluate
+from nesy.ground.arith import Number, evaluate
 from nesy.ground.builtins import BUILTINS, LIBRARY_OF
 from nesy.ground.clause_index import FirstArgumentIndex
 from nesy.ground.unify import Env, instantiate, is_ground, rename, resolve, unify, variant, walk
@@ -65,6 +65,13 @@ __all__ = ["GroundProblog", "ground_problog"]
 T = TypeVar("T")
 
 Lit = tuple[int, bool]  # (atom id, positive)
+#: the literals one proof rests on
+Proof = tuple[Lit, ...]
+#: each answer of a goal with the atom that holds exactly when it does (None: certain;
+#: -1: a query without proof)
+Answers = list[tuple[Term, int | None]]
+#: an aggregate_all/3 function: the value of the collected items (None: it fails)
+Aggregate = Callable[[list[Term], Env], Term | None]
 
 #: how deep calls may nest before the recursion is called unbounded
 MAX_DEPTH = 3_000
@@ -168,8 +175,9 @@ def ground_problog(source: PrologProgram | str | Path, max_seconds: float = 600.
 def _library_clauses(library: str) -> tuple[Clause, ...]:
     path = importlib.resources.files("nesy.ground").joinpath(f"{library}.pl")
     statements = parse_prolog(path.read_text("utf-8"), f"<library({library})>").statements
-    assert all(isinstance(s, Clause) for s in statements)
-    return tuple(statements)  # type: ignore[arg-type]
+    clauses = tuple(s for s in statements if isinstance(s, Clause))
+    assert len(clauses) == len(statements), "a library holds clauses, no directives"
+    return clauses
 
 
 def _library_of(signature: tuple[str, int]) -> str | None:
@@ -182,16 +190,17 @@ def _library_of(signature: tuple[str, int]) -> str | None:
     return None
 
 
-def _deep(function):
+def _deep(function: Callable[[], T]) -> T:
     """Run ``function`` on a thread with a large stack: a deep recursion in the program is
     a deep recursion here, and must end in nesy's error, not in a crash of the interpreter."""
-    outcome: dict[str, object] = {}
+    values: list[T] = []
+    errors: list[BaseException] = []
 
     def target() -> None:
         try:
-            outcome["value"] = function()
+            values.append(function())
         except BaseException as exc:  # handed to the calling thread
-            outcome["error"] = exc
+            errors.append(exc)
 
     limit = sys.getrecursionlimit()
     previous = threading.stack_size(512 * 1024 * 1024)
@@ -203,9 +212,9 @@ def _deep(function):
     finally:
         threading.stack_size(previous)
         sys.setrecursionlimit(limit)
-    if "error" in outcome:
-        raise outcome["error"]  # type: ignore[misc]
-    return outcome["value"]
+    if errors:
+        raise errors[0]
+    return values[0]
 
 
 class _Fault(NesyTypeError):
@@ -240,7 +249,7 @@ class _Grounder:
         self.found: dict[Term, list[Term]] = {}  # call variant -> its answers, in order found
         self.atom_ids: dict[Term, int] = {}
         self.atom_terms: list[Term] = []
-        self.groups: dict[tuple, _Group] = {}
+        self.groups: dict[tuple[int, tuple[Term, ...]], _Group] = {}  # (clause, instance)
         self.single: dict[int, float] = {}  # choice id -> probability (one-head clauses)
         # per pass
         self.changed = False
@@ -286,13 +295,16 @@ class _Grounder:
 
     def _directive(self, directive: Directive, program: PrologProgram) -> None:
         goal = directive.goal
-        error = lambda message: NesyTypeError(message, directive.span, program.text)  # noqa: E731
+
+        def error(message: str) -> NesyTypeError:
+            return NesyTypeError(message, directive.span, program.text)
+
         if not isinstance(goal, Struct):
             raise error(f"a directive must be a goal, not {render(goal)}")
         name, args = goal.name, goal.args
         if name == "use_module" and args:
             library = args[0]
-            name = (
+            library_name = (
                 library.args[0].name
                 if isinstance(library, Struct)
                 and library.name == "library"
@@ -300,10 +312,10 @@ class _Grounder:
                 and isinstance(library.args[0], Struct)
                 else None
             )
-            if name in _PROLOG_LIBRARIES:
-                self.libraries.add(name)
+            if library_name in _PROLOG_LIBRARIES:
+                self.libraries.add(library_name)
                 return
-            if name in _BUILT_IN_LIBRARIES:
+            if library_name in _BUILT_IN_LIBRARIES:
                 return
             raise error(
                 f"use_module({render(library)}): nesy's ProbLog dialect has library(lists) "
@@ -338,7 +350,9 @@ class _Grounder:
             "(it knows use_module(library(lists|apply)), consult/1, dynamic/1, discontiguous/1)"
         )
 
-    def _consult(self, item: Term, program: PrologProgram, error) -> None:
+    def _consult(
+        self, item: Term, program: PrologProgram, error: Callable[[str], NesyTypeError]
+    ) -> None:
         if not (isinstance(item, Struct) and not item.args):
             raise error(f"consult/1 expects a file name, not {render(item)}")
         base = Path(program.source).parent
@@ -365,7 +379,7 @@ class _Grounder:
                 return self._emit(queries, evidence)
             passes += 1
 
-    def _roots(self) -> tuple[list[tuple[Term, list[tuple[Term, bool]]]], list]:
+    def _roots(self) -> tuple[list[tuple[Struct, Answers]], list[tuple[Struct, bool, Answers]]]:
         queries = []
         for term in self._directive_terms(Struct("query", (Var(),))):
             queries.append((term, self._at_clause_of(term, self._answers)))
@@ -398,27 +412,29 @@ class _Grounder:
         finally:
             self.where.pop()
 
-    def _directive_terms(self, template: Struct) -> list[Term]:
+    def _directive_terms(self, template: Struct) -> list[Struct]:
         """The instances of ``query(_)`` or ``evidence(...)``. They may be rules, as in ProbLog
         (``query(q(X)) :- d(X).``); as in ProbLog, every *possible* instance counts, whatever
         the probability of the body that gives it."""
         if template.signature not in self.clauses:
             return []
-        return [answer for answer, _ in self._call(template)]
+        terms = [answer for answer, _ in self._call(template)]
+        # an answer of query(_) or evidence(...) is an instance of it
+        return [term for term in terms if isinstance(term, Struct)]
 
-    def _answers(self, query: Term) -> list[tuple[Term, bool]]:
+    def _answers(self, query: Struct) -> Answers:
         goal = walk(query.args[0], {})
         if not isinstance(goal, Struct):
             raise self._fault(f"query({render(goal)}): a query must be an atom")
         return self._goal_answers(instantiate(goal))
 
-    def _goal_answers(self, goal: Struct) -> list[tuple[Term, int | None]]:
+    def _goal_answers(self, goal: Term) -> Answers:
         """Each answer of ``goal`` with the atom that holds exactly when it does (None when
         it is certain). A negated or compound query gets an atom of its own."""
-        proofs: dict[Term, list[tuple[Lit, ...]]] = {}
+        proofs: dict[Term, list[Proof]] = {}
         for env, lits in self._solve(goal, {}, ()):
             proofs.setdefault(variant(resolve(goal, env)), []).append(lits)
-        answers = []
+        answers: Answers = []
         for answer, bodies in proofs.items():
             if any(not body for body in bodies):
                 answers.append((answer, None))
@@ -433,7 +449,7 @@ class _Grounder:
                 answers.append((answer, self._aux("$query", answer, bodies)))
         return answers
 
-    def _evidence(self, term: Term) -> tuple[Term, bool, list[tuple[Term, bool]]]:
+    def _evidence(self, term: Struct) -> tuple[Struct, bool, Answers]:
         atom = term.args[0]
         value = True
         if len(term.args) == 2:
@@ -447,7 +463,11 @@ class _Grounder:
             raise self._fault(f"{render(term)}: evidence must be a ground atom")
         return atom, value, self._goal_answers(atom)
 
-    def _emit(self, queries, evidence) -> GroundProblog:
+    def _emit(
+        self,
+        queries: list[tuple[Struct, Answers]],
+        evidence: list[tuple[Struct, bool, Answers]],
+    ) -> GroundProblog:
         """The propositional program of the last pass, and how to name its answers."""
         statements: list[ir.Statement] = []
         used_choices: set[int] = set()
@@ -477,23 +497,23 @@ class _Grounder:
             if not answers:  # ProbLog reports a query without proof as probability 0
                 answers = [(variant(query.args[0]), -1)]
             ground_query = is_ground(query.args[0])
-            for answer, atom in answers:
+            for answer, answer_atom in answers:
                 text = render_answer(answer)
                 order.append(text)
-                if not ground_query and atom is not None and atom >= 0:
+                if not ground_query and answer_atom is not None and answer_atom >= 0:
                     optional.add(text)
-                if atom is None:
+                if answer_atom is None:
                     fixed[text] = 1.0
-                elif atom < 0:
+                elif answer_atom < 0:
                     fixed.setdefault(text, 0.0)
                 elif text not in fixed:
-                    names[f"a{atom}"] = text
-                    statements.append(ir.Query(ir.Atom(f"a{atom}")))
+                    names[f"a{answer_atom}"] = text
+                    statements.append(ir.Query(ir.Atom(f"a{answer_atom}")))
         impossible = None
-        for atom, value, answers in evidence:
+        for observed, value, answers in evidence:
             certain = any(a is None for _, a in answers)
             if (not answers and value) or (certain and not value):
-                impossible = render(atom)
+                impossible = render(observed)
             elif answers and not certain:
                 statements.append(ir.Evidence(ir.Atom(f"a{answers[0][1]}"), value))
         order = list(dict.fromkeys(order))
@@ -574,7 +594,7 @@ class _Grounder:
             index += 1
             yield answer, None if table[answer] else self._atom(Struct("$in", (key, answer)))
 
-    def _record(self, key: Term, table: dict[Term, bool], answer: Term, lits) -> None:
+    def _record(self, key: Term, table: dict[Term, bool], answer: Term, lits: Proof) -> None:
         # A non-ground answer (``p(X, 1)`` derived by ``b(1)``) is one atom for all of its
         # instances, as in ProbLog: its variant names it.
         answer = variant(answer)
@@ -602,7 +622,7 @@ class _Grounder:
         for solved, lits, head in self._unfold(goal, {}):
             self._record(key, table, resolve(head, solved), lits)
 
-    def _unfold(self, goal: Struct, env: Env) -> Iterator[tuple[Env, tuple[Lit, ...], Term]]:
+    def _unfold(self, goal: Struct, env: Env) -> Iterator[tuple[Env, Proof, Term]]:
         """Every proof of ``goal`` by one of its clauses: the substitution, the literals and
         the clause head it proves (a probabilistic head adds its choice)."""
         first = walk(goal.args[0], env) if goal.args else None
@@ -620,26 +640,35 @@ class _Grounder:
                     if start is None:
                         continue
                     for solved, lits in self._solve(body, start, ()):
+                        proof: Proof | None = lits
                         if label is not None:
-                            choice = self._choice(index, clause, heads, fresh, position, solved)
-                            lits = _conjoin(lits, ((choice, True),))
-                        if lits is not None:
-                            yield solved, lits, head
+                            choice = self._choice(index, heads, fresh, position, solved)
+                            proof = _conjoin(lits, ((choice, True),))
+                        if proof is not None:
+                            yield solved, proof, head
             finally:
                 self.where.pop()
 
-    def _choice(self, index, clause, heads, fresh, position, env) -> int:
+    def _choice(
+        self,
+        index: int,
+        heads: list[tuple[Term | None, Struct]],
+        fresh: dict[Var, Var],
+        position: int,
+        env: Env,
+    ) -> int:
         """The choice atom of head ``position`` in this ground instance of the clause."""
         instance = tuple(resolve(v, env) for v in fresh.values())
         alternatives = []
         for label, head in heads:
-            head = resolve(head, env)
-            if not is_ground(head):
+            ground_head = resolve(head, env)
+            if not is_ground(ground_head):
                 raise self._fault(
-                    f"the probabilistic clause has a non-ground instance {render(head)} "
+                    f"the probabilistic clause has a non-ground instance {render(ground_head)} "
                     "(ProbLog's NonGroundProbabilisticClause): its body must bind its variables"
                 )
-            alternatives.append((self._probability(label, env), head))
+            assert label is not None  # every head of a probabilistic clause has a label
+            alternatives.append((self._probability(label, env), ground_head))
         if len(heads) == 1:
             choice = self._atom(Struct("$choice", (index, *instance)))
             self.single[choice] = alternatives[0][0]
@@ -678,7 +707,7 @@ class _Grounder:
 
     # --- solving ---------------------------------------------------------------------------
 
-    def _solve(self, goal: Term, env: Env, lits: tuple[Lit, ...]) -> Iterator[tuple[Env, tuple]]:
+    def _solve(self, goal: Term, env: Env, lits: Proof) -> Iterator[tuple[Env, Proof]]:
         goal = walk(goal, env)
         if isinstance(goal, Var):
             raise self._fault("a call of an unbound variable (instantiation error)")
@@ -766,16 +795,16 @@ class _Grounder:
                 "it has no clauses on purpose"
             )
 
-    def _proofs(self, goal: Term, env: Env) -> list[tuple[Env, tuple[Lit, ...]]]:
+    def _proofs(self, goal: Term, env: Env) -> list[tuple[Env, Proof]]:
         return list(self._solve(goal, env, ()))
 
-    def _aux(self, kind: str, key: Term, proofs: list[tuple[Lit, ...]]) -> int:
+    def _aux(self, kind: str, key: Term, proofs: list[Proof]) -> int:
         """An atom derived by each of ``proofs`` (a disjunction, named by ``key``)."""
         atom = self._atom(Struct(kind, (variant(key),)))
         self.rules[atom].update(proofs)
         return atom
 
-    def _negation(self, goal: Term, env: Env, lits) -> Iterator[tuple[Env, tuple]]:
+    def _negation(self, goal: Term, env: Env, lits: Proof) -> Iterator[tuple[Env, Proof]]:
         goal = resolve(goal, env)
         proofs = [p for _, p in self._proofs(goal, {})]
         if any(not p for p in proofs):
@@ -787,7 +816,9 @@ class _Grounder:
         if added is not None:
             yield env, added
 
-    def _if_then_else(self, condition, then, otherwise, env, lits):
+    def _if_then_else(
+        self, condition: Term, then: Term, otherwise: Term, env: Env, lits: Proof
+    ) -> Iterator[tuple[Env, Proof]]:
         proofs = self._proofs(condition, env)
         if any(p for _, p in proofs):
             raise self._fault(
@@ -799,7 +830,9 @@ class _Grounder:
         else:
             yield from self._solve(otherwise, env, lits)
 
-    def _collect(self, template, goal, env, lits):
+    def _collect(
+        self, template: Term, goal: Term, env: Env, lits: Proof
+    ) -> Iterator[tuple[list[Term], Env, Proof]]:
         """For ``findall(T, G, L)``: each list ``L`` can be, with the literals under which it
         is exactly the list of solutions (every solution true, every other false)."""
         floor, self.collect_floor = self.collect_floor, len(self.active)
@@ -808,14 +841,14 @@ class _Grounder:
         finally:
             self.collect_floor = floor
         # one solution per proof, as in Prolog: facts p(a) twice give [a, a]
-        solutions: dict[int, list[tuple[Lit, ...]]] = {}
+        solutions: dict[int, list[Proof]] = {}
         order: list[Term] = []
         for index, (solved, proof) in enumerate(proofs):
             order.append(resolve(template, solved))
             solutions[index] = [proof]
         return self._subsets(goal, order, solutions, env, lits)
 
-    def _clause_proofs(self, goal: Term, env: Env) -> Iterator[tuple[Env, tuple[Lit, ...]]]:
+    def _clause_proofs(self, goal: Term, env: Env) -> Iterator[tuple[Env, Proof]]:
         """The proofs of ``goal``, one per clause instance at its top level (a user
         predicate is unfolded once instead of read from its table, which merges proofs)."""
         goal = walk(goal, env)
@@ -827,7 +860,14 @@ class _Grounder:
         for solved, lits, _ in self._unfold(goal, env):
             yield solved, lits
 
-    def _subsets(self, goal, order, solutions, env, lits):
+    def _subsets(
+        self,
+        goal: Term,
+        order: list[Term],
+        solutions: dict[int, list[Proof]],
+        env: Env,
+        lits: Proof,
+    ) -> Iterator[tuple[list[Term], Env, Proof]]:
         """Each sub-list of ``order`` (the solutions, by proof) with the literals under which
         exactly its proofs hold."""
         ids = list(solutions)
@@ -856,7 +896,9 @@ class _Grounder:
             if added is not None:
                 yield items, env, added
 
-    def _aggregate(self, args, env, lits):
+    def _aggregate(
+        self, args: tuple[Term, ...], env: Env, lits: Proof
+    ) -> Iterator[tuple[Env, Proof]]:
         spec = walk(args[0], env)
         if isinstance(spec, Struct) and spec.name == "count" and not spec.args:
             spec, function = Struct("count", (TRUE,)), "count"
@@ -875,8 +917,8 @@ class _Grounder:
                     yield extended, lits1
 
 
-def _aggregate_number(combine):
-    def run(items, env):
+def _aggregate_number(combine: Callable[[list[Number]], Number]) -> Aggregate:
+    def run(items: list[Term], env: Env) -> Term | None:
         if not items:
             return 0 if combine is sum else None
         return number(combine([evaluate(i, env) for i in items]))
@@ -884,14 +926,14 @@ def _aggregate_number(combine):
     return run
 
 
-def _sorted_set(items, env):
+def _sorted_set(items: list[Term], env: Env) -> Term:
     from nesy.ground.unify import order_key
 
     unique = {order_key(i): i for i in items}
     return make_list([unique[k] for k in sorted(unique)])
 
 
-_AGGREGATES = {
+_AGGREGATES: dict[str, Aggregate] = {
     "count": lambda items, env: len(items),
     "sum": _aggregate_number(sum),
     "max": _aggregate_number(max),

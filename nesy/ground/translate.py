@@ -91,8 +91,8 @@ def tensor_terms(program: ir.Program) -> list[str]:
     found: dict[str, None] = {}
     for statement in program.statements:
         for node in ir.walk(_statement_terms(statement)):
-            is_tensor = isinstance(node, ir.Func) and node.name == "tensor"
-            if is_tensor and len(node.args) == 1 and not _variables((node,)):
+            is_tensor = isinstance(node, ir.Func) and node.name == "tensor" and len(node.args) == 1
+            if is_tensor and not _variables((node,)):
                 found.setdefault(str(node), None)
     return list(found)
 

@@ -6,6 +6,8 @@ returns a new dict, so that a solver can keep every alternative it is still expl
 
 from __future__ import annotations
 
+from typing import overload
+
 from nesy.lang.prolog_term import Struct, Term, Text, Var
 
 __all__ = [
@@ -20,7 +22,10 @@ __all__ = [
     "order_key",
 ]
 
-Env = dict
+#: A substitution: each bound variable and its value (never mutated once made).
+Env = dict[Var, Term]
+#: A term's place in Prolog's standard order of terms (see :func:`order_key`)
+OrderKey = tuple[object, ...]
 
 
 def walk(term: Term, env: Env) -> Term:
@@ -29,6 +34,10 @@ def walk(term: Term, env: Env) -> Term:
     return term
 
 
+@overload
+def resolve(term: Struct, env: Env) -> Struct: ...
+@overload
+def resolve(term: Term, env: Env) -> Term: ...
 def resolve(term: Term, env: Env) -> Term:
     """``term`` with every bound variable replaced by its value, all the way down."""
     term = walk(term, env)
@@ -68,6 +77,10 @@ def unify(a: Term, b: Term, env: Env) -> Env | None:
     return env
 
 
+@overload
+def rename(term: Struct, fresh: dict[Var, Var]) -> Struct: ...
+@overload
+def rename(term: Term, fresh: dict[Var, Var]) -> Term: ...
 def rename(term: Term, fresh: dict[Var, Var]) -> Term:
     """A copy of ``term`` with new variables (``fresh`` maps old to new, filled as it goes)."""
     if isinstance(term, Var):
@@ -129,7 +142,7 @@ def is_ground(term: Term) -> bool:
     return True
 
 
-def order_key(term: Term) -> tuple:
+def order_key(term: Term) -> OrderKey:
     """Prolog's standard order of terms: Var < Number < Atom < String < Compound."""
     if isinstance(term, Var):
         return (0, term.id)

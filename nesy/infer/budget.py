@@ -17,9 +17,12 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from nesy.errors import BackendError, CompileError, NesyError
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 __all__ = ["Budget", "DEFAULT_BUDGET", "run_within", "process_start"]
 
@@ -97,7 +100,7 @@ def run_within(
         child.join()
         receive.close()
     if done:
-        return value
+        return cast(T, value)  # unpickled from the child: what ``work`` returned
     kind, message, span, source_text = value
     if issubclass(kind, NesyError):
         raise kind(message, span, source_text)
@@ -109,7 +112,12 @@ def run_within(
     raise BackendError(f"{what} failed: {kind.__name__}: {message}")
 
 
-def _child(send, memory_mb: int | None, work: Callable[..., Any], args: tuple) -> None:
+def _child(
+    send: Connection[tuple[bool, Any], object],
+    memory_mb: int | None,
+    work: Callable[..., Any],
+    args: tuple[Any, ...],
+) -> None:
     if memory_mb is not None:
         limit = memory_mb * _MB
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 import clingo
-from pysdd.sdd import SddManager
+from pysdd.sdd import SddManager, SddNode
 
 from nesy.errors import CompileError, NesyTypeError
 from nesy.ground.grounder import ground
@@ -193,7 +193,7 @@ def _compile_cached(
 
     formula = atom_formulas(manager, ground_program, choice_formula, relevant, roots, budget)
 
-    def truth(atom: int):  # noqa: ANN202 - an SddNode
+    def truth(atom: int) -> SddNode:
         if atom == 0:
             return manager.true()
         return formula.get(atom, manager.false()) if atom > 0 else manager.false()

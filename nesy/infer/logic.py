@@ -32,6 +32,11 @@ def _body_atoms(rule: _Rule) -> Iterable[int]:
     return (abs(lit) for lit, _ in rule.body)
 
 
+def _all_rules(ground: GroundProgram) -> tuple[_Rule, ...]:
+    """The ground program's rules, then its weight rules."""
+    return ground.rules + ground.weight_rules
+
+
 def _is_declaration(rule: _Rule, ground: GroundProgram) -> bool:
     """A choice rule over nesy's reserved atoms declares choice variables; it derives nothing."""
     if not rule.choice:
@@ -46,7 +51,7 @@ def _name(ground: GroundProgram, atom: int) -> str:
 
 def _rules_by_head(ground: GroundProgram) -> dict[int, list[_Rule]]:
     by_head: dict[int, list[_Rule]] = {}
-    for rule in (*ground.rules, *ground.weight_rules):
+    for rule in _all_rules(ground):
         if _is_declaration(rule, ground):
             continue
         if rule.choice:
@@ -65,7 +70,7 @@ def _any_rules_by_head(ground: GroundProgram) -> dict[int, list[_Rule]]:
     """Every rule under each of its heads, declarations and choices too (for dependencies;
     :func:`_rules_by_head` is the checked map that formulas are built from)."""
     by_head: dict[int, list[_Rule]] = {}
-    for rule in (*ground.rules, *ground.weight_rules):
+    for rule in _all_rules(ground):
         for head in rule.head:
             by_head.setdefault(head, []).append(rule)
     return by_head
@@ -131,7 +136,7 @@ def rule_crossings(
     into column I comes from column I - 1.
     """
     block_of = {var: b for b, block in enumerate(blocks) for var in block}
-    rules = [r for r in (*ground.rules, *ground.weight_rules) if set(r.head) & relevant]
+    rules = [r for r in _all_rules(ground) if set(r.head) & relevant]
     bodies = {
         head: [list(_body_atoms(rule)) for rule in head_rules]
         for head, head_rules in _any_rules_by_head(ground).items()
@@ -388,7 +393,9 @@ class _CycleBreaker:
             literals = rule.body if isinstance(rule, GroundRule) else [lit for lit, _ in rule.body]
             for lit in literals:
                 if lit > 0 and lit in self.members:
-                    values[lit], child_hit, child_content = yield lit
+                    unfolded = yield lit
+                    assert unfolded is not None  # only a new frame's first send is None
+                    values[lit], child_hit, child_content = unfolded
                     hit |= child_hit
                     if lit not in child_hit:
                         content |= child_content | {lit}

@@ -9,9 +9,13 @@ import math
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nesy.errors import NesyTypeError
 from nesy.infer.budget import DEFAULT_BUDGET, Budget
+
+if TYPE_CHECKING:
+    from nesy.ground.topdown import GroundProblog
 from nesy.infer.model import Explanation, Model
 from nesy.lang import ir
 
@@ -110,6 +114,6 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _names_in_order(grounded) -> list[tuple[str, str]]:
+def _names_in_order(grounded: GroundProblog) -> list[tuple[str, str]]:
     by_text = {text: name for name, text in grounded.names.items()}
     return [(text, by_text.get(text, "")) for text in grounded.order]

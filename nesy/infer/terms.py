@@ -12,6 +12,7 @@ Shape letters as in :mod:`nesy.infer.circuit`: ``B`` batch, ``V`` variables, ``Q
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
@@ -104,7 +105,7 @@ def _safe_logsumexp(values: Tensor) -> Tensor:
 
 
 # Dense reductions over the last dimension: (AND of a term's literals, OR of a root's terms).
-_REDUCTIONS = {
+_REDUCTIONS: dict[str, tuple[Callable[[Tensor], Tensor], Callable[[Tensor], Tensor]]] = {
     "log": (lambda x: x.sum(-1), _safe_logsumexp),
     "prob": (lambda x: x.prod(-1), lambda x: x.sum(-1)),
 }
@@ -119,6 +120,10 @@ class TermsModule(nn.Module):
     Shape:
         pos, neg: ``(B, V)`` literal weights in the semiring's domain -> ``(B, Q)``.
     """
+
+    # buffers: each term's literal columns ``(T, W)``, each root's term rows ``(Q, D)``
+    literals: Tensor
+    members: Tensor
 
     def __init__(self, roots: list[list[tuple[int, ...]]], num_vars: int, semiring: str = "log"):
         super().__init__()

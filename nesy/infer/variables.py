@@ -70,10 +70,10 @@ def collect_choices(
     """Number the relevant choice atoms 1..V, in ``order`` (atoms listed first come first)."""
     members: dict[tuple[int, clingo.Symbol], list[tuple[int, clingo.Symbol]]] = {}
     reserved = ground.reserved
-    for atom, symbol in ground.symbols.items():
+    for atom, choice in ground.symbols.items():
         if reserved.get(atom) in (AD, NN):
-            members.setdefault((symbol.arguments[0].number, symbol.arguments[1]), []).append(
-                (atom, symbol)
+            members.setdefault((choice.arguments[0].number, choice.arguments[1]), []).append(
+                (atom, choice)
             )
     rank = {atom: i for i, atom in enumerate(order)}
     next_var = 1
@@ -134,14 +134,14 @@ def _group(
     if probabilities and residual > 1e-12:  # "no head" is a value of its own
         found.append((None, None))
         probabilities.append(residual)
-    neural = isinstance(statement, ir.NeuralPredicate)
+    neural = statement if isinstance(statement, ir.NeuralPredicate) else None
     return Group(
         statement=index,
         key=key,
         vars=tuple(range(first, first + len(found))),
         heads=tuple(head for _, head in found),
         atoms=tuple(atom for atom, _ in found),
-        network=statement.network if neural else None,
-        inputs=tuple(key.arguments) if neural else (),
+        network=None if neural is None else neural.network,
+        inputs=() if neural is None else tuple(key.arguments),
         probabilities=tuple(probabilities),
     )
