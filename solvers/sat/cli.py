@@ -204,6 +204,7 @@ def _solve(args: argparse.Namespace) -> int:
         comments.append(f"guided decisions {result.guided_decisions}")
     lines = [f"c {text}" for text in comments]
     if result.status is True:
+        assert result.model is not None  # solve() gives every SAT answer its model
         lines += ["s SATISFIABLE", *format_model(result.model)]
         code = EXIT_SAT
     elif result.status is False:
@@ -432,7 +433,7 @@ def _bench_file(
 
 def _table(rows: list[dict[str, Any]], guides: list[str], files: int) -> str:
     header = ("guide", "solved", "conflicts", "decisions", "solve s", "guide s")
-    table = [header]
+    table: list[tuple[str, ...]] = [header]
     for guide in guides:
         runs = [row for row in rows if row["guide"] == guide]
         solved = sum(row["status"] != "UNKNOWN" for row in runs)

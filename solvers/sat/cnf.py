@@ -12,6 +12,7 @@ import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
+from typing import SupportsIndex
 
 from nesy.errors import DataError
 
@@ -23,7 +24,7 @@ MAX_VARIABLE = 2**31 - 1  # the largest variable a 32-bit signed literal holds
 def _integer(value: object, what: str) -> int:
     """``value`` as an int, if it is an integer (not a bool, a float or a string)."""
     try:
-        if isinstance(value, bool):
+        if isinstance(value, bool) or not isinstance(value, SupportsIndex):
             raise TypeError
         return operator.index(value)  # int and numpy integers; not 1.5, '1_0' or True
     except TypeError:

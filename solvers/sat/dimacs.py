@@ -37,8 +37,9 @@ import lzma
 import os
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Literal
 
 from nesy.errors import DataError
 from nesy.lang.ir import Span
@@ -77,6 +78,11 @@ _BAD_CHAR = re.compile(r"[^-0-9 \t\n\r\f\v]")
 _TRAILER = re.compile(r"^[ \t\r\f\v]*%[ \t\r\f\v]*$", re.M)
 _COMMENT = re.compile(r"^[ \t\r\f\v]*c[^\n]*", re.M)
 _HEADER_LINE = re.compile(r"^[ \t\r\f\v]*p[^\n]*", re.M)
+#: the decompressing openers of compressed files, by suffix
+_DECOMPRESSORS: dict[str, Callable[[Path, Literal["rb"]], gzip.GzipFile | lzma.LZMAFile]] = {
+    ".gz": gzip.open,
+    ".xz": lzma.open,
+}
 # Longer decimals than this (leading zeros aside) exceed MAX_VARIABLE; checking the length first
 # keeps int() off digit strings past Python's conversion limit (4300 digits).
 _DIGITS = len(str(MAX_VARIABLE))
@@ -158,7 +164,9 @@ def parse_dimacs(text: str, source: str = "<string>") -> CNF:
     again = next(headers, None)
     if again is not None:
         message = f"a second header; the first is on line {_line_of(text, header.start())}"
-        raise _error(message, text, source, _TOKEN.search(text, again.start()).start(), "p")
+        p = _TOKEN.search(text, again.start())
+        assert p is not None  # the second header line's 'p'
+        raise _error(message, text, source, p.start(), "p")
     num_vars, num_clauses, count = _parse_header(text, header, source)
 
     bad = _BAD_CHAR.search(text, header.end())
@@ -176,8 +184,7 @@ def parse_dimacs(text: str, source: str = "<string>") -> CNF:
         raise _error(message, text, source, token.start(), token[0]) from None
     largest = max(max(literals), -min(literals)) if literals else 0
     if largest > num_vars:
-        tokens = _TOKEN.finditer(text, header.end())
-        token = next(m for m in tokens if _too_large(m[0], num_vars))
+        token = next(m for m in _TOKEN.finditer(text, header.end()) if _too_large(m[0], num_vars))
         raise _literal_error(token, num_vars, text, source)
     if num_vars - largest > MAX_UNUSED_VARIABLES:
         variables = list(_TOKEN.finditer(text, header.start(), header.end()))[2]
@@ -260,16 +267,16 @@ def read_dimacs(path: str | os.PathLike[str], max_bytes: int = MAX_INPUT_BYTES) 
     path = Path(path)
     if path.is_dir():
         raise DataError(f"{path}: a folder, not a DIMACS file")
-    opener = {".gz": gzip.open, ".xz": lzma.open}.get(path.suffix.lower(), open)
+    decompress = _DECOMPRESSORS.get(path.suffix.lower())
     try:
-        with opener(path, "rb") as handle:
+        with open(path, "rb") if decompress is None else decompress(path, "rb") as handle:
             # One byte more than allowed tells "exactly at the bound" from "over it", and the
             # decompressor never produces more than is asked for.
             data = handle.read(max_bytes + 1)
     except (EOFError, lzma.LZMAError, gzip.BadGzipFile, zlib.error) as error:  # corrupt, cut
         raise DataError(f"{path}: cannot decompress: {error}") from error
     if len(data) > max_bytes:
-        unpacked = " once decompressed" if opener is not open else ""
+        unpacked = " once decompressed" if decompress is not None else ""
         raise DataError(
             f"{path}: more than {max_bytes:,} bytes{unpacked} (--max-input-mb raises the bound)"
         )

@@ -84,8 +84,8 @@ PHASE_SOLVERS = tuple(n for n in _SOLVERS if n != "cadical103")
 # they stalled (1.9M conflicts on a 120-variable 3-SAT that cadical195 solved in 10k), so they
 # take activities like the rest of the minisat family
 PROPAGATOR_SOLVERS = ("cadical195", "cadical300")
-ACTIVITY_SOLVERS = ("ergo", "gluecard3", "gluecard4", "glucose3", "glucose4", "glucose42")
-ACTIVITY_SOLVERS += ("minicard", "minisat22", "minisatep", "minisatgh")
+ACTIVITY_SOLVERS: tuple[str, ...] = ("ergo", "gluecard3", "gluecard4", "glucose3", "glucose4")
+ACTIVITY_SOLVERS += ("glucose42", "minicard", "minisat22", "minisatep", "minisatgh")
 _NO_INTERRUPT = ("cadical103", "cadical153", "cadical195", "cadical300")
 _UNLIMITED = ("lingeling",)  # no solve_limited: neither a timeout nor re-scoring
 _CHUNK_SECONDS = 0.05  # the aim for each budgeted chunk when timing out by budgets
@@ -196,6 +196,7 @@ class _CoreBrancher(Propagator):
         self.connected = False
 
     def rescore(self, scores: GuideScores) -> None:
+        assert scores.core is not None  # the scores of a core guide, checked when scored
         order = np.argsort(-scores.core, kind="stable") + 1  # ties: lower variable first
         true = scores.phase >= 0.5 if scores.phase is not None else np.zeros(len(order), bool)
         self.order = [int(v) if true[v - 1] else -int(v) for v in order]
@@ -432,6 +433,7 @@ def solve(
 
     def score() -> GuideScores:
         start = time.perf_counter()
+        assert scorer is not None  # every guide that scores has one (_check_options)
         scores = scorer(cnf)
         spent["seconds"] += time.perf_counter() - start
         spent["calls"] += 1
@@ -490,5 +492,5 @@ def solve(
         solver=name,
         guide=guide,
         guided_decisions=brancher.decisions if brancher is not None else 0,
-        scorings=spent["calls"],
+        scorings=int(spent["calls"]),
     )

@@ -79,16 +79,16 @@ class NeuralScorer:
     def __call__(self, cnf: CNF) -> GuideScores:
         graph = Graph.batch([cnf])
         with torch.no_grad():
-            phase = self._phase(cnf, graph) if self.sat is not None else None
+            phase = self._phase(cnf, graph, self.sat) if self.sat is not None else None
             core = None
             if self.core is not None:
                 logits = self.core(graph, self.rounds, self.deadline).logits
                 core = torch.sigmoid(logits.double()).numpy()
         return GuideScores(phase=phase, core=core)
 
-    def _phase(self, cnf: CNF, graph: Graph) -> np.ndarray:
+    def _phase(self, cnf: CNF, graph: Graph, sat: NeuroSAT) -> np.ndarray:
         n = cnf.num_vars
-        output = self.sat(graph, self.rounds, self.deadline)
+        output = sat(graph, self.rounds, self.deadline)
         by_votes = vote_assignment(output.votes.float(), n).numpy()
         by_clusters = cluster_assignment(output.literals.float(), n).numpy()
         candidates = [by_votes, ~by_votes, by_clusters, ~by_clusters]

@@ -263,7 +263,11 @@ def machine() -> dict[str, Any]:
 
 def save_model(path: str | os.PathLike[str], model: NeuroSAT, meta: dict[str, Any]) -> None:
     """Write the model's configuration, weights and ``meta`` (plain values) atomically."""
-    config = {"d": model.d, "rounds": model.rounds, "mlp_layers": model.mlp_layers}
+    config: dict[str, int | str] = {
+        "d": model.d,
+        "rounds": model.rounds,
+        "mlp_layers": model.mlp_layers,
+    }
     config["head"] = model.head
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     save_checkpoint(path, {"config": config, "state_dict": state, "meta": meta})
