@@ -1,8 +1,12 @@
-"""Training loop: epochs of mini-batches, NLL of the labelled answer, per-epoch evaluation.
+"""Training loop: epochs of mini-batches, a loss per batch, per-epoch evaluation.
 
-The trainer works with any ``nn.Module`` that maps a dict of input tensors to ``(B, Q)``
-log-probabilities over its ``answers`` (a :class:`nesy.Model`, or a plain classifier wrapped the
-same way). Data comes from an :class:`EpochData`, which re-draws its batches every epoch.
+By default the loss is the NLL of each example's labelled answer, for any ``nn.Module`` that maps
+a dict of input tensors to ``(B, Q)`` log-probabilities over its ``answers`` (a
+:class:`nesy.Model`, or a plain classifier wrapped the same way). Hooks serve every other task:
+a ``loss(model, batch)`` of its own, ``evaluate(model)`` after each epoch, ``on_epoch_end(record,
+model)`` after that, and best-on-validation (:attr:`TrainConfig.select`) keeps the weights of the
+epoch whose evaluation scored best. Data comes from an :class:`EpochData`, which re-draws its
+batches every epoch.
 
 A run can stop and go on: the checkpoint holds the model, the optimiser, every random generator
 and the position in the epoch, so ``fit(data, resume=True)`` continues a run stopped by
@@ -38,6 +42,7 @@ from nesy.train.stop import Interrupted, StopOnSignal
 
 __all__ = [
     "OPTIMIZERS",
+    "SELECT_MODES",
     "SCHEDULES",
     "TrainConfig",
     "Batch",
@@ -46,13 +51,15 @@ __all__ = [
     "EpochRecord",
     "TrainResult",
     "Trainer",
+    "LossHook",
+    "EpochHook",
     "answer_indices",
     "seed_everything",
 ]
 
 _log = logging.getLogger("nesy.train")
 
-#: Optimiser name -> class; every one is built as ``cls(params, lr=lr)``.
+#: Optimiser name -> class; every one is built as ``cls(groups, lr=lr, weight_decay=decay)``.
 OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
     "adam": torch.optim.Adam,
     "sgd": torch.optim.SGD,
@@ -76,6 +83,12 @@ SCHEDULES: dict[str, Callable[[int, int], float]] = {
     "constant": lambda e, epochs: 1.0,
     "cosine": _cosine,
     "warmup_cosine": _warmup_cosine,
+}
+
+#: How :attr:`TrainConfig.select` compares two epochs' figures: is ``new`` better than ``best``?
+SELECT_MODES: dict[str, Callable[[float, float], bool]] = {
+    "max": lambda new, best: new > best,
+    "min": lambda new, best: new < best,
 }
 
 
@@ -106,6 +119,18 @@ class TrainConfig:
         Show a tqdm bar (only when stderr is a terminal).
     device
         Where the model and the batches live (``"cpu"``, ``"cuda"``, ``"cuda:1"``).
+    clip_grad_norm
+        Rescale the gradients of the optimised parameters to at most this total 2-norm before
+        every step (:func:`torch.nn.utils.clip_grad_norm_`); ``None``: no clipping.
+    weight_decay
+        The optimiser's ``weight_decay`` (L2 added to the gradient by Adam and SGD).
+    select
+        A figure the ``evaluate`` hook returns (e.g. ``"valid_accuracy"``): at the end of
+        :meth:`Trainer.fit` the model gets the weights of the epoch where it was best (the first
+        such epoch on a tie), recorded as :attr:`TrainResult.best_epoch`; ``None``: the last
+        epoch's weights stay.
+    select_mode
+        ``"max"`` or ``"min"``: whether a higher or a lower ``select`` figure is better.
 
     Raises
     ------
@@ -123,6 +148,10 @@ class TrainConfig:
     checkpoint_path: Path | None = None
     progress: bool = True
     device: str = "cpu"
+    clip_grad_norm: float | None = None
+    weight_decay: float = 0.0
+    select: str | None = None
+    select_mode: str = "max"
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size"):
@@ -131,9 +160,8 @@ class TrainConfig:
                 raise ConfigError(f"{name} must be an integer >= 1; got {value!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"seed must be an integer >= 0; got {self.seed!r}")
-        lr = self.lr
-        if isinstance(lr, bool) or not isinstance(lr, int | float) or not (0 < lr < math.inf):
-            raise ConfigError(f"lr must be a positive finite number; got {lr!r}")
+        if not _positive_finite(self.lr):
+            raise ConfigError(f"lr must be a positive finite number; got {self.lr!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(
                 f"unknown optimizer {self.optimizer!r}; expected one of {', '.join(OPTIMIZERS)}"
@@ -142,6 +170,19 @@ class TrainConfig:
             raise ConfigError(
                 f"unknown schedule {self.schedule!r}; expected one of {', '.join(SCHEDULES)}"
             )
+        clip = self.clip_grad_norm
+        if clip is not None and not _positive_finite(clip):
+            raise ConfigError(
+                f"clip_grad_norm must be a positive finite number or None; got {clip!r}"
+            )
+        decay = self.weight_decay
+        if not (_number(decay) and 0 <= decay < math.inf):
+            raise ConfigError(f"weight_decay must be a finite number >= 0; got {decay!r}")
+        if self.select is not None and (not isinstance(self.select, str) or not self.select):
+            raise ConfigError(f"select must be a metric's name or None; got {self.select!r}")
+        if self.select_mode not in SELECT_MODES:
+            modes = ", ".join(SELECT_MODES)
+            raise ConfigError(f"unknown select_mode {self.select_mode!r}; expected one of {modes}")
         for name in ("log_path", "checkpoint_path"):
             value = getattr(self, name)
             if value is not None:
@@ -169,8 +210,17 @@ class TrainConfig:
         }
 
 
+def _number(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float)
+
+
+def _positive_finite(value: object) -> bool:
+    return _number(value) and 0 < value < math.inf  # type: ignore[operator]
+
+
 class Batch(NamedTuple):
-    """One mini-batch: the model's inputs and, per example, the value of the right answer.
+    """One mini-batch: the model's inputs and, per example, the value of the right answer
+    (for a trainer with a ``loss`` hook: whatever that hook reads, one item per example).
 
     Shape:
         inputs: ``{name: (B, ...)}``; labels: ``(B,)`` int64 answer values, or a sequence of ``B``
@@ -225,7 +275,7 @@ class EpochRecord:
     """What happened in one epoch; ``metrics`` come from the evaluation callback."""
 
     epoch: int
-    loss: float  # mean NLL per example
+    loss: float  # mean loss per example (each batch's loss weighted by its size)
     examples: int
     train_seconds: float  # the epoch's batches, forward, backward and optimiser steps
     eval_seconds: float
@@ -261,13 +311,20 @@ class EpochRecord:
 
 @dataclass(frozen=True, slots=True)
 class TrainResult:
-    """Every epoch's record, in order."""
+    """Every epoch's record, in order; with :attr:`TrainConfig.select`, the epoch whose weights
+    the model holds at the end (``None`` without selection, or when no epoch had a number)."""
 
     epochs: tuple[EpochRecord, ...]
+    best_epoch: int | None = None
 
     @property
     def final(self) -> EpochRecord:
         return self.epochs[-1]
+
+    @property
+    def best(self) -> EpochRecord | None:
+        """The selected epoch's record."""
+        return None if self.best_epoch is None else self.epochs[self.best_epoch - 1]
 
     @property
     def train_seconds(self) -> float:
@@ -306,7 +363,18 @@ def _set_random_states(states: Mapping[str, Any]) -> None:
 
 #: Settings a resumed run must share with the run it continues (the others, such as the
 #: device or the progress bar, do not change what is computed, or only its rounding).
-_RESUME_SETTINGS = ("epochs", "batch_size", "lr", "seed", "optimizer", "schedule")
+_RESUME_SETTINGS = (
+    "epochs",
+    "batch_size",
+    "lr",
+    "seed",
+    "optimizer",
+    "schedule",
+    "clip_grad_norm",
+    "weight_decay",
+    "select",
+    "select_mode",
+)
 
 
 @dataclass(slots=True)
@@ -320,6 +388,15 @@ class _Position:
     loss_sum: float = 0.0
     examples: int = 0
     train_seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class _Best:
+    """The best epoch so far under :attr:`TrainConfig.select`: its number, figure and weights."""
+
+    epoch: int
+    value: float
+    model: dict[str, Tensor]
 
 
 def answer_indices(answers: Sequence[object], labels: Tensor | Sequence[object]) -> Tensor:
@@ -365,19 +442,45 @@ def _not_an_answer(label: object, answers: Sequence[object]) -> str:
     return f"label {label!r} is not one of the model's {len(answers)} answers ({shown})"
 
 
+#: ``loss(model, batch)``: the batch's loss, a scalar (the mean over its examples), with the
+#: batch's tensors on the trainer's device.
+LossHook = Callable[[nn.Module, Batch], Tensor]
+#: ``on_epoch_end(record, model)``: called after each epoch's evaluation (and selection).
+EpochHook = Callable[[EpochRecord, nn.Module], None]
+
+
 class Trainer:
-    """Fits a model by minimising the NLL of each example's labelled answer.
+    """Fits a model by minimising a loss per batch: by default the NLL of each example's labelled
+    answer.
 
     Parameters
     ----------
     model
-        Maps ``{name: (B, ...)}`` to ``(B, Q)`` log-probabilities over ``model.answers``.
+        Maps ``{name: (B, ...)}`` to ``(B, Q)`` log-probabilities over ``model.answers`` (with a
+        ``loss`` hook: whatever that hook reads; ``answers`` is then not needed).
     config
         The training settings.
     evaluate
         Called with the model (in eval mode, under ``torch.no_grad``, on ``config.device``)
         after every epoch; returns named figures (e.g. ``{"sum_accuracy": 0.97}``) that go
-        into the log.
+        into the log, and among which :attr:`TrainConfig.select` picks.
+    loss
+        ``loss(model, batch) -> Tensor``, a scalar (the mean over the batch), replacing the NLL
+        of the labelled answer; the batch's inputs (and labels, when a tensor) are on the device.
+        The epoch's logged loss weights each batch's by ``len(batch.labels)``.
+    on_epoch_end
+        ``on_epoch_end(record, model)``, called after each epoch's evaluation and selection
+        (logging, a curriculum's next stage); epochs finished before a resume are not replayed.
+    param_groups
+        The optimiser's parameter groups (``[{"params": ..., "lr": ..., "eps": ...}, ...]``: what
+        torch's optimisers accept), for a model whose parameters are not all trained alike or not
+        all by this trainer; a group's own ``lr`` is scaled by the schedule like ``config.lr``.
+        ``None``: one group of all of ``model.parameters()`` at ``config.lr``.
+
+    Raises
+    ------
+    ConfigError
+        No ``loss`` hook and a model without ``answers``; ``config.select`` without ``evaluate``.
     """
 
     def __init__(
@@ -386,16 +489,29 @@ class Trainer:
         config: TrainConfig,
         *,
         evaluate: Callable[[nn.Module], Mapping[str, float]] | None = None,
+        loss: LossHook | None = None,
+        on_epoch_end: EpochHook | None = None,
+        param_groups: Sequence[dict[str, Any]] | None = None,
     ) -> None:
         answers = getattr(model, "answers", None)
-        if not isinstance(answers, tuple | list) or not answers:
-            raise ConfigError("the model must expose a non-empty `answers` tuple")
+        if loss is None and (not isinstance(answers, tuple | list) or not answers):
+            raise ConfigError("the model must expose a non-empty `answers` tuple (or give a loss)")
+        if config.select is not None and evaluate is None:
+            raise ConfigError(f"select={config.select!r} needs an evaluate hook that returns it")
         self.device = torch.device(config.device)
         self.model = model.to(self.device)
         self.config = config
-        self.answers = tuple(answers)
+        self.answers = tuple(answers) if loss is None and answers is not None else ()
         self.evaluate = evaluate
-        self.optimizer = OPTIMIZERS[config.optimizer](model.parameters(), lr=config.lr)
+        self.loss = loss
+        self.on_epoch_end = on_epoch_end
+        groups = [{"params": model.parameters()}] if param_groups is None else param_groups
+        self.optimizer = OPTIMIZERS[config.optimizer](
+            groups, lr=config.lr, weight_decay=config.weight_decay
+        )
+        # each group's lr before the schedule's factor
+        self._base_lrs = [group["lr"] for group in self.optimizer.param_groups]
+        self._best: _Best | None = None
 
     def fit(self, data: EpochData, *, resume: bool = False) -> TrainResult:
         """Train for ``config.epochs`` epochs; log, evaluate and checkpoint after each.
@@ -411,6 +527,7 @@ class Trainer:
         config = self.config
         seed_everything(config.seed)
         generator = torch.Generator().manual_seed(config.seed)
+        self._best = None
         if resume:
             records, position = self._restore()
         else:
@@ -419,12 +536,16 @@ class Trainer:
                 atomic_write_bytes(config.log_path, lambda handle: None)  # start a fresh log
         with StopOnSignal() if config.checkpoint_path is not None else nullcontext() as stop:
             for epoch in range(position.epoch, config.epochs + 1):
-                for group in self.optimizer.param_groups:
-                    group["lr"] = config.lr * SCHEDULES[config.schedule](epoch, config.epochs)
+                factor = SCHEDULES[config.schedule](epoch, config.epochs)
+                for group, base in zip(self.optimizer.param_groups, self._base_lrs, strict=True):
+                    group["lr"] = base * factor
                 generator.set_state(position.generator)
                 record = self._epoch(data, generator, position, stop)
                 records.append(record)
                 self._finish(record)
+                self._select(record)
+                if self.on_epoch_end is not None:
+                    self.on_epoch_end(record, self.model)
                 position = _Position(epoch + 1, generator.get_state())
                 if config.checkpoint_path is not None:
                     save_checkpoint(config.checkpoint_path, self.state(position))
@@ -433,7 +554,27 @@ class Trainer:
                         raise Interrupted(
                             signal_number, config.checkpoint_path, f"after epoch {epoch}"
                         )
-        return TrainResult(tuple(records))
+        best = self._best
+        if best is not None:
+            self.model.load_state_dict(best.model)
+        return TrainResult(tuple(records), None if best is None else best.epoch)
+
+    def _select(self, record: EpochRecord) -> None:
+        """Keep the weights of ``record``'s epoch if its :attr:`TrainConfig.select` figure is the
+        best so far (a NaN never is)."""
+        name = self.config.select
+        if name is None:
+            return
+        if name not in record.metrics:
+            raise ConfigError(
+                f"select={name!r}: the evaluate hook returned no such figure "
+                f"(it returned {sorted(record.metrics)})"
+            )
+        value = float(record.metrics[name])
+        better = SELECT_MODES[self.config.select_mode]
+        if not math.isnan(value) and (self._best is None or better(value, self._best.value)):
+            weights = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+            self._best = _Best(record.epoch, value, weights)
 
     def _finish(self, record: EpochRecord) -> None:
         """Log a finished epoch."""
@@ -452,8 +593,13 @@ class Trainer:
 
     def state(self, position: _Position) -> dict[str, Any]:
         """What a checkpoint holds: model and optimiser state, the settings, every random
-        generator's state and the position in the run. ``epoch`` counts the finished epochs."""
+        generator's state, the position in the run and the best epoch so far (with ``select``).
+        ``epoch`` counts the finished epochs."""
+        best = self._best
         return {
+            "best": None
+            if best is None
+            else {"epoch": best.epoch, "value": best.value, "model": best.model},
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "epoch": position.epoch - 1,
@@ -479,13 +625,18 @@ class Trainer:
         if "position" not in state:
             raise DataError(f"{path}: this checkpoint holds no run position; it cannot resume")
         saved, current = state["config"], config.to_json()
-        differ = [name for name in _RESUME_SETTINGS if saved.get(name) != current[name]]
+        defaults = TrainConfig().to_json()  # a setting a checkpoint predates had its default
+        differ = [
+            name for name in _RESUME_SETTINGS if saved.get(name, defaults[name]) != current[name]
+        ]
         if differ:
             shown = ", ".join(f"{n} {saved.get(n)!r} (now {current[n]!r})" for n in differ)
             raise ConfigError(f"{path}: --resume continues a run with other settings: {shown}")
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         _set_random_states(state["random"])
+        best = state.get("best")
+        self._best = None if best is None else _Best(best["epoch"], best["value"], best["model"])
         finished = state["epoch"]
         records = self._logged(finished)
         position = _Position(finished + 1, **state["position"])
@@ -509,6 +660,21 @@ class Trainer:
         atomic_write_bytes(path, lambda handle: handle.write(text.encode()))
         return [EpochRecord.from_json(row) for row in rows]
 
+    def _loss(self, batch: Batch) -> Tensor:
+        """The batch's loss: the hook's, or the mean NLL of the labelled answers."""
+        device = self.device
+        if self.loss is not None:
+            labels = batch.labels
+            moved = labels.to(device) if isinstance(labels, Tensor) else labels
+            return self.loss(self.model, Batch(inputs_on(batch.inputs, device), moved))
+        target = answer_indices(self.answers, batch.labels).to(device)
+        logp = self.model(inputs_on(batch.inputs, device))
+        return nn.functional.nll_loss(logp, target)
+
+    def _trained(self) -> list[Tensor]:
+        """The parameters the optimiser steps."""
+        return [p for group in self.optimizer.param_groups for p in group["params"]]
+
     def _epoch(
         self,
         data: EpochData,
@@ -520,7 +686,6 @@ class Trainer:
         epoch), then evaluate. ``position`` is updated batch by batch."""
         config = self.config
         epoch = position.epoch
-        device = self.device
         self.model.train()
         show = config.progress and sys.stderr.isatty()
         bar = tqdm(
@@ -537,19 +702,20 @@ class Trainer:
                 if index < position.done:  # trained before the run stopped
                     start = time.perf_counter()
                     continue
-                target = answer_indices(self.answers, batch.labels).to(device)
-                logp = self.model(inputs_on(batch.inputs, device))
-                loss = nn.functional.nll_loss(logp, target)
+                size = len(batch.labels)
+                loss = self._loss(batch)
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
+                if config.clip_grad_norm is not None:
+                    nn.utils.clip_grad_norm_(self._trained(), config.clip_grad_norm)
                 self.optimizer.step()
-                position.loss_sum += loss.item() * len(target)
-                position.examples += len(target)
+                position.loss_sum += loss.item() * size
+                position.examples += size
                 position.done += 1
                 now = time.perf_counter()
                 position.train_seconds += now - start  # drawing the batch included
                 start = now
-                bar.update(len(target))
+                bar.update(size)
                 bar.set_postfix(loss=f"{position.loss_sum / position.examples:.4f}", refresh=False)
                 if stop is not None and stop.signal_number is not None:
                     assert config.checkpoint_path is not None  # stop is only set with a path
