@@ -12,7 +12,6 @@ Shape letters: ``n`` samples, ``B`` batch.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -20,10 +19,10 @@ from typing import NamedTuple
 import numpy as np
 import torch
 from torch import Tensor, nn
-from tqdm import tqdm
 
 from nesy.errors import ConfigError, DataError
 from nesy.neural.datasets import Digits, load_idx_folder
+from nesy.train.trainer import Batch, TensorData, TrainConfig, Trainer
 from solvers.edcr.conditions import Conditions, prediction_conditions, threshold_conditions
 
 __all__ = [
@@ -241,14 +240,15 @@ class Models(NamedTuple):
     binary: OneVsRest
 
 
-def _hierarchical_loss(model: nn.Module, x: Tensor, fine: Tensor, coarse: Tensor) -> Tensor:
-    fine_logits, coarse_logits = model(x)
+def _hierarchical_loss(model: nn.Module, batch: Batch) -> Tensor:
+    fine_logits, coarse_logits = model(batch.inputs["images"])
     ce = nn.functional.cross_entropy
-    return ce(fine_logits, fine) + ce(coarse_logits, coarse)
+    return ce(fine_logits, batch.inputs["fine"]) + ce(coarse_logits, batch.inputs["coarse"])
 
 
-def _one_vs_rest_loss(model: nn.Module, x: Tensor, fine: Tensor, coarse: Tensor) -> Tensor:
-    targets = nn.functional.one_hot(fine, len(FINE)).to(x.dtype)
+def _one_vs_rest_loss(model: nn.Module, batch: Batch) -> Tensor:
+    x = batch.inputs["images"]
+    targets = nn.functional.one_hot(batch.inputs["fine"], len(FINE)).to(x.dtype)
     # the mean over samples *and* classes is 1/10 of the sum of the ten regressions' losses: the
     # same optimum, and Adam's steps are (nearly) invariant to that scale
     return nn.functional.binary_cross_entropy_with_logits(model(x), targets)
@@ -268,7 +268,8 @@ def train_models(
     The two-headed nets minimise cross-entropy on the fine labels plus cross-entropy on the coarse
     labels (``PARENT[fine]``); the binary models minimise binary cross-entropy against one-hot fine
     labels. ``train`` may hold any subset of the classes (e.g. some left out for zero-shot runs):
-    the heads keep all 10 and 4 outputs regardless.
+    the heads keep all 10 and 4 outputs regardless. Each model is fitted by a
+    :class:`~nesy.train.trainer.Trainer` with its own loss.
 
     Parameters
     ----------
@@ -278,11 +279,12 @@ def train_models(
         Passes over ``train`` (>= 1), the same for all three models.
     seed
         Seeds the initialisation (``torch.manual_seed``, which resets torch's global generator)
-        and each model's shuffling (a ``torch.Generator``).
+        and each model's shuffling (model ``i`` is fitted with seed ``3 * seed + i``, which the
+        trainer gives its batch generator and, at the start of the fit, the global generators).
     batch_size, lr
         Adam's mini-batch size (>= 1) and learning rate (> 0).
     progress
-        Show a tqdm bar per model (only when stderr is a terminal).
+        Show the trainer's tqdm bar per epoch (only when stderr is a terminal).
 
     Returns
     -------
@@ -315,24 +317,22 @@ def train_models(
     images, fine = train.images, train.labels.to(torch.int64)
     _check_train(images, fine)
     coarse = torch.as_tensor(coarse_of(fine.numpy()))
+    # the losses read the labels from the inputs, where they are typed tensors
+    data = TensorData({"images": images, "fine": fine, "coarse": coarse}, fine)
     torch.manual_seed(seed)
     models = Models(HierarchicalNet(), HierarchicalMLP(), OneVsRest())
     losses = (_hierarchical_loss, _hierarchical_loss, _one_vs_rest_loss)
-    for i, (name, model, loss_fn) in enumerate(zip(Models._fields, models, losses, strict=True)):
+    for i, (model, loss) in enumerate(zip(models, losses, strict=True)):
         # a separate stream per model: each model's batches depend only on the seed and its slot
-        generator = torch.Generator().manual_seed(seed * len(models) + i)
-        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-        model.train()
-        show = progress and sys.stderr.isatty()
-        with tqdm(total=epochs * len(fine), desc=name, unit="img", disable=not show) as bar:
-            for _ in range(epochs):
-                for batch in torch.randperm(len(fine), generator=generator).split(batch_size):
-                    loss = loss_fn(model, images[batch], fine[batch], coarse[batch])
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    optimizer.step()
-                    bar.update(len(batch))
-                    bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
+        config = TrainConfig(
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            seed=seed * len(models) + i,
+            optimizer="adam",
+            progress=progress,
+        )
+        Trainer(model, config, loss=loss).fit(data)
         model.eval()
     return models
 
