@@ -244,7 +244,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from solvers.sat.train import TrainConfig, machine, make_examples, save_model, train
+    from solvers.sat.train import NeuroSATConfig, machine, make_examples, save_model, train
 
     for name in ("pairs", "val_pairs", "low", "d", "rounds", "epochs", "max_nodes"):
         if getattr(args, name) < 1:
@@ -268,7 +268,7 @@ def _train(args: argparse.Namespace) -> int:
         f"{data_seconds:.1f} s",
         flush=True,
     )
-    config = TrainConfig(
+    config = NeuroSATConfig(
         head=args.head,
         d=args.d,
         rounds=args.rounds,
@@ -282,10 +282,9 @@ def _train(args: argparse.Namespace) -> int:
     )
 
     def log(entry: dict[str, Any]) -> None:
-        loss = entry["loss"] if entry["loss"] is not None else float("nan")
         print(
             f"step {entry['step']:6d}  {entry['seconds']:7.1f} s  {entry['examples']:8d} examples"
-            f"  loss {loss:.4f}  validation accuracy {entry['validation_accuracy']:.4f}",
+            f"  loss {entry['loss']:.4f}  validation accuracy {entry['validation_accuracy']:.4f}",
             flush=True,
         )
 

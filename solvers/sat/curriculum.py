@@ -16,6 +16,7 @@ of a stage depends only on the seed and the stage, so a resumed stage trains on 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -25,22 +26,30 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from nesy.errors import ConfigError, DataError
 from nesy.train.checkpoint import save_checkpoint
 from nesy.train.stop import StopOnSignal
-from solvers.sat.neurosat import Graph
+from nesy.train.trainer import EpochRecord, Trainer
+from solvers.sat.neurosat import NeuroSAT
 from solvers.sat.train import (
+    BCELoss,
     Example,
+    Finished,
+    Periods,
+    adam_config,
     evaluate,
     load_model,
     machine,
     make_examples,
-    pack,
-    train_step,
 )
 
 __all__ = ["CurriculumConfig", "run"]
+
+#: The trainer's epoch bound for a stage, whose evaluation periods end only when it advances or
+#: the chunk's time is spent.
+ENDLESS = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -75,26 +84,33 @@ def _stage_data(config: CurriculumConfig, stage: int) -> tuple[list[Example], li
     return train, validation
 
 
-def _start(config: CurriculumConfig, init: Path, checkpoint: Path, resume: bool):
-    """The model, Adam and the progress so far: from ``checkpoint`` when resuming, else fresh
-    from ``init``."""
+def _start(
+    config: CurriculumConfig, init: Path, checkpoint: Path, resume: bool
+) -> tuple[NeuroSAT, dict[str, Any] | None, dict[str, Any]]:
+    """The model, Adam's saved state (``None``: a fresh Adam) and the progress so far: from
+    ``checkpoint`` when resuming, else fresh from ``init``."""
     source = checkpoint if resume else init
     if resume and not checkpoint.exists():
         raise DataError(f"{checkpoint}: no checkpoint to resume from")
     model, meta = load_model(source)
-    model.to(config.device).train()
-    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
+    optimiser = None
     progress = {"stage": 0, "step": 0, "seconds": 0.0, "curve": [], "init": str(init)}
     if resume:
         saved = torch.load(checkpoint, map_location=config.device, weights_only=True)
         if "optimiser" not in saved or "curriculum" not in meta:
             raise DataError(f"{checkpoint}: a NeuroSAT model, but not a curriculum checkpoint")
-        optimiser.load_state_dict(saved["optimiser"])
+        optimiser = saved["optimiser"]
         progress = meta["curriculum"]
     return model, optimiser, progress
 
 
-def _save(path: Path, model, optimiser, progress: dict, config: CurriculumConfig) -> None:
+def _save(
+    path: Path,
+    model: NeuroSAT,
+    optimiser: torch.optim.Optimizer,
+    progress: dict[str, Any],
+    config: CurriculumConfig,
+) -> None:
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     last = progress["curve"][-1] if progress["curve"] else None
     meta = {  # what load_model and benchmarks/neurosat.py read, and the curriculum's progress
@@ -118,6 +134,89 @@ def _save(path: Path, model, optimiser, progress: dict, config: CurriculumConfig
     )
 
 
+class _Chunk:
+    """The trainer's hooks for one chunk: they know the stage being trained, record each
+    evaluation in the progress, checkpoint it, and end the stage's fit when it advances or the
+    chunk is over."""
+
+    def __init__(
+        self,
+        config: CurriculumConfig,
+        model: NeuroSAT,
+        progress: dict[str, Any],
+        checkpoint: Path,
+        log: Callable[[dict[str, Any]], None],
+    ) -> None:
+        self.config = config
+        self.model = model
+        self.progress = progress
+        self.checkpoint = checkpoint
+        self.log = log
+        self.sr40 = make_examples(
+            config.sr40_pairs, 40, 40, config.seed + 40_000, "sat", config.workers
+        )
+        self.loss = BCELoss("sat", config.device)
+        self.trainer = Trainer(
+            model,
+            adam_config(ENDLESS, config.lr, config.clip, config.seed, config.device),
+            evaluate=self.evaluate,
+            loss=self.loss,
+            on_epoch_end=self.record,
+        )
+        self.stage = 0
+        self.validation: list[Example] = []
+        self.periods: Periods | None = None
+        # the chunk's clock starts once its fixed data is made, as its training does
+        self.start = time.perf_counter()
+        self.offset = progress["seconds"]  # training seconds of the earlier chunks
+
+    def train_stage(self, seconds: float, stop: StopOnSignal | None) -> None:
+        """Train the current stage until it advances or the chunk's ``seconds`` are spent."""
+        config, stage = self.config, self.progress["stage"]
+        examples, self.validation = _stage_data(config, stage)
+        self.stage = stage
+        rng = np.random.default_rng([config.seed, stage, self.progress["step"]])
+        # at least one step and one evaluation per stage entered, however long making the
+        # stage's data took: a chunk always moves on (a loaded machine once spent it all there)
+        self.periods = Periods(
+            examples, rng, config.max_nodes, config.eval_every,
+            deadline=self.start + seconds, stop=stop,
+        )  # fmt: skip
+        with contextlib.suppress(Finished):
+            self.trainer.fit(self.periods)
+
+    def evaluate(self, model: nn.Module) -> dict[str, float]:
+        config = self.config
+        return {
+            "validation_accuracy": evaluate(
+                self.model, self.validation, config.max_nodes, config.device
+            ),
+            "sr40_accuracy": evaluate(self.model, self.sr40, config.max_nodes, config.device),
+        }
+
+    def record(self, epoch: EpochRecord, model: nn.Module) -> None:
+        config, progress, periods = self.config, self.progress, self.periods
+        assert periods is not None  # set by train_stage before the fit that calls this
+        progress["step"] += periods.steps
+        periods.steps = 0
+        entry = {
+            "stage": self.stage,
+            "n": [config.low, config.highs[self.stage]],
+            "step": progress["step"],
+            "seconds": self.offset + periods.ended - self.start,
+            "loss": self.loss.mean(),
+            **epoch.metrics,
+        }
+        progress["curve"].append(entry)
+        progress["seconds"] = entry["seconds"]
+        advanced = entry["validation_accuracy"] >= config.advance_at
+        progress["stage"] += advanced
+        _save(self.checkpoint, self.model, self.trainer.optimizer, progress, config)
+        self.log(entry)
+        if advanced or periods.finished:
+            raise Finished
+
+
 def run(
     config: CurriculumConfig,
     init: str | os.PathLike[str],
@@ -128,52 +227,17 @@ def run(
     stop: StopOnSignal | None = None,
 ) -> dict[str, Any]:
     """Train for ``seconds`` (this chunk), checkpointing at each evaluation; return the progress
-    (stage, step, training seconds over all chunks, curve)."""
+    (stage, step, training seconds over all chunks, curve). Each stage is one
+    :meth:`Trainer.fit <nesy.train.trainer.Trainer.fit>` of the chunk's trainer, whose Adam
+    carries on from stage to stage (and from the checkpoint when resuming)."""
     config.check()
     checkpoint = Path(checkpoint)
     model, optimiser, progress = _start(config, Path(init), checkpoint, resume)
-    sr40 = make_examples(config.sr40_pairs, 40, 40, config.seed + 40_000, "sat", config.workers)
-    loss_fn = torch.nn.BCEWithLogitsLoss()
-    start = time.perf_counter()
-    offset = progress["seconds"]
-    while progress["stage"] < len(config.highs) and time.perf_counter() - start < seconds:
-        stage = progress["stage"]
-        examples, validation = _stage_data(config, stage)
-        rng = np.random.default_rng([config.seed, stage, progress["step"]])
-        last_eval, losses, advanced, done = time.perf_counter(), [], False, False
-        # at least one step and one evaluation per stage entered, however long making the
-        # stage's data took: a chunk always moves on (a loaded machine once spent it all there)
-        while not advanced and not done:
-            order = rng.permutation(len(examples))
-            for group in pack([examples[i] for i in order], config.max_nodes):
-                graph = Graph.batch([e.cnf for e in group]).to(config.device)
-                losses.append(train_step(model, optimiser, loss_fn, graph, group, config.clip))
-                progress["step"] += 1
-                now = time.perf_counter()
-                signalled = stop is not None and stop.signal_number is not None
-                done = now - start >= seconds or signalled
-                if now - last_eval < config.eval_every and not done:
-                    continue
-                entry = {
-                    "stage": stage,
-                    "n": [config.low, config.highs[stage]],
-                    "step": progress["step"],
-                    "seconds": offset + now - start,
-                    "loss": float(np.mean(losses)),
-                    "validation_accuracy": evaluate(
-                        model, validation, config.max_nodes, config.device
-                    ),
-                    "sr40_accuracy": evaluate(model, sr40, config.max_nodes, config.device),
-                }
-                progress["curve"].append(entry)
-                progress["seconds"] = entry["seconds"]
-                advanced = entry["validation_accuracy"] >= config.advance_at
-                progress["stage"] += advanced
-                _save(checkpoint, model, optimiser, progress, config)
-                log(entry)
-                last_eval, losses = time.perf_counter(), []
-                if advanced or done:
-                    break
-            if stop is not None and stop.signal_number:
-                return progress
+    chunk = _Chunk(config, model, progress, checkpoint, log)
+    if optimiser is not None:
+        chunk.trainer.optimizer.load_state_dict(optimiser)
+    while progress["stage"] < len(config.highs) and time.perf_counter() - chunk.start < seconds:
+        chunk.train_stage(seconds, stop)
+        if stop is not None and stop.signal_number:
+            return progress
     return progress

@@ -4,17 +4,22 @@ Data: SR pairs (:mod:`solvers.sat.generate`), made in parallel worker processes.
 learns from both members of each pair (label 0 or 1); the core head from the unsatisfiable member
 with per-variable labels read from a solver's unsatisfiable core (clause selectors as
 assumptions; the core is the solver's, not a minimal one). Batches are packed up to a node budget
-(literals plus clauses), as the paper does. Adam, gradient-norm clipping at 0.65 as in the paper.
+(literals plus clauses), as the paper does. Adam, gradient-norm clipping at 0.65 as in the paper,
+by nesy's :class:`~nesy.train.trainer.Trainer` (whose epochs are the stretches between two
+evaluations: :class:`Periods`).
 Checkpoints are written atomically and hold only tensors and plain values, so they load with
 ``torch.load(..., weights_only=True)``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import math
 import os
 import platform
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -22,23 +27,27 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 from pysat.solvers import Solver
-from torch import Tensor
+from torch import Tensor, nn
 
 from nesy.errors import DataError
 from nesy.train.checkpoint import save_checkpoint
 from nesy.train.stop import StopOnSignal
+from nesy.train.trainer import Batch, EpochRecord, TrainConfig, Trainer
 from solvers.sat.cnf import CNF, MAX_VARIABLE
 from solvers.sat.generate import sr_pair
 from solvers.sat.neurosat import Graph, NeuroSAT
 
 __all__ = [
     "Example",
-    "TrainConfig",
+    "NeuroSATConfig",
+    "adam_config",
+    "Periods",
+    "BCELoss",
+    "Finished",
     "core_labels",
     "make_examples",
     "pack",
     "train",
-    "train_step",
     "evaluate",
     "save_model",
     "load_model",
@@ -143,15 +152,21 @@ def pack(examples: Sequence[Example], max_nodes: int) -> list[list[Example]]:
     return groups
 
 
-def _targets(group: Sequence[Example], head: str) -> Tensor:
+def _targets(targets: Sequence[float | np.ndarray], head: str) -> Tensor:
     if head == "sat":
-        return torch.tensor([float(e.target) for e in group])
-    return torch.from_numpy(np.concatenate([np.asarray(e.target) for e in group]))
+        return torch.tensor([float(t) for t in targets])  # type: ignore[arg-type]
+    return torch.from_numpy(np.concatenate([np.asarray(t) for t in targets]))
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """How to train. ``seconds`` bounds the wall time (``None``: run all ``epochs``)."""
+class NeuroSATConfig:
+    """How to train NeuroSAT: the model's shape, the data's packing, the run's bounds, and the
+    settings :meth:`trainer_config` hands to :class:`~nesy.train.trainer.Trainer`.
+
+    ``epochs`` passes over the data, ended early once ``seconds`` of wall time have passed
+    (``None``: no bound); the validation accuracy is measured every ``eval_every`` seconds and at
+    the end. ``clip`` bounds the gradients' total norm (0.65, as in the paper).
+    """
 
     head: str = "sat"
     d: int = 128
@@ -166,6 +181,116 @@ class TrainConfig:
     seed: int = 0
     device: str = "cpu"
 
+    def trainer_config(self, periods: int) -> TrainConfig:
+        """The trainer's settings for at most ``periods`` stretches between evaluations (the
+        trainer's epochs: see :class:`Periods`)."""
+        return adam_config(periods, self.lr, self.clip, self.seed, self.device)
+
+
+def adam_config(periods: int, lr: float, clip: float, seed: int, device: str) -> TrainConfig:
+    """Adam at ``lr`` with gradient clipping at ``clip``, for at most ``periods`` of
+    :class:`Periods` (whose batches are packed by node count, so ``batch_size`` plays no part)."""
+    return TrainConfig(
+        epochs=periods,
+        batch_size=1,
+        lr=lr,
+        seed=seed,
+        optimizer="adam",
+        clip_grad_norm=clip,
+        device=device,
+    )
+
+
+class Finished(Exception):
+    """Raised by an ``on_epoch_end`` hook to end :meth:`Trainer.fit
+    <nesy.train.trainer.Trainer.fit>`: the data, the time or a signal ended the run."""
+
+
+class Periods:
+    """Shuffled passes over ``examples``, packed into batches of at most ``max_nodes`` nodes, and
+    cut into the trainer's epochs at each evaluation (an :class:`~nesy.train.trainer.EpochData`).
+
+    NeuroSAT evaluates by the clock, not once per pass: one of the trainer's epochs lasts until
+    ``eval_every`` seconds have passed since it began (at least one step), the run's ``deadline``
+    (a ``time.perf_counter()`` value) is reached, ``stop`` caught a signal, or the ``passes``
+    (``None``: endless) are done; the last three set :attr:`finished`. Each pass is ordered by
+    ``rng.permutation``, so the batches are the same whatever the clock does.
+    """
+
+    def __init__(
+        self,
+        examples: Sequence[Example],
+        rng: np.random.Generator,
+        max_nodes: int,
+        eval_every: float,
+        *,
+        passes: int | None = None,
+        deadline: float = math.inf,
+        stop: StopOnSignal | None = None,
+    ) -> None:
+        if not examples:
+            raise DataError("NeuroSAT training needs at least one example")
+        self.examples = examples
+        self.eval_every = eval_every
+        self.deadline = deadline
+        self.stop = stop
+        self._groups = self._stream(rng, max_nodes, passes)
+        self._next = next(self._groups, None)
+        self.finished = False
+        self.steps = 0
+        self.seen = 0
+        self.ended = time.perf_counter()  # when the last period ended
+
+    def _stream(
+        self, rng: np.random.Generator, max_nodes: int, passes: int | None
+    ) -> Iterator[list[Example]]:
+        for _ in itertools.count() if passes is None else range(passes):
+            order = rng.permutation(len(self.examples))
+            yield from pack([self.examples[i] for i in order], max_nodes)
+
+    def __len__(self) -> int:
+        """Examples in one pass (the progress bar's scale)."""
+        return len(self.examples)
+
+    def batches(self, batch_size: int, generator: torch.Generator) -> Iterator[Batch]:
+        """The batches up to the next evaluation; each batch's labels are its examples (the loss
+        hook lays them out as a graph). ``batch_size`` and ``generator`` play no part."""
+        start = time.perf_counter()
+        while self._next is not None and not self.finished:
+            group = self._next
+            yield Batch({}, group)  # the trainer steps on it before asking for the next
+            self.steps, self.seen = self.steps + 1, self.seen + len(group)
+            self._next = next(self._groups, None)
+            now = self.ended = time.perf_counter()
+            signalled = self.stop is not None and self.stop.signal_number is not None
+            self.finished = self._next is None or now >= self.deadline or signalled
+            if now - start >= self.eval_every:
+                return
+
+
+class BCELoss:
+    """The trainer's loss hook: binary cross-entropy of the head's logits against the targets of
+    the batch's examples; it keeps each step's loss for the curve."""
+
+    def __init__(self, head: str, device: str) -> None:
+        self.head = head
+        self.device = device
+        self.losses: list[Tensor] = []
+
+    def __call__(self, model: nn.Module, batch: Batch) -> Tensor:
+        group: Sequence[Example] = batch.labels  # type: ignore[assignment]
+        graph = Graph.batch([e.cnf for e in group]).to(self.device)
+        targets = _targets([e.target for e in group], self.head).to(self.device)
+        loss = nn.functional.binary_cross_entropy_with_logits(model(graph).logits, targets)
+        self.losses.append(loss.detach())
+        return loss
+
+    def mean(self) -> float:
+        """The mean loss of the steps since the last call (NaN after none)."""
+        values = [loss.item() for loss in self.losses]
+        self.losses.clear()
+        return float(np.mean(values)) if values else math.nan
+
 
 def evaluate(model: NeuroSAT, examples: Sequence[Example], max_nodes: int, device: str) -> float:
     """Accuracy of the sat head (logit > 0), or per-variable accuracy of the core head."""
@@ -175,77 +300,67 @@ def evaluate(model: NeuroSAT, examples: Sequence[Example], max_nodes: int, devic
         for group in pack(examples, max_nodes):
             graph = Graph.batch([e.cnf for e in group]).to(device)
             guess = model(graph).logits.cpu() > 0
-            truth = _targets(group, model.head) > 0.5
+            truth = _targets([e.target for e in group], model.head) > 0.5
             right += int((guess == truth).sum())
             total += len(truth)
     model.train()
     return right / max(total, 1)
 
 
-def train_step(model: NeuroSAT, optimiser, loss_fn, graph: Graph, group, clip: float) -> float:
-    """One Adam step on the batch ``group`` (already laid out as ``graph``); its loss."""
-    device = graph.edge_literal.device
-    loss = loss_fn(model(graph).logits, _targets(group, model.head).to(device))
-    optimiser.zero_grad(set_to_none=True)
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-    optimiser.step()
-    return loss.item()
-
-
 def train(
-    config: TrainConfig,
+    config: NeuroSATConfig,
     examples: Sequence[Example],
     validation: Sequence[Example],
     log: Callable[[dict[str, Any]], None] = lambda _: None,
     stop: StopOnSignal | None = None,
 ) -> tuple[NeuroSAT, list[dict[str, Any]]]:
-    """Train a new model; returns it (in eval mode) and the training curve.
+    """Train a new model with nesy's :class:`~nesy.train.trainer.Trainer`; returns it (in eval
+    mode) and the training curve.
 
     The curve has one entry per evaluation: step, seconds, examples seen, mean training loss
-    since the last entry, validation accuracy. Training also ends after the step during which
-    ``stop`` caught a signal (the model is then returned as it is, to be saved).
+    of the steps since the last entry, validation accuracy. Training also ends after the step
+    during which ``stop`` caught a signal (the model is then returned as it is, to be saved).
+
+    Raises
+    ------
+    DataError
+        ``examples`` is empty.
     """
     torch.manual_seed(config.seed)
+    model = NeuroSAT(config.d, config.rounds, config.mlp_layers, config.head)
+    start = time.perf_counter()
+    deadline = math.inf if config.seconds is None else start + config.seconds
     rng = np.random.default_rng(config.seed)
-    model = NeuroSAT(config.d, config.rounds, config.mlp_layers, config.head).to(config.device)
-    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
-    loss_fn = torch.nn.BCEWithLogitsLoss()
+    periods = Periods(
+        examples, rng, config.max_nodes, config.eval_every,
+        passes=config.epochs, deadline=deadline, stop=stop,
+    )  # fmt: skip
+    loss = BCELoss(config.head, config.device)
     curve: list[dict[str, Any]] = []
-    start = last_eval = time.perf_counter()
-    step = seen = 0
-    losses: list[float] = []
 
-    def record() -> None:
+    def validate(_: nn.Module) -> dict[str, float]:  # the trainer hands back `model`
+        return {"validation_accuracy": evaluate(model, validation, config.max_nodes, config.device)}
+
+    def record(epoch: EpochRecord, model: nn.Module) -> None:
         entry = {
-            "step": step,
-            "seconds": time.perf_counter() - start,
-            "examples": seen,
-            "loss": float(np.mean(losses)) if losses else None,
-            "validation_accuracy": evaluate(model, validation, config.max_nodes, config.device),
+            "step": periods.steps,
+            "seconds": periods.ended - start,
+            "examples": periods.seen,
+            "loss": loss.mean(),
+            "validation_accuracy": epoch.metrics["validation_accuracy"],
         }
         curve.append(entry)
-        losses.clear()
         log(entry)
+        if periods.finished:
+            raise Finished
 
-    for _ in range(config.epochs):
-        order = rng.permutation(len(examples))
-        for group in pack([examples[i] for i in order], config.max_nodes):
-            graph = Graph.batch([e.cnf for e in group]).to(config.device)
-            losses.append(train_step(model, optimiser, loss_fn, graph, group, config.clip))
-            step, seen = step + 1, seen + len(group)
-            now = time.perf_counter()
-            if now - last_eval >= config.eval_every:
-                record()
-                last_eval = time.perf_counter()
-            if config.seconds is not None and now - start >= config.seconds:
-                break
-            if stop is not None and stop.signal_number is not None:
-                break
-        else:
-            continue
-        break
-    record()
+    # every period takes at least one step and a step at least one example: a bound on periods
+    bound = config.epochs * len(examples)
+    trainer = Trainer(
+        model, config.trainer_config(bound), evaluate=validate, loss=loss, on_epoch_end=record
+    )
+    with contextlib.suppress(Finished):
+        trainer.fit(periods)
     model.eval()
     return model, curve
 
