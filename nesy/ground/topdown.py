@@ -251,9 +251,17 @@ class _Grounder:
         self.atom_terms: list[Term] = []
         self.groups: dict[tuple[int, tuple[Term, ...]], _Group] = {}  # (clause, instance)
         self.single: dict[int, float] = {}  # choice id -> probability (one-head clauses)
+        self.goals: dict[Term, Struct] = {}  # call variant -> the call, to solve it again
+        self.clause_has_variables: dict[int, bool] = {}  # clause index -> renamed when used
         # per pass
-        self.changed = False
+        self.stale = False  # a read no re-evaluation repeats saw a table before it grew
         self.visited: set[Term] = set()
+        self.readers: dict[Term, set[Term | None]] = {}  # table -> calls that read it all
+        self.dirty: dict[Term, None] = {}  # finished calls to solve again (a read table grew)
+        self.dirty_active: set[Term] = set()  # calls being solved, to solve again
+        self.read_from: set[Term] = set()  # tables a read began on
+        self.closed = 0  # how many \+, if-then-else or findall are being solved
+        self.closed_reads: set[Term] = set()  # tables read all within one of them
         self.rules: dict[int, set[tuple[Lit, ...]]] = defaultdict(set)
         self.depth = 0
         self.where: list[Span] = []
@@ -369,15 +377,22 @@ class _Grounder:
     # --- results ---------------------------------------------------------------------------
 
     def run(self) -> GroundProblog:
-        passes = 0
+        # Tables persist from pass to pass. Within a pass, a call that read a table to its
+        # end before the table grew is solved again (the rules of a positive read only gain
+        # proofs), so a recursion completes in one pass; only a read whose result may shrink
+        # with more answers (under \+, findall/3, an if-then-else condition; an answer that
+        # became certain after it was read as uncertain) or a query's own read needs another
+        # pass, which starts the rules afresh from the tables as they stand.
         while True:
-            self.changed = False
+            self.stale = False
             self.visited = set()
+            self.readers = {}
+            self.read_from = set()
+            self.closed_reads = set()
             self.rules = defaultdict(set)
             queries, evidence = self._roots()
-            if not self.changed:
+            if not self.stale:
                 return self._emit(queries, evidence)
-            passes += 1
 
     def _roots(self) -> tuple[list[tuple[Struct, Answers]], list[tuple[Struct, bool, Answers]]]:
         queries = []
@@ -550,7 +565,7 @@ class _Grounder:
         if table is None:
             table = self.tables[key] = {}
             self.found[key] = []
-            self.changed = True
+            self.goals[key] = goal
         if key in self.active and self.active[key] < self.collect_floor:
             raise self._fault(
                 f"{render(goal)} depends on itself through findall/3 or aggregate_all/3 "
@@ -558,41 +573,52 @@ class _Grounder:
             )
         if key not in self.visited:
             self.visited.add(key)
-            self.active[key] = len(self.active)
-            self.depth += 1
-            if self.depth > MAX_DEPTH:
-                raise self._fault(
-                    f"recursion through {goal.name}/{len(goal.args)} is over {MAX_DEPTH:,} calls "
-                    f"deep (now at {render(goal)}): a recursion that does not end?"
-                )
-            if time.perf_counter() > self.deadline:
-                raise GroundingError(
-                    f"grounding {self.program.source} stopped after {self.max_seconds:g} s "
-                    f"(at {render(goal)})"
-                )
-            try:
-                # A recursive call read this table while it grew: solve again until it holds
-                # still, so that a recursion completes within the pass (passes then repeat only
-                # for tables read before they were complete elsewhere).
-                while True:
-                    before = dict(table)
-                    self._evaluate(goal, key, table)
-                    if table == before:
-                        break
-            finally:
-                self.depth -= 1
-                del self.active[key]
+            self._solve_call(goal, key, table)
+            if not self.active:  # the outermost call: its recursions complete before it is read
+                while self.dirty:
+                    again = next(iter(self.dirty))
+                    del self.dirty[again]
+                    self._solve_call(self.goals[again], again, self.tables[again])
         return self._read_table(key, table)
+
+    def _solve_call(self, goal: Struct, key: Term, table: dict[Term, bool]) -> None:
+        """Solve ``goal`` into its table, again while a table it read to the end grew."""
+        self.active[key] = len(self.active)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self._fault(
+                f"recursion through {goal.name}/{len(goal.args)} is over {MAX_DEPTH:,} calls "
+                f"deep (now at {render(goal)}): a recursion that does not end?"
+            )
+        if time.perf_counter() > self.deadline:
+            raise GroundingError(
+                f"grounding {self.program.source} stopped after {self.max_seconds:g} s "
+                f"(at {render(goal)})"
+            )
+        try:
+            while True:
+                self.dirty_active.discard(key)
+                self._evaluate(goal, key, table)
+                if key not in self.dirty_active:
+                    break
+        finally:
+            self.depth -= 1
+            del self.active[key]
 
     def _read_table(self, key: Term, table: dict[Term, bool]) -> Iterator[tuple[Term, int | None]]:
         # Read live: a recursive call sees the answers its own caller adds while it reads, so
         # a recursion completes in one evaluation (n answers in O(n), not O(n^2) re-evaluations).
         found = self.found[key]
+        reader = next(reversed(self.active)) if self.active else None  # None: a query's read
+        self.read_from.add(key)
         index = 0
         while index < len(found):
             answer = found[index]
             index += 1
             yield answer, None if table[answer] else self._atom(Struct("$in", (key, answer)))
+        self.readers.setdefault(key, set()).add(reader)
+        if self.closed:
+            self.closed_reads.add(key)
 
     def _record(self, key: Term, table: dict[Term, bool], answer: Term, lits: Proof) -> None:
         # A non-ground answer (``p(X, 1)`` derived by ``b(1)``) is one atom for all of its
@@ -609,9 +635,20 @@ class _Grounder:
             table[answer] = False
 
     def _grow(self, key: Term, table: dict[Term, bool], answer: Term) -> None:
-        self.changed = True
-        if answer not in table:
-            self.found[key].append(answer)
+        """Before ``answer`` is added to ``table`` or becomes certain in it: the reads that
+        missed it are repeated, by solving their call again or by another pass."""
+        if answer in table:  # it becomes certain: a read may have taken it as uncertain
+            self.stale = self.stale or key in self.read_from
+            return
+        self.found[key].append(answer)
+        self.stale = self.stale or key in self.closed_reads
+        for reader in self.readers.pop(key, ()):
+            if reader is None:
+                self.stale = True
+            elif reader in self.active:
+                self.dirty_active.add(reader)
+            else:
+                self.dirty[reader] = None
         if len(table) >= MAX_ANSWERS:
             raise self._fault(
                 f"over {MAX_ANSWERS:,} answers for one call (the last: {render(answer)}): "
@@ -628,11 +665,14 @@ class _Grounder:
         first = walk(goal.args[0], env) if goal.args else None
         for index, clause in self.index.select(goal, first, self.clauses[goal.signature]):
             fresh: dict[Var, Var] = {}
-            heads = [
-                (None if label is None else rename(label, fresh), rename(head, fresh))
-                for label, head in clause.heads
-            ]
-            body = rename(clause.body, fresh)
+            if self._has_variables(index, clause):
+                heads = [
+                    (None if label is None else rename(label, fresh), rename(head, fresh))
+                    for label, head in clause.heads
+                ]
+                body = rename(clause.body, fresh)
+            else:  # a ground clause (most facts) is its own fresh copy
+                heads, body = list(clause.heads), clause.body
             self.where.append(clause.span)
             try:
                 for position, (label, head) in enumerate(heads):
@@ -648,6 +688,13 @@ class _Grounder:
                             yield solved, proof, head
             finally:
                 self.where.pop()
+
+    def _has_variables(self, index: int, clause: Clause) -> bool:
+        found = self.clause_has_variables.get(index)
+        if found is None:
+            terms = [clause.body, *(t for pair in clause.heads for t in pair if t is not None)]
+            found = self.clause_has_variables[index] = not all(map(is_ground, terms))
+        return found
 
     def _choice(
         self,
@@ -795,8 +842,14 @@ class _Grounder:
                 "it has no clauses on purpose"
             )
 
-    def _proofs(self, goal: Term, env: Env) -> list[tuple[Env, Proof]]:
-        return list(self._solve(goal, env, ()))
+    def _closed_proofs(self, goal: Term, env: Env) -> list[tuple[Env, Proof]]:
+        """Every proof of ``goal``, for a construct whose result can shrink as the tables it
+        reads grow (negation, a condition, a list of solutions)."""
+        self.closed += 1
+        try:
+            return list(self._solve(goal, env, ()))
+        finally:
+            self.closed -= 1
 
     def _aux(self, kind: str, key: Term, proofs: list[Proof]) -> int:
         """An atom derived by each of ``proofs`` (a disjunction, named by ``key``)."""
@@ -806,7 +859,7 @@ class _Grounder:
 
     def _negation(self, goal: Term, env: Env, lits: Proof) -> Iterator[tuple[Env, Proof]]:
         goal = resolve(goal, env)
-        proofs = [p for _, p in self._proofs(goal, {})]
+        proofs = [p for _, p in self._closed_proofs(goal, {})]
         if any(not p for p in proofs):
             return  # the goal is certain: its negation fails in every world
         if not proofs:
@@ -819,7 +872,7 @@ class _Grounder:
     def _if_then_else(
         self, condition: Term, then: Term, otherwise: Term, env: Env, lits: Proof
     ) -> Iterator[tuple[Env, Proof]]:
-        proofs = self._proofs(condition, env)
+        proofs = self._closed_proofs(condition, env)
         if any(p for _, p in proofs):
             raise self._fault(
                 "an if-then-else (or once/1) whose condition depends on a probabilistic choice "
@@ -836,10 +889,12 @@ class _Grounder:
         """For ``findall(T, G, L)``: each list ``L`` can be, with the literals under which it
         is exactly the list of solutions (every solution true, every other false)."""
         floor, self.collect_floor = self.collect_floor, len(self.active)
+        self.closed += 1
         try:
             proofs = list(self._clause_proofs(goal, env))
         finally:
             self.collect_floor = floor
+            self.closed -= 1
         # one solution per proof, as in Prolog: facts p(a) twice give [a, a]
         solutions: dict[int, list[Proof]] = {}
         order: list[Term] = []
