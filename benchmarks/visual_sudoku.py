@@ -35,9 +35,9 @@ import torch
 from bench_record import record_head, spread  # a sibling script
 
 from nesy.train.checkpoint import atomic_write_bytes
+from nesy.train.trainer import TrainConfig
 from tasks.visual_sudoku.asp_training import (
     Evaluation,
-    TrainConfig,
     Trained,
     evaluate,
     train_from_solutions,
@@ -83,7 +83,9 @@ def _reader(trained: Trained, result: Evaluation) -> dict[str, Any]:
         "evaluation": figures,
         "build_seconds": trained.build_seconds,
         "train_seconds": trained.train_seconds,
-        "epochs": [asdict(e) for e in trained.epochs],
+        "epochs": [
+            {"epoch": e.epoch, "loss": e.loss, "seconds": e.train_seconds} for e in trained.epochs
+        ],
     }
 
 
@@ -92,7 +94,9 @@ def run_seed(seed: int, args: argparse.Namespace) -> dict[str, Any]:
     start = time.perf_counter()
     split = load_visual_split(seed, args.n_train, args.n_test, args.test_dir)
     split_seconds = time.perf_counter() - start
-    config = TrainConfig(args.epochs, args.lr, args.boards_per_step, seed)
+    config = TrainConfig(
+        epochs=args.epochs, batch_size=args.boards_per_step, lr=args.lr, seed=seed, progress=False
+    )
     readers = {}
     for key, train in (("solutions", train_from_solutions), ("labels", train_with_labels)):
         trained = train(split.train, config)

@@ -2,8 +2,9 @@
 
 A board's program is ``programs/sudoku.nesy`` (the rules) + ``programs/visual_sudoku.nesy`` (the
 reader, ``nn(digit_net, [X], V, [1..9]) :: reads(X, V)``) + one fact ``image(r, c)`` per given
-cell; the image of cell ``(r, c)`` is the tensor ``img(r, c)``. Two recognisers are trained on
-the same boards' images, in the same order and mini-batches of boards, from the same weights:
+cell; the image of cell ``(r, c)`` is the tensor ``img(r, c)``. Two recognisers are trained by
+the one :class:`~nesy.train.trainer.Trainer` (its ``batch_size`` counts boards) on the same
+boards' images, in the same order and mini-batches of boards, from the same weights:
 
 * :func:`train_from_solutions` knows only each board's solution: it minimises
   ``-log P(cell(r, c, v) for all 81 cells)`` under NeurASP semantics, through one
@@ -31,10 +32,9 @@ digit probabilities per cell (digits 1..9).
 from __future__ import annotations
 
 import functools
-import logging
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +47,7 @@ import nesy
 from nesy.errors import BackendError, ConfigError
 from nesy.lang import ir
 from nesy.neural.nets import MnistNet
+from nesy.train.trainer import Batch, EpochRecord, LossHook, TrainConfig, Trainer
 from solvers.asp.layer import AspModel
 from solvers.asp.program import AspProgram, merge
 from solvers.asp.semantics import FLOOR, most_probable
@@ -55,10 +56,8 @@ from tasks.visual_sudoku.puzzles import SudokuSolver, VisualBoards
 __all__ = [
     "MARGINS",
     "NETWORK",
-    "EpochLog",
     "Evaluation",
     "MostProbable",
-    "TrainConfig",
     "Trained",
     "board_inputs",
     "board_program",
@@ -79,57 +78,21 @@ _SIDE = 9
 #: Digits this many nats less likely than their cell's best are ruled out, in turn, while
 #: searching for the most probable stable model (see :func:`solve_most_probable`).
 MARGINS = (3.0, 6.0, 12.0, math.inf)
-_log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class TrainConfig:
-    """How a recogniser is trained: Adam at ``lr``, ``epochs`` passes over the training boards
-    in a fresh random order each (drawn from ``seed``), ``boards_per_step`` boards per optimiser
-    step. ``seed`` also fixes the network's initial weights.
-
-    Raises
-    ------
-    ConfigError
-        A count below 1, a negative seed or a learning rate that is not positive.
-    """
-
-    epochs: int = 10
-    lr: float = 1e-3
-    boards_per_step: int = 2
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        if self.epochs < 1 or self.boards_per_step < 1:
-            raise ConfigError(
-                f"epochs and boards_per_step must be at least 1; got {self.epochs} and "
-                f"{self.boards_per_step}"
-            )
-        if self.seed < 0 or not self.lr > 0:
-            raise ConfigError(f"need seed >= 0 and lr > 0; got seed={self.seed}, lr={self.lr}")
-
-
-@dataclass(frozen=True, slots=True)
-class EpochLog:
-    """One epoch: mean loss per optimiser step and its training seconds."""
-
-    epoch: int
-    loss: float
-    seconds: float
 
 
 @dataclass(frozen=True, slots=True)
 class Trained:
     """A trained recogniser (a :class:`~nesy.neural.nets.MnistNet` over digits 1..9), its
-    per-epoch log, and the seconds spent before training (building the boards' models)."""
+    per-epoch records (``loss``: the mean per board of its step's loss), and the seconds spent
+    before training (building the boards' models)."""
 
     net: MnistNet
-    epochs: tuple[EpochLog, ...]
+    epochs: tuple[EpochRecord, ...]
     build_seconds: float
 
     @property
     def train_seconds(self) -> float:
-        return sum(e.seconds for e in self.epochs)
+        return sum(e.train_seconds for e in self.epochs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,41 +201,41 @@ def _new_net(seed: int) -> MnistNet:
         return MnistNet(_SIDE)
 
 
-def _batches(n: int, config: TrainConfig) -> list[list[list[int]]]:
-    """Per epoch, the board indices of each optimiser step (the same for both recognisers)."""
-    rng = np.random.default_rng([config.seed, 9, 9])
-    step = config.boards_per_step
-    orders = [rng.permutation(n).tolist() for _ in range(config.epochs)]
-    return [[order[i : i + step] for i in range(0, n, step)] for order in orders]
+class _BoardOrder:
+    """The training boards in a fresh random order each epoch: batches whose ``labels`` are
+    board indices (what the loss hooks look up).
+
+    The orders come from NumPy's ``default_rng([seed, 9, 9])``, one permutation per epoch, as
+    the published runs drew them (not from the trainer's generator), so one instance serves one
+    run from its first epoch (such a run does not resume).
+    """
+
+    def __init__(self, boards: int, seed: int) -> None:
+        self.boards = boards
+        self._rng = np.random.default_rng([seed, 9, 9])
+
+    def __len__(self) -> int:
+        return self.boards
+
+    def batches(self, batch_size: int, generator: torch.Generator) -> Iterator[Batch]:
+        order = torch.from_numpy(self._rng.permutation(self.boards))
+        for chunk in order.split(batch_size):
+            yield Batch({}, chunk)
 
 
 def _fit(
-    net: MnistNet,
-    steps: list[list[list[int]]],
-    loss_of: Callable[[list[int]], Tensor],
-    lr: float,
-) -> list[EpochLog]:
-    optimiser = torch.optim.Adam(net.parameters(), lr=lr)
-    net.train()
-    logs = []
-    for epoch, batches in enumerate(steps, start=1):
-        start, total = time.perf_counter(), 0.0
-        for batch in batches:
-            loss = loss_of(batch)
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            total += float(loss.detach())
-        logs.append(EpochLog(epoch, total / len(batches), time.perf_counter() - start))
-        _log.info("epoch %d: loss %.4f, %.1f s", epoch, logs[-1].loss, logs[-1].seconds)
-    return logs
+    net: MnistNet, boards: int, config: TrainConfig, loss: LossHook
+) -> tuple[EpochRecord, ...]:
+    """Train ``net`` on ``boards`` boards (``config.batch_size`` per step) by ``loss``."""
+    return Trainer(net, config, loss=loss).fit(_BoardOrder(boards, config.seed)).epochs
 
 
 def train_from_solutions(boards: VisualBoards, config: TrainConfig) -> Trained:
     """A recogniser trained from each board's solution only, through NeurASP's likelihood.
 
     The loss of a step is the mean over its boards of ``-log P(solution)``; each board's
-    :class:`~solvers.asp.AspModel` is built once, before training.
+    :class:`~solvers.asp.AspModel` is built once, before training. ``config.seed`` fixes the
+    network's initial weights and the boards' order.
 
     Raises
     ------
@@ -290,11 +253,16 @@ def train_from_solutions(boards: VisualBoards, config: TrainConfig) -> Trained:
             raise BackendError(f"training board {n}: its solution has no stable model")
     build_seconds = time.perf_counter() - start
 
-    def loss_of(batch: list[int]) -> Tensor:
-        return -torch.cat([models[n](inputs[n]) for n in batch]).mean()
+    def loss(_: nn.Module, batch: Batch) -> Tensor:
+        return -torch.cat([models[n](inputs[n]) for n in _boards(batch)]).mean()
 
-    logs = _fit(net, _batches(len(models), config), loss_of, config.lr)
-    return Trained(net, tuple(logs), build_seconds)
+    return Trained(net, _fit(net, len(models), config, loss), build_seconds)
+
+
+def _boards(batch: Batch) -> list[int]:
+    """The board indices of a :class:`_BoardOrder` batch."""
+    assert isinstance(batch.labels, Tensor)
+    return batch.labels.tolist()
 
 
 def _given_images(boards: VisualBoards) -> tuple[list[Tensor], list[Tensor]]:
@@ -312,13 +280,13 @@ def train_with_labels(boards: VisualBoards, config: TrainConfig) -> Trained:
     net = _new_net(config.seed)
     images, digits = _given_images(boards)
 
-    def loss_of(batch: list[int]) -> Tensor:
-        x = torch.cat([images[n] for n in batch])
-        y = torch.cat([digits[n] for n in batch]) - 1
-        return nn.functional.nll_loss(net(x), y)
+    def loss(model: nn.Module, batch: Batch) -> Tensor:
+        boards = _boards(batch)
+        x = torch.cat([images[n] for n in boards])
+        y = torch.cat([digits[n] for n in boards]) - 1
+        return nn.functional.nll_loss(model(x), y)
 
-    logs = _fit(net, _batches(len(images), config), loss_of, config.lr)
-    return Trained(net, tuple(logs), 0.0)
+    return Trained(net, _fit(net, len(images), config, loss), 0.0)
 
 
 @torch.no_grad()
