@@ -19,12 +19,12 @@ runs. A puzzle is called valid when the network's most probable reading of it is
 ceiling's rule, and the epoch is chosen on validation puzzles by it); ``P(valid) >= 1/2`` is
 reported beside it. The supervised ceiling trains the same network with the digit labels of the
 same training cells, keeps its best epoch on the validation puzzles, then checks the validity of
-its argmax readings.
+its argmax readings. Both train with :class:`~nesy.train.trainer.Trainer` (a loss hook, the best
+epoch by ``select="valid_accuracy"``).
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import math
 import time
@@ -38,6 +38,7 @@ from torch import Tensor, nn
 from nesy.errors import CompileError, ConfigError
 from nesy.lang import ir
 from nesy.neural.nets import MnistNet
+from nesy.train.trainer import Batch, EpochRecord, TensorData, TrainConfig, Trainer
 from solvers.asp.diagram import Diagram
 from solvers.asp.layer import AspModel, group_table, log_not
 from solvers.asp.program import ChoiceGroup, is_total
@@ -159,31 +160,57 @@ def train_visudo(
     start = time.perf_counter()
     scorer = GridScorer(program, split.size, MnistNet(split.size, centred=True))
     build = time.perf_counter() - start  # listing models, unless cached
-    optimiser = torch.optim.Adam(scorer.parameters(), lr=lr)
-    train = split.train
-    labels = train.valid.bool()
-    # the untrained state until an epoch beats accuracy -1 (the first does)
-    best, best_state, best_epoch = -1.0, copy.deepcopy(scorer.state_dict()), 0
-    generator = torch.Generator().manual_seed(seed)
-    for epoch in range(1, epochs + 1):
-        scorer.train()
-        for batch in torch.randperm(len(labels), generator=generator).split(batch_size):
-            log_p = scorer(train.images[batch])
-            loss = -torch.where(labels[batch], log_p, log_not(log_p)).mean()
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-        scorer.eval()
-        accuracy, _ = _accuracy(scorer, split.validation)
-        log(f"epoch {epoch}: validation accuracy {accuracy:.3f}")
-        if accuracy > best:
-            best, best_epoch = accuracy, epoch
-            best_state = copy.deepcopy(scorer.state_dict())
-    scorer.load_state_dict(best_state)
+    train = TensorData({"images": split.train.images}, split.train.valid.bool())
+
+    def loss(model: nn.Module, batch: Batch) -> Tensor:
+        valid = batch.labels
+        assert isinstance(valid, Tensor)
+        log_p = model(batch.inputs["images"])
+        return -torch.where(valid, log_p, log_not(log_p)).mean()
+
+    def report(record: EpochRecord, _: nn.Module) -> None:
+        log(f"epoch {record.epoch}: validation accuracy {record.metrics['valid_accuracy']:.3f}")
+
+    config = _config(epochs, batch_size, lr, seed)
+    trainer = Trainer(
+        scorer, config, loss=loss, evaluate=_on(split.validation, scorer.net), on_epoch_end=report
+    )
+    result = trainer.fit(train)
+    best = result.best
+    assert best is not None  # an accuracy is a number: some epoch is the best
     accuracy, probability_accuracy = _accuracy(scorer, split.test)
     return VisudoRun(
-        accuracy, probability_accuracy, best, epochs, best_epoch, time.perf_counter() - start, build
+        accuracy,
+        probability_accuracy,
+        best.metrics["valid_accuracy"],
+        epochs,
+        best.epoch,
+        time.perf_counter() - start,
+        build,
     )
+
+
+def _config(epochs: int, batch_size: int, lr: float, seed: int) -> TrainConfig:
+    """Adam, constant ``lr``; the weights of the epoch best on the validation puzzles (the
+    first of equals) are kept."""
+    return TrainConfig(
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        progress=False,
+        select="valid_accuracy",
+    )
+
+
+def _on(puzzles: Puzzles, net: nn.Module) -> Callable[[nn.Module], dict[str, float]]:
+    """The evaluation hook: validity of ``net``'s argmax readings of ``puzzles``."""
+    return lambda _: {"valid_accuracy": _argmax_accuracy(net, puzzles)}
+
+
+def _nll(model: nn.Module, batch: Batch) -> Tensor:
+    assert isinstance(batch.labels, Tensor)
+    return nn.functional.nll_loss(model(batch.inputs["images"]), batch.labels)
 
 
 def train_ceiling(
@@ -193,24 +220,12 @@ def train_ceiling(
     (each distinct image once per epoch), its epoch chosen on the validation puzzles, then the
     validity check of its argmax readings of the test puzzles."""
     torch.manual_seed(seed)
-    ids, first = np.unique(split.train.image_ids.numpy().ravel(), return_index=True)
+    _, first = np.unique(split.train.image_ids.numpy().ravel(), return_index=True)
     images = split.train.images.flatten(0, 1)[first]
     digits = split.train.digits.flatten()[first]
     net = MnistNet(split.size, centred=True)
-    optimiser = torch.optim.Adam(net.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
-    # the untrained state until an epoch beats accuracy -1 (the first does)
-    best, best_state = -1.0, copy.deepcopy(net.state_dict())
-    for _ in range(epochs):
-        net.train()
-        for batch in torch.randperm(len(ids), generator=generator).split(batch_size):
-            loss = nn.functional.nll_loss(net(images[batch]), digits[batch])
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-        net.eval()
-        accuracy = _argmax_accuracy(net, split.validation)
-        if accuracy > best:
-            best, best_state = accuracy, copy.deepcopy(net.state_dict())
-    net.load_state_dict(best_state)
+    config = _config(epochs, batch_size, lr, seed)
+    Trainer(net, config, loss=_nll, evaluate=_on(split.validation, net)).fit(
+        TensorData({"images": images}, digits)
+    )
     return _argmax_accuracy(net, split.test)
