@@ -37,6 +37,7 @@ Shape letters: ``P`` puzzles, ``B`` a batch of them; grids are ``(9, 9)`` row-ma
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 
@@ -46,6 +47,7 @@ import torch
 from torch import Tensor, nn
 
 from nesy.errors import ConfigError, DataError
+from nesy.train.trainer import Batch, TrainConfig, Trainer
 
 __all__ = [
     "BLANKS",
@@ -63,7 +65,8 @@ __all__ = [
     "unit_penalty",
     "asper_loss",
     "kfold",
-    "TrainConfig",
+    "NOTEBOOK",
+    "FOLDS",
     "FoldResult",
     "cross_validate",
 ]
@@ -375,21 +378,12 @@ def kfold(n: int, folds: int, rng: np.random.Generator) -> list[tuple[np.ndarray
     return splits
 
 
-@dataclass(frozen=True, slots=True)
-class TrainConfig:
-    """The notebook's protocol: Adam (Keras defaults), batch 4, 10 epochs, 3 folds."""
-
-    epochs: int = 10
-    batch_size: int = 4
-    lr: float = 1e-3
-    folds: int = 3
-
-    def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be at least 1; got {getattr(self, name)}")
-        if self.lr <= 0:
-            raise ConfigError(f"lr must be positive; got {self.lr}")
+#: The notebook's protocol: Adam (Keras' defaults: lr 1e-3 and, below, epsilon 1e-7), batch 4,
+#: 10 epochs, over :data:`FOLDS` folds.
+NOTEBOOK = TrainConfig(epochs=10, batch_size=4, lr=1e-3, progress=False)
+FOLDS = 3
+#: Keras' Adam epsilon (torch's default is 1e-8).
+_KERAS_EPSILON = 1e-7
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,19 +395,37 @@ class FoldResult:
     blank_accuracy: float
 
 
+class _InOrder:
+    """The puzzles in their order every epoch, no reshuffling (the notebook); a batch's inputs
+    are its puzzles and full solutions, its labels the masked solutions."""
+
+    def __init__(self, data: SudokuData) -> None:
+        self.data = data
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def batches(self, batch_size: int, generator: torch.Generator) -> Iterator[Batch]:
+        for start in range(0, len(self.data), batch_size):
+            part = self.data[start : start + batch_size]
+            yield Batch({"puzzles": part.puzzles, "solutions": part.solutions}, part.masked)
+
+
 def _train(
     data: SudokuData, mode: Mode, combo: Combo, config: TrainConfig, generator: torch.Generator
 ) -> SudokuMLP:
-    """Train a fresh model on ``data`` in order, no reshuffling between epochs (the notebook)."""
+    """Train a fresh model on ``data`` by :func:`asper_loss` (as the notebook: in order, Adam
+    with Keras' epsilon)."""
     model = SudokuMLP(generator)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, eps=1e-7)  # Keras' epsilon
-    for _ in range(config.epochs):
-        for start in range(0, len(data), config.batch_size):
-            batch = data[start : start + config.batch_size]
-            loss = asper_loss(model(batch.puzzles), batch, mode, combo)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+
+    def loss(model: nn.Module, batch: Batch) -> Tensor:
+        puzzles, solutions = batch.inputs["puzzles"], batch.inputs["solutions"]
+        assert isinstance(batch.labels, Tensor)
+        target = SudokuData(puzzles, batch.labels, solutions)
+        return asper_loss(model(puzzles), target, mode, combo)
+
+    groups = [{"params": model.parameters(), "eps": _KERAS_EPSILON}]
+    Trainer(model, config, loss=loss, param_groups=groups).fit(_InOrder(data))
     return model
 
 
@@ -426,9 +438,15 @@ def _evaluate(model: SudokuMLP, data: SudokuData) -> FoldResult:
 
 
 def cross_validate(
-    data: SudokuData, mode: Mode, combo: Combo, seed: int, config: TrainConfig | None = None
+    data: SudokuData,
+    mode: Mode,
+    combo: Combo,
+    seed: int,
+    config: TrainConfig = NOTEBOOK,
+    folds: int = FOLDS,
 ) -> list[FoldResult]:
-    """Shuffled k-fold cross-validation of a fresh :class:`SudokuMLP` per fold.
+    """Shuffled k-fold cross-validation of a fresh :class:`SudokuMLP` per fold, each trained
+    with ``config`` (its epochs, batch size, learning rate; :data:`NOTEBOOK` by default).
 
     The folds and initial weights depend only on ``seed``, so the four combos compared on one
     seed see the same splits and starting points (differences come from the losses alone).
@@ -436,12 +454,11 @@ def cross_validate(
     Raises
     ------
     ConfigError
-        If ``data`` has fewer puzzles than folds.
+        If ``data`` has fewer puzzles than folds, or fewer than 2 folds are asked.
     """
-    config = config or TrainConfig()
     generator = torch.Generator().manual_seed(seed)
     results = []
-    for train, test in kfold(len(data), config.folds, np.random.default_rng(seed)):
+    for train, test in kfold(len(data), folds, np.random.default_rng(seed)):
         model = _train(data[train], mode, combo, config, generator)
         results.append(_evaluate(model, data[test]))
     return results
