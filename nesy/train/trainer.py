@@ -62,6 +62,7 @@ _log = logging.getLogger("nesy.train")
 #: Optimiser name -> class; every one is built as ``cls(groups, lr=lr, weight_decay=decay)``.
 OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
     "adam": torch.optim.Adam,
+    "adadelta": torch.optim.Adadelta,
     "sgd": torch.optim.SGD,
 }
 
@@ -75,14 +76,24 @@ def _warmup_cosine(e: int, epochs: int) -> float:
     return e / warm if e <= warm else _cosine(e - warm, epochs - warm)
 
 
+def _step_07(e: int, epochs: int) -> float:
+    factor = 1.0
+    for _ in range(e - 1):  # one product per epoch, as StepLR takes it: the same floats
+        factor *= 0.7
+    return factor
+
+
 #: Schedule name -> the factor on ``lr`` in epoch ``e`` (1-based) of ``E``. ``cosine`` anneals
 #: from ``lr`` in the first epoch towards 0 in the last, which settles the final weights;
 #: ``warmup_cosine`` first rises linearly over a fifth of the epochs (gentle steps while a
 #: weakly supervised network's targets are still mostly noise), then anneals the same way.
+#: ``step_0.7`` multiplies the rate by 0.7 after every epoch (torch's ``StepLR(step_size=1,
+#: gamma=0.7)``, which Pi-NeSy uses with Adadelta).
 SCHEDULES: dict[str, Callable[[int, int], float]] = {
     "constant": lambda e, epochs: 1.0,
     "cosine": _cosine,
     "warmup_cosine": _warmup_cosine,
+    "step_0.7": _step_07,
 }
 
 #: How :attr:`TrainConfig.select` compares two epochs' figures: is ``new`` better than ``best``?
@@ -513,11 +524,17 @@ class Trainer:
         self._base_lrs = [group["lr"] for group in self.optimizer.param_groups]
         self._best: _Best | None = None
 
-    def fit(self, data: EpochData, *, resume: bool = False) -> TrainResult:
+    def fit(
+        self, data: EpochData, *, resume: bool = False, seed_globals: bool = True
+    ) -> TrainResult:
         """Train for ``config.epochs`` epochs; log, evaluate and checkpoint after each.
 
         With ``resume``, continue from ``config.checkpoint_path`` (saved by this trainer with the
         same settings); the log keeps the epochs the checkpoint holds and goes on from there.
+        ``seed_globals=False`` leaves Python's, NumPy's and torch's global generators as the
+        caller set them (one that seeded them before building the model, so that initialisation
+        and dropout draw from one stream); the data generator is seeded with ``config.seed``
+        either way.
 
         Raises
         ------
@@ -525,7 +542,8 @@ class Trainer:
             SIGINT or SIGTERM arrived; the state after the current batch was saved first.
         """
         config = self.config
-        seed_everything(config.seed)
+        if seed_globals:
+            seed_everything(config.seed)
         generator = torch.Generator().manual_seed(config.seed)
         self._best = None
         if resume:

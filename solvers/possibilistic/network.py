@@ -8,16 +8,15 @@ Shape letters: ``n`` images, ``B`` batch, ``K`` outputs (``n_out``).
 
 from __future__ import annotations
 
-import sys
-import time
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
-from tqdm import tqdm
 
 from nesy.errors import ConfigError
+from nesy.train.trainer import SCHEDULES, Batch, TrainConfig, Trainer
 
 __all__ = ["PiNesyCNN", "ClassifierLog", "train_classifier", "predict_probabilities"]
 
@@ -139,13 +138,32 @@ def _check_data(images: Tensor, labels: Tensor, n_out: int, who: str) -> None:
         raise ConfigError(f"{who}: label {bad} is outside 0..{n_out - 1} (n_out={n_out})")
 
 
-def _batches(n: int, batch_size: int, generator: torch.Generator) -> list[Tensor]:
-    batches = list(torch.randperm(n, generator=generator).split(batch_size))
-    # batch norm cannot normalise a batch of one in training mode: fold a lone last sample into
-    # the previous batch rather than drop it
-    if len(batches) > 1 and len(batches[-1]) == 1:
-        batches[-2:] = [torch.cat(batches[-2:])]
-    return batches
+class _Shuffled:
+    """Labelled images in a new order every epoch (an :class:`~nesy.train.trainer.EpochData`).
+
+    Batch norm cannot normalise a batch of one in training mode: a lone last image joins the
+    batch before it rather than being dropped.
+    """
+
+    def __init__(self, images: Tensor, labels: Tensor) -> None:
+        self.images = images
+        self.labels = labels
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def batches(self, batch_size: int, generator: torch.Generator) -> Iterator[Batch]:
+        chunks = list(torch.randperm(len(self), generator=generator).split(batch_size))
+        if len(chunks) > 1 and len(chunks[-1]) == 1:
+            chunks[-2:] = [torch.cat(chunks[-2:])]
+        for chunk in chunks:
+            labels = self.labels[chunk]
+            # the loss reads the labels from the inputs, where they are typed tensors
+            yield Batch({"images": self.images[chunk], "labels": labels}, labels)
+
+
+def _cross_entropy(model: nn.Module, batch: Batch) -> Tensor:
+    return F.cross_entropy(model(batch.inputs["images"]), batch.inputs["labels"])
 
 
 def train_classifier(
@@ -162,8 +180,8 @@ def train_classifier(
     """Train a :class:`PiNesyCNN` on labelled digits the way Pi-NeSy does (A.10).
 
     Adadelta (lr 1.0), the learning rate multiplied by 0.7 after every epoch (StepLR), and
-    cross-entropy on the labels. The run is deterministic given ``seed`` and leaves torch's
-    global random state as it found it.
+    cross-entropy on the labels, fitted by nesy's :class:`~nesy.train.trainer.Trainer`. The run
+    is deterministic given ``seed`` and leaves the global random generators as it found them.
 
     Parameters
     ----------
@@ -176,11 +194,12 @@ def train_classifier(
     batch_size
         Images per step (>= 2, since batch norm needs two); Pi-NeSy uses 32 for Sudoku 4x4.
     seed
-        Seeds the initialisation and dropout, and the shuffling's ``torch.Generator``.
+        Seeds the initialisation and dropout (one stream of torch's generator, initialisation
+        first), and the shuffling's ``torch.Generator``.
     validation
         Optional ``(images, labels)`` scored after every epoch.
     progress
-        Show a tqdm bar over epochs (only when stderr is a terminal).
+        Show the trainer's tqdm bar per epoch (only when stderr is a terminal).
 
     Returns
     -------
@@ -216,35 +235,45 @@ def train_classifier(
     _check_data(images, labels, n_out, "train_classifier")
     if validation is not None:
         _check_data(*validation, n_out, "train_classifier (validation)")
-    images, labels = images.float(), labels.long()
-    records: list[dict[str, Any]] = []
-    generator = torch.Generator().manual_seed(seed)
-    # initialisation and dropout draw from torch's global generator: seed a private copy of it
+    config = TrainConfig(
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=1.0,
+        seed=seed,
+        optimizer="adadelta",
+        schedule="step_0.7",
+        progress=progress,
+    )
+
+    def val_accuracy(net: nn.Module) -> dict[str, float]:
+        assert validation is not None  # the hook is only given with validation data
+        hits = predict_probabilities(net, validation[0]).argmax(1) == validation[1]
+        return {"val_accuracy": hits.float().mean().item()}
+
+    # initialisation and dropout draw from torch's global generator: seed a private copy of it,
+    # which the trainer then leaves alone (seed_globals=False) so dropout follows initialisation
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = PiNesyCNN(n_out)
-        optimizer = torch.optim.Adadelta(net.parameters(), lr=1.0)
-        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.7)
-        show = progress and sys.stderr.isatty()
-        bar = tqdm(range(1, epochs + 1), desc="Pi-NeSy CNN", unit="epoch", disable=not show)
-        for epoch in bar:
-            net.train()
-            lr = optimizer.param_groups[0]["lr"]
-            start, total = time.perf_counter(), 0.0
-            for batch in _batches(len(labels), batch_size, generator):
-                loss = F.cross_entropy(net(images[batch]), labels[batch])
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                total += loss.item() * len(batch)
-            scheduler.step()
-            seconds = time.perf_counter() - start
-            record = {"epoch": epoch, "loss": total / len(labels), "lr": lr, "seconds": seconds}
-            if validation is not None:
-                hits = predict_probabilities(net, validation[0]).argmax(1) == validation[1]
-                record["val_accuracy"] = hits.float().mean().item()
-            records.append(record)
-            bar.set_postfix({k: f"{v:.4f}" for k, v in record.items() if k != "epoch"})
+        trainer = Trainer(
+            net,
+            config,
+            evaluate=None if validation is None else val_accuracy,
+            loss=_cross_entropy,
+        )
+        result = trainer.fit(_Shuffled(images.float(), labels.long()), seed_globals=False)
+    records: list[dict[str, Any]] = []
+    for epoch in result.epochs:
+        lr = config.lr * SCHEDULES[config.schedule](epoch.epoch, epochs)
+        records.append(
+            {
+                "epoch": epoch.epoch,
+                "loss": epoch.loss,
+                "lr": lr,
+                "seconds": epoch.train_seconds,
+                **epoch.metrics,
+            }
+        )
     net.eval()
     return net, ClassifierLog(records)
 

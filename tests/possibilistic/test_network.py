@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -117,9 +120,10 @@ def test_training_lowers_the_loss_and_learns_the_digits(trained, digits) -> None
 def test_same_seed_same_weights_and_global_rng_untouched(digits) -> None:
     train, _ = digits
     x, y = train.images[::4], train.labels[::4]  # 50 images
-    state = torch.get_rng_state()
+    state, python, numpy = torch.get_rng_state(), random.getstate(), np.random.get_state()[1]
     a, log_a = train_classifier(x, y, 10, epochs=1, batch_size=16, seed=3)
     assert torch.equal(torch.get_rng_state(), state)
+    assert random.getstate() == python and (np.random.get_state()[1] == numpy).all()
     b, log_b = train_classifier(x, y, 10, epochs=1, batch_size=16, seed=3)
     c, _ = train_classifier(x, y, 10, epochs=1, batch_size=16, seed=4)
     sa, sb, sc = a.state_dict(), b.state_dict(), c.state_dict()

@@ -118,7 +118,7 @@ def test_training_is_seeded(digits: Digits) -> None:
         ({"lr": -1.0}, "lr must be a positive finite number"),
         ({"lr": float("nan")}, "lr must be"),
         ({"seed": -1}, "seed must be"),
-        ({"optimizer": "adamw"}, "unknown optimizer 'adamw'; expected one of adam, sgd"),
+        ({"optimizer": "adamw"}, "unknown optimizer 'adamw'; expected one of adam, adadelta, sgd"),
         ({"schedule": "step"}, "unknown schedule 'step'; expected one of constant, cosine, warm"),
     ],
 )
