@@ -13,7 +13,15 @@ from solvers.sat.decode import decode, decode_clusters, decode_votes
 from solvers.sat.generate import sr_pair, sr_pairs
 from solvers.sat.neurosat import Graph, NeuroSAT
 from solvers.sat.scoring import DEFAULT_MODELS, default_scorer, false_clauses
-from solvers.sat.train import core_labels, load_model, make_examples, pack, save_model
+from solvers.sat.train import (
+    NeuroSATConfig,
+    core_labels,
+    load_model,
+    make_examples,
+    pack,
+    save_model,
+    train,
+)
 
 SATLIB = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "satlib"
 
@@ -98,6 +106,20 @@ def test_examples_and_packing():
     for group in groups:
         nodes = sum(2 * e.cnf.num_vars + e.cnf.num_clauses for e in group)
         assert nodes <= 60 or len(group) == 1
+
+
+def test_training_evaluates_by_the_clock_and_repeats_with_the_seed():
+    examples = make_examples(3, 3, 4, seed=1, head="sat", workers=1)
+    validation = make_examples(1, 3, 4, seed=2, head="sat", workers=1)
+    config = NeuroSATConfig(d=8, rounds=2, epochs=2, eval_every=0.0, max_nodes=40, seed=4)
+    model, curve = train(config, examples, validation)
+    again, curve_again = train(config, examples, validation)
+    # eval_every 0: an evaluation after every step, each with its step's loss, none repeated
+    assert [entry["step"] for entry in curve] == list(range(1, len(curve) + 1))
+    assert len(curve) > 2 and curve[-1]["examples"] == 2 * len(examples) and not model.training
+    assert all(0 < entry["loss"] < 10 and 0 <= entry["validation_accuracy"] <= 1 for entry in curve)
+    assert [e["loss"] for e in curve] == [e["loss"] for e in curve_again]
+    assert all(torch.equal(v, again.state_dict()[k]) for k, v in model.state_dict().items())
 
 
 def test_checkpoints_round_trip(tmp_path):
