@@ -1,31 +1,27 @@
 """The ``nesy`` command: parses arguments, calls the library, renders errors, sets exit codes."""
 
 # Start-up: only what the chosen command needs is imported (torch by `query` and `train` only;
-# a backend's command group only when it is the command, or for `nesy --help`), so that
-# `nesy --help`, `nesy solve` and `nesy sat solve --guide none` never load torch.
+# a backend's command group only when it is the command: nesy.commands), so that `nesy --help`,
+# `nesy solve` and `nesy sat solve --guide none` never load torch, and `nesy solve` on a small
+# program costs little more than clingo's own command (benchmarks/startup.py).
 from __future__ import annotations
 
 import argparse
-import json
-import logging
 import os
-import platform
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from nesy.backend import Backend, backends
+from nesy.commands import add_groups
 from nesy.errors import ConfigError, NesyError
-from nesy.infer.budget import process_start
 from nesy.options import at_least, positive_float
-from nesy.train.device import DEFAULT_THREADS, DEVICES
 from nesy.train.stop import Interrupted
 
 if TYPE_CHECKING:
+    from nesy.backend import Backend
     from nesy.lang import ir
     from nesy.task import Task
 
@@ -91,6 +87,8 @@ def _query(args: argparse.Namespace) -> int:
             raise ConfigError("--mpe is the exact backend's; `nesy solve` gives the ASP backend's")
         explanations = _within_budget(args, explain, program)
         if args.json:
+            import json
+
             rows = [
                 {"query": e.answer, "probability": e.probability, "explanation": list(e.choices)}
                 for e in explanations
@@ -126,6 +124,8 @@ def _dialect(args: argparse.Namespace) -> str:
 
 def _print_probabilities(probabilities: dict[str, float], as_json: bool) -> None:
     if as_json:
+        import json
+
         print(json.dumps(probabilities, indent=2))
         return
     width = max((len(a) for a in probabilities), default=0) + 1
@@ -220,6 +220,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     }
     now = time.gmtime()
     with _compute_on(args) as device:  # a bad --threads or --device: refused before the folder
+        import platform
+
         import torch
 
         new_folder = args.out is None or not args.out.exists()
@@ -281,6 +283,8 @@ def _version() -> str:
 
 
 def _add_compute_options(parser: argparse.ArgumentParser) -> None:
+    from nesy.train.device import DEFAULT_THREADS, DEVICES
+
     parser.add_argument(
         "--threads",
         type=int,
@@ -447,21 +451,17 @@ def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     command = _command(argv)
     parser = argparse.ArgumentParser(prog="nesy", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    if command == "query":
-        _add_query(commands, backends())
-    elif command == "train":
-        _add_train(commands, backends(), argv)
+    if command in _CORE:
+        from nesy.backend import backends
+
+        if command == "query":
+            _add_query(commands, backends())
+        else:
+            _add_train(commands, backends(), argv)
     for name, text in _CORE.items():
         if name != command:
             commands.add_parser(name, help=text)
-    # Backends add their own command groups (``nesy sat ...``) through entry points named as
-    # their commands, so the core never imports them, and loads only the one that is run (all of
-    # them for ``nesy --help`` or a command it does not know).
-    found = entry_points(group="nesy.commands")
-    chosen = [entry for entry in found if entry.name == command]
-    if command not in _CORE:
-        for entry in chosen or found:
-            entry.load()(commands)
+    add_groups(commands, command, _CORE)  # the backends' groups (``nesy sat ...``)
     return parser
 
 
@@ -486,8 +486,9 @@ def run() -> None:
     teardown, which took over a second with torch loaded on a busy machine and pushed
     ``--max-seconds`` and ``--timeout`` past their 10% margin.
     """
-    code = main()
-    logging.shutdown()  # flushes any log file handlers a caller set up
+    code = main(own_process=True)
+    if "logging" in sys.modules:  # flushes the log file handlers a command set up, if any
+        sys.modules["logging"].shutdown()
     try:
         sys.stdout.flush()
     except BrokenPipeError:
@@ -496,9 +497,15 @@ def run() -> None:
     os._exit(code)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int:
+    """The ``nesy`` command on ``argv`` (default: this process's arguments); its exit code.
+
+    ``own_process``: this process runs nothing but the command (:func:`run`), so a command may
+    end it at its deadline (``nesy solve --timeout`` stopping clingo's grounding) instead of
+    running its work in a child process that can be stopped.
+    """
     try:
-        return _main(argv)
+        return _main(argv, own_process)
     except BrokenPipeError:  # `nesy query big.nesy | head -1`: the reader has all it wants
         return _pipe_closed()
     except KeyboardInterrupt:  # Ctrl-C outside a training loop (which saves and stops itself)
@@ -524,13 +531,19 @@ def _pipe_closed() -> int:
     return EXIT_BROKEN_PIPE
 
 
-def _main(argv: Sequence[str] | None) -> int:
+def _process_start() -> float:
+    from nesy.infer.budget import process_start
+
+    return process_start()
+
+
+def _main(argv: Sequence[str] | None, own_process: bool) -> int:
     # Budgets cover the whole command: run as the process itself (no argv given), its
     # interpreter's start-up counts too
-    started = process_start() if argv is None else time.monotonic()
+    started = _process_start() if argv is None else time.monotonic()
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser(argv).parse_args(argv)
-    args.started = started
+    args.started, args.own_process = started, own_process
     try:
         return int(args.run(args))
     except Interrupted as stop:

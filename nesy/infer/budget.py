@@ -10,7 +10,6 @@ stops it at the deadline, and it can cap the child's memory.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import resource
 import sys
@@ -79,6 +78,8 @@ def run_within(
     """
     sys.stdout.flush()  # or the child would print the parent's buffered output again
     sys.stderr.flush()
+    import multiprocessing  # here: `nesy solve` reads process_start without forking (5 ms)
+
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(send, budget.memory_mb, work, args))

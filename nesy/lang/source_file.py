@@ -7,7 +7,7 @@ from os import PathLike
 from pathlib import Path
 
 from nesy.errors import NesyError
-from nesy.lang.ir import Span
+from nesy.span import Span
 
 __all__ = ["read_program", "MAX_PROGRAM_BYTES"]
 

@@ -27,26 +27,23 @@ A program without a stable model prints UNSATISFIABLE with the constraints that 
 exits with code 20 (clingo's code); 0 means a model was found, 1 bad input.
 """
 
+# Start-up: a plain program needs clingo and this module only; nesy's parser, the annotated
+# route's modules and the backend of `nesy query` (solvers.asp.backend, the BACKEND entry point,
+# read through this module) are imported when used.
 from __future__ import annotations
 
 import argparse
 import contextlib
 import io
-import json
-import math
 import sys
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nesy.backend import Verdict
 from nesy.errors import ConfigError, NesySyntaxError, NesyTypeError
-from nesy.infer.budget import DEFAULT_BUDGET, Budget, run_within
-from nesy.lang import ir, parse_file
-from nesy.lang.ir import Span
 from nesy.options import positive_float
-from solvers.asp.deadline import OutOfTime, raise_at
+from nesy.span import Span
+from solvers.asp.deadline import OutOfTime, exit_at, raise_at
 from solvers.asp.plain import (
     COUNT_LIMIT,
     ClingoSyntaxError,
@@ -59,9 +56,8 @@ from solvers.asp.plain import (
 )
 
 if TYPE_CHECKING:
-    from torch import nn
-
-    from solvers.asp.layer import AspModel
+    from nesy.lang import ir
+    from solvers.asp.backend import _Backend
     from solvers.asp.semantics import StableModel
 
 __all__ = ["register", "BACKEND", "UNSATISFIABLE"]
@@ -80,9 +76,19 @@ def _solve(args: argparse.Namespace) -> int:
     started = getattr(args, "started", time.monotonic())  # nesy.cli's main sets it
     args.deadline = started + args.timeout
     # The search stops itself at the deadline and prints what it found; grounding cannot be
-    # interrupted, so the whole command runs in a child process that is stopped shortly after.
-    hard = Budget(seconds=max(started + args.timeout * HARD_STOP - time.monotonic(), 1e-3))
-    code, out, err = run_within(hard, f"solving {args.program}", _captured, args, flag="--timeout")
+    # interrupted, so the command is stopped shortly after: as the `nesy` process, the process
+    # ends itself (a fork costs more than clingo's whole run on a small program); called from
+    # Python, the work runs in a child process that is stopped.
+    hard = started + args.timeout * HARD_STOP
+    what = f"solving {args.program} stopped: past its time budget (--timeout)"
+    if getattr(args, "own_process", False):
+        with exit_at(hard, f"nesy: error: {what}"):
+            code, out, err = _captured(args)
+    else:
+        from nesy.infer.budget import Budget, run_within
+
+        budget = Budget(seconds=max(hard - time.monotonic(), 1e-3))
+        code, out, err = run_within(budget, f"solving {args.program}", _captured, args, flag="--timeout")
     sys.stderr.write(err)
     sys.stdout.write(out)
     return code
@@ -119,6 +125,7 @@ def _load(paths: list[Path], clingo_error: ClingoSyntaxError) -> ir.Program:
     """The files through nesy's parser. Its syntax error gets clingo's added where clingo's
     parser got further, or stopped for another reason (an ``#include`` it cannot open): the
     file is then more likely clingo with a slip than nesy."""
+    from nesy.lang import parse_file
     from solvers.asp.program import merge
 
     try:
@@ -165,6 +172,8 @@ def _solve_plain(program: PlainProgram, args: argparse.Namespace) -> int:
     if not result.models:
         return _unsatisfiable(program.source, conflict(program), args.json)
     if args.json:
+        import json
+
         rows = [_plain_row(model, result) for model in result.models]
         print(json.dumps({"satisfiable": True, "models": rows}, indent=2))
         return 0
@@ -218,6 +227,8 @@ def _solve_annotated(program: ir.Program, args: argparse.Namespace) -> int:
         where = [(s.span, str(s)) for s in conflicting]
         return _unsatisfiable(str(program.source), where, args.json)
     if args.json:
+        import json
+
         rows = [{"probability": m.probability, "atoms": list(m.atoms)} for m in models]
         print(json.dumps({"satisfiable": True, "models": rows}, indent=2))
         return 0
@@ -232,6 +243,8 @@ def _solve_annotated(program: ir.Program, args: argparse.Namespace) -> int:
 def _unsatisfiable(source: str, conflicting: list[tuple[Span, str]], as_json: bool) -> int:
     where = [(str(span), text) for span, text in conflicting]
     if as_json:
+        import json
+
         rows = [{"at": at, "statement": text} for at, text in where]
         print(json.dumps({"satisfiable": False, "models": [], "conflict": rows}, indent=2))
         return UNSATISFIABLE
@@ -278,41 +291,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     solve.set_defaults(run=_solve)
 
 
-class _Backend:
-    """What the core CLI's ``--backend asp`` calls (found through the ``nesy.backends`` entry
-    point, so the core never imports this package)."""
+def __getattr__(name: str) -> _Backend:
+    # ``BACKEND`` (the nesy.backends entry point) lives in solvers.asp.backend: it imports the
+    # core's backend interface, which `nesy solve` does not need
+    if name == "BACKEND":
+        from solvers.asp.backend import BACKEND
 
-    name = "asp"
-
-    def accepts(self, program: ir.Program) -> Verdict:
-        """Every program: zero, one or many stable models per total choice."""
-        return Verdict(True, "stable-model semantics")
-
-    def model(
-        self,
-        program: ir.Program,
-        networks: Mapping[str, nn.Module],
-        query: ir.Atom | None = None,
-    ) -> AspModel:
-        from solvers.asp.layer import AspModel
-
-        return AspModel(program, networks, query=query)
-
-    def query(self, program: ir.Program, budget: Budget = DEFAULT_BUDGET) -> dict[str, float]:
-        """Only the budget's time and memory apply (the caller's child process bounds them)."""
-        if program.neural_predicates:
-            raise NesyTypeError(
-                "this program has neural predicates: bind its networks with "
-                "solvers.asp.AspModel (or train it with `nesy train`)",
-                program.neural_predicates[0].span,
-            )
-        from solvers.asp.layer import AspModel  # torch: only for queries, not `nesy solve`
-
-        model = AspModel(program)
-        # conditioning on impossible evidence divides 0 by 0: say so, as the exact backend does
-        if model.evidence is not None and model.log_evidence()[0] == -math.inf:
-            raise NesyTypeError(f"{program.source}: the evidence has probability 0")
-        return dict(zip(model.atoms, model({})[0].exp().tolist(), strict=True))
-
-
-BACKEND = _Backend()
+        return BACKEND
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

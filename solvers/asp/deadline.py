@@ -1,21 +1,27 @@
-"""A wall-clock deadline for Python-driven search: at the deadline :class:`OutOfTime` is raised
-in the main thread, wherever the search is, the next time Python code runs.
+"""Wall-clock deadlines of ``nesy solve``.
 
-The annotated route of ``nesy solve`` walks total choices in Python between short clingo calls,
-so the exception arrives within one clingo call of the deadline. (Plain clingo programs are
-stopped inside clingo itself: see :func:`solvers.asp.plain.solve_plain`.)
+:func:`raise_at` is for Python-driven search: at the deadline :class:`OutOfTime` is raised in
+the main thread, wherever the search is, the next time Python code runs. The annotated route
+walks total choices in Python between short clingo calls, so the exception arrives within one
+clingo call of the deadline. (Plain clingo programs are stopped inside clingo itself: see
+:func:`solvers.asp.plain.solve_plain`.)
+
+:func:`exit_at` is the last resort of a process that runs only the command: clingo's grounding
+cannot be interrupted, but it releases Python's lock, so a timer thread can end the process.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from types import FrameType
 
-__all__ = ["OutOfTime", "raise_at"]
+__all__ = ["OutOfTime", "exit_at", "raise_at"]
 
 
 class OutOfTime(Exception):
@@ -52,3 +58,29 @@ def raise_at(deadline: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def exit_at(deadline: float, message: str, code: int = 1) -> Iterator[None]:
+    """Within ``with``, end the whole process at ``deadline`` (``time.monotonic()``): ``message``
+    goes to stderr and the process exits with ``code`` at once (``os._exit``: no clean-up, no
+    buffered output). Only for a process that runs nothing else, such as the ``nesy`` command.
+    """
+
+    def end() -> None:
+        # the process's own streams (the block may have redirected sys.stdout and sys.stderr):
+        # what was printed before the block, then the message
+        for stream in (sys.__stdout__, sys.__stderr__):
+            if stream is not None:
+                stream.flush()
+        os.write(2, f"{message}\n".encode())
+        os._exit(code)
+
+    timer = threading.Timer(max(deadline - time.monotonic(), 0.0), end)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        timer.join()

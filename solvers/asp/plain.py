@@ -27,10 +27,9 @@ import clingo
 from clingo import ast
 
 from nesy.errors import GroundingError, NesyError, NesySyntaxError, NesyTypeError
-from nesy.lang.ir import Span
 from nesy.lang.source_file import read_program
+from nesy.span import Span
 from solvers.asp.solve_options import solve_options
-from solvers.asp.unsat import conflicting_rules
 
 __all__ = [
     "COUNT_LIMIT",
@@ -325,6 +324,8 @@ def _atoms(model: clingo.Model) -> tuple[str, ...]:
 def conflict(program: PlainProgram) -> list[tuple[Span, str]]:
     """Where the integrity constraints (and bounded choices) that leave the program without a
     stable model are, with their text; empty when no constraint is to blame."""
+    from solvers.asp.unsat import conflicting_rules  # nesy's grounder: only without a model
+
     found = conflicting_rules(program.statements)
     return [(_span(s.location, program.names), _text(s)) for s in found]
 
