@@ -1,14 +1,17 @@
 """Start-up: whole-process time of `nesy --help`, `nesy solve` and `nesy sat solve --guide none`
 against clingo's own Python CLI and a direct python-sat script on the same small inputs.
 
-Protocol: every command runs as a fresh process (the venv's interpreter), once to warm the disk
-cache and lark's parser-table cache, then --repeats times; the figure is the median wall time
-(min and max beside it). `nesy solve F` is compared with `python -m clingo F` (clingo's CLI:
-one model) on plain ASP programs, `nesy sat solve F --guide none` with a script that reads the
-DIMACS file with python-sat and solves it with CaDiCaL 1.9.5 (the solver nesy uses); `python -c
-pass` is the interpreter's own start. Targets (issue 15): `nesy solve` within 1.5x of clingo's
-CLI, `nesy --help` under 0.5 s. The machine's load average is recorded: on a shared machine every
-figure moves with it.
+Protocol: every command runs as a fresh process (the venv's interpreter, with Python's bytecode
+cache on, as an installed package has it), once to warm the disk cache, the bytecode cache and
+lark's parser-table cache, then --repeats times, in rounds that run every command once each
+(so a change of the machine's load reaches nesy and its reference alike). The figures are the
+median wall time (min and max beside it) and the median CPU time (user + sys of the process and
+its children), which a shared machine's load moves less. `nesy solve F` is compared with
+`python -m clingo F` (clingo's CLI: one model) on plain ASP programs, `nesy sat solve F --guide
+none` with a script that reads the DIMACS file with python-sat and solves it with CaDiCaL 1.9.5
+(the solver nesy uses); `python -c pass` is the interpreter's own start. Targets (issue 15):
+`nesy solve` within 1.5x of clingo's CLI, `nesy --help` under 0.5 s. The machine's load average
+is recorded: on a shared machine every figure moves with it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -65,18 +69,44 @@ with Solver(name="cadical195", bootstrap_with=CNF(from_file=sys.argv[1]).clauses
 """
 
 
-def _seconds(command: list[str], repeats: int) -> dict[str, float]:
-    """Median, min and max wall seconds of ``command`` over ``repeats`` runs (after a warm-up)."""
-    times = []
-    for run in range(repeats + 1):
-        start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
-        elapsed = time.perf_counter() - start
-        if done.returncode not in (0, 10, 20, 30):  # clingo: 10 SAT, 20 UNSAT, 30 optimum
-            raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr}")
-        if run:
-            times.append(elapsed)
-    return {"median": statistics.median(times), "min": min(times), "max": max(times)}
+#: the children's environment: Python writes and reads its bytecode cache (a developer's shell
+#: may turn it off, which would compile nesy's modules afresh on every run)
+_ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
+def _run(command: list[str]) -> tuple[float, float]:
+    """Wall and CPU (user + sys) seconds of one run of ``command``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, env=_ENV)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in (0, 10, 20, 30):  # clingo: 10 SAT, 20 UNSAT, 30 optimum
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def _summary(runs: list[tuple[float, float]]) -> dict[str, float]:
+    walls = [wall for wall, _ in runs]
+    return {
+        "median": statistics.median(walls),
+        "min": min(walls),
+        "max": max(walls),
+        "cpu_median": statistics.median(cpu for _, cpu in runs),
+    }
+
+
+def _timed(commands: list[list[str]], repeats: int) -> list[dict[str, float]]:
+    """Each command's :func:`_summary` over ``repeats`` rounds (after a warm-up round); a round
+    runs every command once, in order."""
+    runs: list[list[tuple[float, float]]] = [[] for _ in commands]
+    for round_ in range(repeats + 1):
+        for command, times in zip(commands, runs, strict=True):
+            measured = _run(command)
+            if round_:
+                times.append(measured)
+    return [_summary(times) for times in runs]
 
 
 def _cases(folder: Path) -> list[tuple[str, str, list[str], list[str] | None]]:
@@ -103,6 +133,19 @@ def _cases(folder: Path) -> list[tuple[str, str, list[str], list[str] | None]]:
     return cases
 
 
+def _print_table(rows: list[dict]) -> None:
+    print(f"{'group':7} {'input':13} {'nesy s':>8} {'cpu s':>7} {'ref. s':>8} {'cpu s':>7}", end="")
+    print(f" {'ratio':>7} {'cpu':>6}")
+    for row in rows:
+        nesy = row["nesy"]
+        text = f"{row['group']:7} {row['input']:13} {nesy['median']:8.3f} {nesy['cpu_median']:7.3f}"
+        if "reference" in row:
+            ref = row["reference"]
+            text += f" {ref['median']:8.3f} {ref['cpu_median']:7.3f} {row['ratio']:6.2f}x"
+            text += f" {row['cpu_ratio']:5.2f}x"
+        print(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=7, help="timed runs per command (7)")
@@ -114,24 +157,27 @@ def main() -> None:
         "startup", args, __doc__, clingo=version("clingo"), python_sat=version("python-sat")
     )
     record["machine"]["load_average_before"] = os.getloadavg()
-    rows = []
-    print(f"{'group':7} {'input':13} {'nesy s':>8} {'ref. s':>8} {'ratio':>7}")
+    record["bytecode_cache"] = True
+    head = ["git", "rev-parse", "--short", "HEAD"]
+    record["commit"] = subprocess.run(head, capture_output=True, text=True, cwd=REPO).stdout.strip()
     with tempfile.TemporaryDirectory() as tmp:
-        for group, name, command, reference in _cases(Path(tmp)):
-            row = {"group": group, "input": name, "nesy": _seconds(command, args.repeats)}
+        cases = _cases(Path(tmp))
+        commands = [command for _, _, nesy, reference in cases for command in (nesy, reference)]
+        summaries = iter(_timed([c for c in commands if c is not None], args.repeats))
+        rows = []
+        for group, name, _, reference in cases:
+            row = {"group": group, "input": name, "nesy": next(summaries)}
             if reference is not None:
-                row["reference"] = _seconds(reference, args.repeats)
+                row["reference"] = next(summaries)
                 row["ratio"] = row["nesy"]["median"] / row["reference"]["median"]
+                row["cpu_ratio"] = row["nesy"]["cpu_median"] / row["reference"]["cpu_median"]
             rows.append(row)
-            reference_text = (
-                f"{row['reference']['median']:8.3f} {row['ratio']:6.2f}x" if reference else ""
-            )
-            print(f"{group:7} {name:13} {row['nesy']['median']:8.3f} {reference_text}", flush=True)
+    _print_table(rows)
     record["machine"]["load_average_after"] = os.getloadavg()
     record["rows"] = rows
     text = json.dumps(record, indent=2) + "\n"
     atomic_write_bytes(args.out, lambda handle: handle.write(text.encode()))
-    print(f"(median wall seconds of {args.repeats} runs; reference: clingo's CLI / python-sat)")
+    print(f"(medians of {args.repeats} interleaved runs; reference: clingo's CLI / python-sat)")
     print(f"wrote {args.out}")
 
 

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Literal
 
 from nesy.errors import DataError
-from nesy.lang.ir import Span
+from nesy.span import Span
 from nesy.train.checkpoint import atomic_write_bytes
 from solvers.sat.cnf import CNF, MAX_VARIABLE
 
