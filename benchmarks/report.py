@@ -15,7 +15,7 @@ import json
 import sys
 from collections.abc import Callable
 
-from tables import inference, machine, sat, training
+from tables import inference, machine, robustness, sat, training
 from tables.paths import RESULTS, ROOT, TARGET
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
@@ -41,6 +41,7 @@ RENDERERS: dict[str, Callable[[dict], list[str]]] = {
     "startup": machine.startup,
     "threads": machine.threads,
     "exact_vs_problog": inference.exact_vs_problog,
+    "hostile": robustness.hostile,
 }
 
 

@@ -10,7 +10,7 @@ import clingo
 
 from nesy.errors import GroundingError
 from nesy.ground.program import GroundProgram, GroundRule, GroundWeightRule
-from nesy.ground.translate import RESERVED_PREFIX, clingo_lines
+from nesy.ground.translate import AD, NN, PF, clingo_lines, read_choices
 from nesy.lang import ir
 
 __all__ = ["ground"]
@@ -30,7 +30,9 @@ class _Collector(clingo.Observer):
         self.weight_rules: list[GroundWeightRule] = []
         self.symbols: dict[int, clingo.Symbol] = {}
         self.facts: set[clingo.Symbol] = set()
-        self.reserved: dict[int, str] = {}
+        # the choice atoms by their reserved name: a symbol's name is read once, here (each
+        # read is a call into clingo)
+        self.choice_atoms: dict[str, dict[int, clingo.Symbol]] = {PF: {}, AD: {}, NN: {}}
 
     def _count(self) -> None:
         size = len(self.rules) + len(self.weight_rules)
@@ -57,9 +59,9 @@ class _Collector(clingo.Observer):
         else:
             self.symbols[atom] = symbol
             if symbol.type == clingo.SymbolType.Function:
-                name = symbol.name
-                if name.startswith(RESERVED_PREFIX):
-                    self.reserved[atom] = name
+                choices = self.choice_atoms.get(symbol.name)
+                if choices is not None:
+                    choices[atom] = symbol
 
 
 _BLOCK_LINE = re.compile(r"^<block>:(\d+):\d+")
@@ -87,7 +89,7 @@ def ground(
     max_rules: int = 5_000_000,
     max_seconds: float = 600.0,
 ) -> GroundProgram:
-    """Ground ``program`` with clingo.
+    """Ground ``program`` with clingo: its ground rules, atoms and table of choices.
 
     Parameters
     ----------
@@ -142,5 +144,5 @@ def ground(
         weight_rules=tuple(collector.weight_rules),
         symbols=collector.symbols,
         facts=frozenset(collector.facts),
-        reserved=collector.reserved,
+        choices=read_choices(program, collector.choice_atoms),
     )

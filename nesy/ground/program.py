@@ -2,7 +2,8 @@
 
 Follows clingox's ``Program``: an atom is a positive ``int``; a body literal is ``+atom`` or
 ``-atom`` (default negation). The ``symbols`` table maps atoms back to clingo symbols; an atom
-that clingo proved to be a fact is listed in ``facts`` instead.
+that clingo proved to be a fact is listed in ``facts`` instead. The ``choices`` table says which
+atoms are probabilistic or neural choices and what each stands for.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import clingo
+
+from nesy.ground.choices import ChoiceTable
 
 __all__ = ["GroundRule", "GroundWeightRule", "GroundProgram"]
 
@@ -35,15 +38,14 @@ class GroundWeightRule:
 
 @dataclass(frozen=True, slots=True)
 class GroundProgram:
-    """Everything the compiler needs, as plain data."""
+    """Everything the compiler needs, as plain data: the rules, the atoms' symbols and the
+    choices."""
 
     rules: tuple[GroundRule, ...]
     weight_rules: tuple[GroundWeightRule, ...]
     symbols: dict[int, clingo.Symbol]  # atom -> symbol, for atoms clingo shows
     facts: frozenset[clingo.Symbol]  # symbols clingo derived as facts
-    # atom -> its symbol's name, for nesy's reserved atoms (choices: ``__nesy_pf`` ...), read
-    # once here: reading a symbol's name is a call into clingo
-    reserved: dict[int, str]
+    choices: ChoiceTable
 
     def atom_of(self) -> dict[clingo.Symbol, int]:
         return {symbol: atom for atom, symbol in self.symbols.items()}

@@ -5,12 +5,14 @@ of nullary atoms: rules, probabilistic facts and annotated disjunctions without 
 and evidence. Grounding it again through clingo only renumbered its atoms, yet took a fifth of
 the time of answering a small program (the text rendered, parsed, grounded and read back rule
 by rule through the observer). Here it is read straight into the :class:`GroundProgram` that
-clingo's observer would report, with the same reserved choice atoms (see
-:mod:`nesy.ground.translate`), so everything after grounding is unchanged.
+clingo's observer would report: the same rules over the same kind of choice atoms, and the same
+table of choices, so everything after grounding is unchanged.
 
 Differences from clingo's output that do not change any answer: an atom without rules keeps
-its number (clingo drops it, and rules through it; both read it as false) and a rule with an
-empty body stays a rule (clingo makes its head a fact; both read it as true).
+its number (clingo drops it, and rules through it; both read it as false), a rule with an
+empty body stays a rule (clingo makes its head a fact; both read it as true), and a choice
+atom has no symbol (clingo's is the translation's reserved atom, which only the table of
+choices needs, and it has what that atom carried).
 """
 
 from __future__ import annotations
@@ -19,13 +21,12 @@ import re
 
 import clingo
 
+from nesy.ground.choices import ChoiceTableBuilder, FactChoice, group_choice
 from nesy.ground.program import GroundProgram, GroundRule
-from nesy.ground.translate import AD, PF
 from nesy.lang import ir
 
 __all__ = ["ground_propositional"]
 
-_NO_VARIABLES = clingo.Function("", [])  # the key of a ground choice: the empty tuple
 _NAME = re.compile(r"_*[a-z][A-Za-z0-9_']*\Z")  # a name clingo.Function takes as it is
 
 
@@ -34,31 +35,34 @@ def ground_propositional(program: ir.Program) -> GroundProgram | None:
     probabilistic fact or annotated disjunction over nullary atoms, a query, evidence or a
     declaration."""
     reader = _Reader()
-    for index, statement in enumerate(program.statements):
-        if not reader.read(index, statement):
+    for statement in program.statements:
+        if not reader.read(statement):
             return None
-    return GroundProgram(tuple(reader.rules), (), reader.symbols, frozenset(), reader.reserved)
+    table = reader.choices.build()
+    return GroundProgram(tuple(reader.rules), (), reader.symbols, frozenset(), table)
 
 
 class _Reader:
     def __init__(self) -> None:
         self.rules: list[GroundRule] = []
-        self.symbols: dict[int, clingo.Symbol] = {}  # atoms numbered 1, 2, ... as first met
+        self.count = 0  # atoms are numbered 1, 2, ... as first met
+        self.symbols: dict[int, clingo.Symbol] = {}
         self.atoms: dict[str, int] = {}
-        self.reserved: dict[int, str] = {}
+        self.choices = ChoiceTableBuilder()
 
-    def number(self, symbol: clingo.Symbol) -> int:
-        self.symbols[len(self.symbols) + 1] = symbol
-        return len(self.symbols)
+    def number(self) -> int:
+        self.count += 1
+        return self.count
 
     def atom(self, name: str) -> int:
         found = self.atoms.get(name)
         if found is None:
-            found = self.atoms[name] = self.number(clingo.Function(name))
+            found = self.atoms[name] = self.number()
+            self.symbols[found] = clingo.Function(name)
         return found
 
-    def read(self, index: int, statement: ir.Statement) -> bool:
-        """Add ``statement`` (the ``index``-th); False if it is not propositional."""
+    def read(self, statement: ir.Statement) -> bool:
+        """Add ``statement``; False if it is not propositional."""
         if isinstance(statement, ir.Query | ir.Evidence | ir.Defined | ir.Show):
             return True  # they steer the compiler, not the grounder
         if isinstance(statement, ir.Rule):
@@ -78,26 +82,21 @@ class _Reader:
             if statement.body or not _nullary(statement.atom):
                 return False
             head = self.atom(statement.atom.predicate)
-            choice = self.number(
-                clingo.Function(PF, [clingo.Number(index), self.symbols[head], _NO_VARIABLES])
-            )
-            self.reserved[choice] = PF
+            choice = self.number()
+            fact = FactChoice(choice, self.symbols[head], statement.probability, statement.span)
+            self.choices.fact(fact)
             self.rules += [GroundRule(True, (choice,), ()), GroundRule(False, (head,), (choice,))]
             return True
         if isinstance(statement, ir.AnnotatedDisjunction):
             if statement.body or not all(_nullary(a) for _, a in statement.heads):
                 return False
             heads = [self.atom(a.predicate) for _, a in statement.heads]
-            members = [
-                self.number(
-                    clingo.Function(
-                        AD,
-                        [clingo.Number(index), _NO_VARIABLES, clingo.Number(i), self.symbols[h]],
-                    )
-                )
-                for i, h in enumerate(heads)
-            ]
-            self.reserved.update(dict.fromkeys(members, AD))
+            members = [self.number() for _ in heads]
+            values = {
+                str(i): (member, self.symbols[head])
+                for i, (member, head) in enumerate(zip(members, heads, strict=True))
+            }
+            self.choices.group(group_choice(statement, values))
             self.rules.append(GroundRule(True, tuple(members), ()))
             self.rules += [
                 GroundRule(False, (h,), (m,)) for h, m in zip(heads, members, strict=True)

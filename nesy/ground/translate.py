@@ -21,13 +21,20 @@ instance, that carry enough to recover what they stand for:
 
 The cardinality constraints are left to the compiler on purpose: the observer then sees only
 rules the user wrote, so any remaining choice rule or constraint is the user's.
+
+The statement number ``k`` in a reserved atom stays inside grounding: :func:`read_choices` turns
+the ground reserved atoms back into the table of choices (:mod:`nesy.ground.choices`) that
+compilation reads.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
+import clingo
+
+from nesy.ground.choices import ChoiceTable, ChoiceTableBuilder, FactChoice, group_choice
 from nesy.lang import ir
 
 __all__ = [
@@ -38,15 +45,14 @@ __all__ = [
     "TENSOR",
     "INPUT",
     "ON",
-    "RESERVED_PREFIX",
     "to_clingo",
     "choice_activations",
     "tensor_terms",
     "rule_variables",
     "clingo_lines",
+    "read_choices",
 ]
 
-RESERVED_PREFIX = "__nesy_"
 PF = "__nesy_pf"
 AD = "__nesy_ad"
 NN = "__nesy_nn"
@@ -257,3 +263,30 @@ def choice_activations(program: ir.Program) -> str:
             key = _key(rule_variables(heads, items))
             lines.append(_rule(f"{ON}({index},{key})", _body(items)))
     return "\n".join(lines) + "\n"
+
+
+def read_choices(
+    program: ir.Program, ground_atoms: Mapping[str, Mapping[int, clingo.Symbol]]
+) -> ChoiceTable:
+    """The choices behind the ground reserved atoms of ``program``'s translation.
+
+    ``ground_atoms`` maps :data:`PF`, :data:`AD` and :data:`NN` to the ground atoms of that
+    name (atom -> symbol). Instances of one annotated disjunction or neural predicate that share
+    their key (the rule's variables; the network's inputs) form one group.
+    """
+    table = ChoiceTableBuilder()
+    for atom, symbol in ground_atoms.get(PF, {}).items():  # __nesy_pf(k, head, key)
+        statement = program.statements[symbol.arguments[0].number]
+        assert isinstance(statement, ir.ProbFact)
+        head = symbol.arguments[1]
+        table.fact(FactChoice(atom, head, statement.probability, statement.span))
+    members: dict[tuple[int, clingo.Symbol], dict[str, tuple[int, clingo.Symbol]]] = {}
+    for name in (AD, NN):  # __nesy_ad(k, key, i, head), __nesy_nn(k, inputs, y, head)
+        for atom, symbol in ground_atoms.get(name, {}).items():
+            k, key, value, head = symbol.arguments
+            members.setdefault((k.number, key), {})[str(value)] = (atom, head)
+    for (index, key), values in members.items():
+        statement = program.statements[index]
+        assert isinstance(statement, ir.AnnotatedDisjunction | ir.NeuralPredicate)
+        table.group(group_choice(statement, values, key.arguments))
+    return table.build()

@@ -1,37 +1,62 @@
-"""Compile a program's queries into one circuit: ground -> relevant part -> SDD -> flat circuit.
+"""Compile a program's queries into one circuit, in named stages, each handing the next a named
+result:
 
-One root per ground query atom (per *answer* of a template query such as
+1. :func:`ground_stage`: the ground program with its table of choices;
+2. :func:`~nesy.infer.targets.match_targets`: the queries' answers and the evidence as atoms;
+3. :func:`~nesy.infer.logic.relevant_atoms`: the part of the ground program they depend on;
+4. :func:`~nesy.infer.variables.number_choices` and :func:`choose_vtree`: a variable per
+   relevant choice, and the vtree over them;
+5. :func:`build_sdds`: an SDD per root, under the budget;
+6. :func:`~nesy.infer.circuit.circuit_from_sdd`: the flat circuit.
+
+One root per answer (per ground instance of a template query such as
 ``addition(tensor(a), tensor(b), S)``), each conjoined with the evidence and the exactly-one
 constraints of the categorical groups. With evidence, one extra last root holds the evidence
 alone, so that P(q | e) = root_q / root_e.
+
+Nothing is cached here: :class:`Compiler` keeps compilations for whoever holds it (a model, or
+several models that share one).
 """
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import dataclass
 
 import clingo
-from pysdd.sdd import SddManager, SddNode
+from pysdd.sdd import SddManager, SddNode, Vtree
 
-from nesy.errors import CompileError, NesyTypeError
+from nesy.errors import CompileError
 from nesy.ground.grounder import ground
 from nesy.ground.program import GroundProgram
 from nesy.ground.propositional import ground_propositional
+from nesy.infer.budget import DEFAULT_BUDGET, Budget
 from nesy.infer.circuit import Circuit, circuit_from_sdd
 from nesy.infer.logic import (
     ASP_HINT,
+    Relevant,
     atom_formulas,
     exactly_one,
     relevant_atoms,
     rule_crossings,
 )
-from nesy.infer.variables import ChoiceVariables, collect_choices
+from nesy.infer.targets import FACT, Targets, match, match_targets
+from nesy.infer.variables import ChoiceVariables, number_choices
 from nesy.infer.vtree import block_vtree
 from nesy.lang import ir
 
-__all__ = ["CompiledQuery", "compile_queries", "match", "outside_class"]
+__all__ = [
+    "CompiledQuery",
+    "Compiler",
+    "compile_queries",
+    "ground_stage",
+    "choose_vtree",
+    "build_sdds",
+    "SddRoots",
+    "SddLimit",
+    "match",
+    "outside_class",
+]
 
 
 @dataclass(frozen=True)
@@ -46,80 +71,49 @@ class CompiledQuery:
     timings: dict[str, float]  # seconds per stage: ground, formulas, circuit
 
 
-def match(
-    pattern: ir.Term | ir.Atom, symbol: clingo.Symbol, binding: dict[str, clingo.Symbol]
-) -> bool:
-    """Unify an IR pattern (variables allowed) with a ground symbol, extending ``binding``."""
-    if isinstance(pattern, ir.Var):
-        if pattern.name == "_":
-            return True
-        bound = binding.setdefault(pattern.name, symbol)
-        return bound == symbol
-    if isinstance(pattern, ir.Const):
-        if isinstance(pattern.value, int):
-            return symbol.type == clingo.SymbolType.Number and symbol.number == pattern.value
-        return symbol.match(pattern.value, 0)
-    if isinstance(pattern, ir.UnaryMinus) and isinstance(pattern.arg, ir.Const):
-        return symbol.type == clingo.SymbolType.Number and symbol.number == -int(pattern.arg.value)
-    if isinstance(pattern, ir.Str):
-        return symbol.type == clingo.SymbolType.String and symbol.string == pattern.value
-    if isinstance(pattern, ir.Atom | ir.Func):
-        name = pattern.predicate if isinstance(pattern, ir.Atom) else pattern.name
-        if not symbol.match(name, len(pattern.args)):
-            return False
-        return all(
-            match(p, s, binding) for p, s in zip(pattern.args, symbol.arguments, strict=True)
-        )
-    raise NesyTypeError(f"cannot match {pattern} in a query: use plain terms", pattern.span)
+class Compiler:
+    """Compiles programs' queries and keeps the last ``keep`` compilations, so that models
+    given the same compiler share one circuit for the same program, queries and budget
+    (e.g. a benchmark's exact and approximate models of one program). A model given no compiler
+    compiles its own and keeps nothing beyond itself.
 
+    Examples
+    --------
+    >>> import nesy
+    >>> compiler = Compiler()
+    >>> program = nesy.parse("0.5::a. query(a).")
+    >>> first = nesy.Model(program, compiler=compiler)
+    >>> nesy.Model(program, compiler=compiler).compiled is first.compiled
+    True
+    """
 
-class _AtomIndex:
-    """The ground program's atoms by symbol, and by signature: a query finds its instances
-    by one look-up (ground) or among the atoms of its own predicate (with variables), not by
-    matching every atom of the program."""
+    def __init__(self, keep: int = 32) -> None:
+        self.keep = keep
+        self._kept: dict[tuple[ir.Program, tuple[ir.Atom, ...], Budget], CompiledQuery] = {}
 
-    def __init__(self, ground_program: GroundProgram) -> None:
-        self.by_symbol = {s: a for a, s in ground_program.symbols.items()}
-        self.by_symbol.update((s, 0) for s in ground_program.facts)
-        self._by_signature: dict[tuple[str, int], list[tuple[clingo.Symbol, int]]] | None = None
-
-    def instances(self, atom: ir.Atom) -> list[tuple[clingo.Symbol, int]]:
-        """Ground instances of a query atom: (symbol, atom id), atom id 0 for facts."""
-        if not _has_variables(atom):
-            symbol = clingo.parse_term(str(atom))
-            if symbol in self.by_symbol:
-                return [(symbol, self.by_symbol[symbol])]
-        candidates = self._signatures().get((atom.predicate, len(atom.args)), [])
-        found = [(s, a) for s, a in candidates if match(atom, s, {})]
-        if not found and not _has_variables(atom):
-            found = [(clingo.parse_term(str(atom)), -1)]  # never derivable: probability 0
-        return sorted(found, key=lambda pair: pair[0])
-
-    def _signatures(self) -> dict[tuple[str, int], list[tuple[clingo.Symbol, int]]]:
-        """Built on the first query with variables: reading a symbol's name costs a call
-        into clingo, which ground queries need not pay for every atom."""
-        if self._by_signature is None:
-            self._by_signature = {}
-            for symbol, atom in self.by_symbol.items():
-                if symbol.type == clingo.SymbolType.Function:
-                    key = (symbol.name, len(symbol.arguments))
-                    self._by_signature.setdefault(key, []).append((symbol, atom))
-        return self._by_signature
-
-
-def _has_variables(node: object) -> bool:
-    return next(ir.variables(node), None) is not None
+    def compile(
+        self, program: ir.Program, queries: tuple[ir.Atom, ...], budget: Budget = DEFAULT_BUDGET
+    ) -> CompiledQuery:
+        """:func:`compile_queries`, or what it returned before for the same arguments."""
+        key = (program, queries, budget)
+        found = self._kept.pop(key, None)  # and put back last: the most recently used
+        if found is None:
+            found = _compile(program, queries, budget)
+        self._kept[key] = found
+        while len(self._kept) > self.keep:
+            del self._kept[next(iter(self._kept))]
+        return found
 
 
 def compile_queries(
     program: ir.Program,
     queries: tuple[ir.Atom, ...],
     *,
-    max_sdd_size: int = 20_000_000,
-    max_seconds: float = 600.0,
-    max_rules: int = 5_000_000,
+    max_sdd_size: int = DEFAULT_BUDGET.sdd_nodes,
+    max_seconds: float = DEFAULT_BUDGET.seconds,
+    max_rules: int = DEFAULT_BUDGET.ground_rules,
 ) -> CompiledQuery:
-    """Compile ``queries`` of ``program`` (cached: the same program and queries compile once).
+    """Compile ``queries`` of ``program`` (each call compiles; :class:`Compiler` keeps them).
 
     Raises
     ------
@@ -128,99 +122,149 @@ def compile_queries(
         ``max_rules`` ground rules or compilation ``max_sdd_size`` SDD nodes, or both together
         ``max_seconds``: they stop cleanly and say why.
     """
-    return _compile_cached(program, queries, max_sdd_size, max_seconds, max_rules)
+    budget = Budget(seconds=max_seconds, sdd_nodes=max_sdd_size, ground_rules=max_rules)
+    return _compile(program, queries, budget)
 
 
-@functools.lru_cache(maxsize=32)
-def _compile_cached(
-    program: ir.Program,
-    queries: tuple[ir.Atom, ...],
-    max_sdd_size: int,
-    max_seconds: float,
-    max_rules: int,
-) -> CompiledQuery:
+def _compile(program: ir.Program, queries: tuple[ir.Atom, ...], budget: Budget) -> CompiledQuery:
     _refuse_outside_class(program)
-    timings: dict[str, float] = {}
-    start = time.perf_counter()
-    deadline = start + max_seconds
-    # A program that is already ground (the ProbLog dialect's, grounded top down) is read
-    # as it is; clingo grounds the rest (and reports a ground program past the budget).
-    ground_program = ground_propositional(program)
-    if ground_program is None or ground_program.size > max_rules:
-        ground_program = ground(program, max_rules=max_rules, max_seconds=max_seconds)
-    timings["ground"] = time.perf_counter() - start
+    clock = _Clock(budget.seconds)
+    ground_program = ground_stage(program, budget)
+    timings = {"ground": clock.lap()}
+    targets = match_targets(ground_program, queries, program.evidence)
+    relevant = relevant_atoms(ground_program, targets.roots)
+    variables = number_choices(ground_program.choices, relevant.atoms, relevant.order)
+    vtree = choose_vtree(ground_program, relevant, variables)
+    limit = SddLimit(program.source, budget.sdd_nodes, clock)
+    sdds = build_sdds(ground_program, relevant, variables, targets, vtree, limit)
+    timings["formulas"] = clock.lap()
+    circuit = circuit_from_sdd(sdds.roots, max(variables.num_vars, 1))
+    timings["circuit"] = clock.lap()
+    return CompiledQuery(
+        answers=tuple(s for s, _ in targets.answers),
+        has_evidence=bool(targets.evidence),
+        circuit=circuit,
+        choices=variables,
+        sdd_size=sdds.size,
+        timings=timings,
+    )
 
-    start = time.perf_counter()
-    index = _AtomIndex(ground_program)
-    answers = [pair for atom in queries for pair in index.instances(atom)]
-    evidence: list[tuple[int, bool]] = []
-    for item in program.evidence:
-        if _has_variables(item.atom):
-            raise NesyTypeError("evidence must be ground", item.span)
-        evidence += [(a, item.value) for _, a in index.instances(item.atom)]
-    roots = [a for a, _ in evidence if a > 0] + [a for _, a in answers if a > 0]
-    relevant, order = relevant_atoms(ground_program, roots)
-    choices = collect_choices(program, ground_program, relevant, order)
-    num_vars = max(choices.num_vars, 1)
-    # Variables are numbered in the program's depth-first order, facts and whole groups as
-    # blocks; a balanced vtree over the blocks keeps circuits shallow (evaluation pays per
-    # layer), never splits a group, and cuts where the fewest rules cross.
-    blocks = sorted([(f.var,) for f in choices.facts] + [g.vars for g in choices.groups])
-    crossing = rule_crossings(ground_program, relevant, choices.var_of_atom, blocks)
-    vtree = block_vtree(blocks or [(1,)], crossing)
+
+def ground_stage(program: ir.Program, budget: Budget) -> GroundProgram:
+    """The ground program and its choices: a program that is already ground (the ProbLog
+    dialect's, grounded top down) is read as it is; clingo grounds the rest (and reports a
+    ground program past the budget)."""
+    ground_program = ground_propositional(program)
+    if ground_program is None or ground_program.size > budget.ground_rules:
+        ground_program = ground(program, max_rules=budget.ground_rules, max_seconds=budget.seconds)
+    return ground_program
+
+
+def choose_vtree(ground: GroundProgram, relevant: Relevant, variables: ChoiceVariables) -> Vtree:
+    """Variables are numbered in the program's depth-first order, facts and whole groups as
+    blocks; a balanced vtree over the blocks keeps circuits shallow (evaluation pays per
+    layer), never splits a group, and cuts where the fewest rules cross."""
+    blocks = variables.blocks()
+    crossing = rule_crossings(ground, relevant.atoms, variables.var_of_atom, blocks)
+    return block_vtree(blocks or [(1,)], crossing)
+
+
+@dataclass(frozen=True)
+class SddRoots:
+    """One SDD per root of the circuit (per answer, then the evidence alone if any)."""
+
+    manager: SddManager  # keeps the nodes' manager alive as long as they are
+    roots: tuple[SddNode, ...]
+
+    @property
+    def size(self) -> int:
+        return sum(root.size() for root in self.roots)
+
+
+def build_sdds(
+    ground: GroundProgram,
+    relevant: Relevant,
+    variables: ChoiceVariables,
+    targets: Targets,
+    vtree: Vtree,
+    limit: SddLimit,
+) -> SddRoots:
+    """The SDD of every root, over ``variables`` ordered by ``vtree``.
+
+    Raises
+    ------
+    CompileError
+        Once the SDDs outgrow ``limit``, or for a ground program outside the exact backend's
+        class (see :func:`~nesy.infer.logic.atom_formulas`).
+    """
     manager = SddManager.from_vtree(vtree)
     # A categorical's value is its indicator *and* its group's exactly-one constraint: the
     # formulas built on it then never range over impossible combinations of indicators, which
     # keeps the intermediate SDDs of long chains (carries) small.
-    exactly = {group.vars: exactly_one(manager, group.vars) for group in choices.groups}
-    group_of = {var: group.vars for group in choices.groups for var in group.vars}
-    choice_formula = {
-        atom: manager.literal(var) & exactly[group_of[var]]
-        if var in group_of
-        else manager.literal(var)
-        for atom, var in choices.var_of_atom.items()
-    }
-
-    def budget() -> None:
-        if manager.size() > max_sdd_size or time.perf_counter() > deadline:
-            raise CompileError(
-                f"compiling {program.source} stopped: the SDDs reached {manager.size()} nodes "
-                f"after {time.perf_counter() - start:.0f} s (budget: {max_sdd_size} nodes, "
-                f"{max_seconds:.0f} s). A program that enumerates every value of a large "
-                "quantity (e.g. whole multi-digit numbers) compiles exponentially; decompose it "
-                "(e.g. add column by column with carries), or use the approximate mode"
-            )
-
-    formula = atom_formulas(manager, ground_program, choice_formula, relevant, roots, budget)
+    exactly = [exactly_one(manager, group.vars) for group in variables.groups]
+    choice_formula = {atom: manager.literal(var) for atom, var in variables.var_of_atom.items()}
+    for group, constraint in zip(variables.groups, exactly, strict=True):
+        for atom in group.choice.atoms:
+            if atom is not None:
+                choice_formula[atom] = choice_formula[atom] & constraint
+    formula = atom_formulas(
+        manager, ground, choice_formula, relevant.atoms, targets.roots, lambda: limit.check(manager)
+    )
 
     def truth(atom: int) -> SddNode:
-        if atom == 0:
+        if atom == FACT:
             return manager.true()
         return formula.get(atom, manager.false()) if atom > 0 else manager.false()
 
     context = manager.true()
-    for constraint in exactly.values():
+    for constraint in exactly:
         context = context & constraint
-    for atom, value in evidence:
+    for atom, value in targets.evidence:
         context = context & (truth(atom) if value else ~truth(atom))
-    sdd_roots = [truth(atom) & context for _, atom in answers]
-    if evidence:
+    sdd_roots = [truth(atom) & context for _, atom in targets.answers]
+    if targets.evidence:
         sdd_roots.append(context)
-    sdd_size = sum(root.size() for root in sdd_roots)
-    budget()
-    timings["formulas"] = time.perf_counter() - start
+    limit.check(manager)
+    return SddRoots(manager, tuple(sdd_roots))
 
-    start = time.perf_counter()
-    circuit = circuit_from_sdd(sdd_roots, num_vars)
-    timings["circuit"] = time.perf_counter() - start
-    return CompiledQuery(
-        answers=tuple(s for s, _ in answers),
-        has_evidence=bool(evidence),
-        circuit=circuit,
-        choices=choices,
-        sdd_size=sdd_size,
-        timings=timings,
-    )
+
+class _Clock:
+    """Seconds since the compilation began, per stage, and its deadline."""
+
+    def __init__(self, seconds: float) -> None:
+        self.start = self.last = time.perf_counter()
+        self.seconds = seconds
+
+    def lap(self) -> float:
+        """Seconds since the last lap."""
+        now = time.perf_counter()
+        lap, self.last = now - self.last, now
+        return lap
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+
+class SddLimit:
+    """The compilation's SDD budget: nodes and seconds (since grounding began), checked
+    between steps."""
+
+    def __init__(self, source: str, max_nodes: int, clock: _Clock) -> None:
+        self.source = source
+        self.max_nodes = max_nodes
+        self.clock = clock
+
+    def check(self, manager: SddManager) -> None:
+        """Raise a CompileError once ``manager``'s SDDs or the time outgrow the budget."""
+        size = manager.size()
+        if size > self.max_nodes or self.clock.elapsed() > self.clock.seconds:
+            raise CompileError(
+                f"compiling {self.source} stopped: the SDDs reached {size} nodes "
+                f"after {self.clock.elapsed():.0f} s (budget: {self.max_nodes} nodes, "
+                f"{self.clock.seconds:.0f} s). A program that enumerates every value of a large "
+                "quantity (e.g. whole multi-digit numbers) compiles exponentially; decompose it "
+                "(e.g. add column by column with carries), or use the approximate mode"
+            )
 
 
 def outside_class(program: ir.Program) -> tuple[str, ir.Span] | None:

@@ -9,6 +9,7 @@ recursion (e.g. reachability on a cyclic graph) has its cycles broken while it i
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterable
+from typing import NamedTuple
 
 from pysdd.sdd import SddManager, SddNode
 
@@ -16,7 +17,7 @@ from nesy.errors import CompileError
 from nesy.ground.program import GroundProgram, GroundRule, GroundWeightRule
 from nesy.infer.components import components_dependencies_first
 
-__all__ = ["relevant_atoms", "atom_formulas", "exactly_one", "ASP_HINT"]
+__all__ = ["Relevant", "relevant_atoms", "atom_formulas", "exactly_one", "ASP_HINT"]
 
 ASP_HINT = (
     "the exact backend needs exactly one stable model per total choice; "
@@ -38,10 +39,10 @@ def _all_rules(ground: GroundProgram) -> tuple[_Rule, ...]:
 
 
 def _is_declaration(rule: _Rule, ground: GroundProgram) -> bool:
-    """A choice rule over nesy's reserved atoms declares choice variables; it derives nothing."""
+    """A choice rule over choice atoms declares choice variables; it derives nothing."""
     if not rule.choice:
         return False
-    return all(atom in ground.reserved for atom in rule.head)
+    return all(atom in ground.choices for atom in rule.head)
 
 
 def _name(ground: GroundProgram, atom: int) -> str:
@@ -76,7 +77,14 @@ def _any_rules_by_head(ground: GroundProgram) -> dict[int, list[_Rule]]:
     return by_head
 
 
-def relevant_atoms(ground: GroundProgram, roots: Iterable[int]) -> tuple[set[int], list[int]]:
+class Relevant(NamedTuple):
+    """The part of a ground program that some roots depend on."""
+
+    atoms: set[int]
+    order: list[int]  # the atoms depth first from the roots: the compiler's variable order
+
+
+def relevant_atoms(ground: GroundProgram, roots: Iterable[int]) -> Relevant:
     """Atoms the roots depend on, and a depth-first order of them (roots' first dependencies
     first), which the compiler turns into the variable order.
 
@@ -118,7 +126,7 @@ def relevant_atoms(ground: GroundProgram, roots: Iterable[int]) -> tuple[set[int
                     if leaf not in seen:
                         visit(leaf)
             stack.extend(reversed(children))
-    return seen, order
+    return Relevant(seen, order)
 
 
 def rule_crossings(

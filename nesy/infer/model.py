@@ -18,10 +18,10 @@ from torch import Tensor, nn
 from nesy.answers import answer_values, python_value, run_network
 from nesy.errors import ConfigError, DataError, NesyTypeError
 from nesy.infer.budget import DEFAULT_BUDGET, Budget
-from nesy.infer.compile import CompiledQuery, compile_queries
+from nesy.infer.compile import CompiledQuery, Compiler, compile_queries
 from nesy.infer.evaluate import evaluator
 from nesy.infer.layers import CircuitModule
-from nesy.infer.variables import Group
+from nesy.infer.variables import GroupVariables
 from nesy.lang import ir
 
 __all__ = ["Model", "Explanation", "python_value", "check_networks", "input_name"]
@@ -60,6 +60,10 @@ class Model(nn.Module):
         reinforce themselves. ``model.eval()`` ranks the unperturbed weights.
     budget
         Grounding and compilation stop with an error past its rules, nodes or seconds.
+    compiler
+        Where to compile: models given the same :class:`~nesy.infer.compile.Compiler` share
+        the circuit of the same program, query and budget. By default the model compiles its
+        own.
 
     Shape:
         inputs: ``{name: (B, ...)}`` for every ``tensor(name)`` term -> ``(B, Q)`` log-probabilities
@@ -81,6 +85,7 @@ class Model(nn.Module):
         top_k: int | None = None,
         perturb: bool = False,
         budget: Budget = DEFAULT_BUDGET,
+        compiler: Compiler | None = None,
     ) -> None:
         super().__init__()
         networks = dict(networks or {})
@@ -89,12 +94,16 @@ class Model(nn.Module):
         queries = (query,) if query is not None else tuple(q.atom for q in program.queries)
         if not queries:
             raise NesyTypeError(f"{program.source}: the program has no query(...) to answer")
-        self.compiled: CompiledQuery = compile_queries(
-            program,
-            queries,
-            max_sdd_size=budget.sdd_nodes,
-            max_seconds=budget.seconds,
-            max_rules=budget.ground_rules,
+        self.compiled: CompiledQuery = (
+            compiler.compile(program, queries, budget)
+            if compiler is not None
+            else compile_queries(
+                program,
+                queries,
+                max_sdd_size=budget.sdd_nodes,
+                max_seconds=budget.seconds,
+                max_rules=budget.ground_rules,
+            )
         )
         self.answers = answer_values(queries, self.compiled.answers)
         self.atoms = tuple(str(a) for a in self.compiled.answers)
@@ -117,15 +126,15 @@ class Model(nn.Module):
         num_vars = self.compiled.circuit.num_vars
         const_pos = torch.zeros(num_vars, dtype=torch.float64)
         const_neg = torch.zeros(num_vars, dtype=torch.float64)
-        neural: dict[str, list[Group]] = {}
+        neural: dict[str, list[GroupVariables]] = {}
         for fact in choices.facts:
-            const_pos[fact.var - 1] = _log(fact.probability)
-            const_neg[fact.var - 1] = _log(1.0 - fact.probability)
+            const_pos[fact.var - 1] = _log(fact.choice.probability)
+            const_neg[fact.var - 1] = _log(1.0 - fact.choice.probability)
         for group in choices.groups:
-            if group.is_neural:
-                neural.setdefault(group.network or "", []).append(group)
+            if group.choice.network is not None:
+                neural.setdefault(group.choice.network, []).append(group)
             else:
-                for var, p in zip(group.vars, group.probabilities, strict=True):
+                for var, p in zip(group.vars, group.choice.probabilities, strict=True):
                     const_pos[var - 1] = _log(p)
         # Network outputs come first, network by network, group by group, value by value, then
         # the constants; ``pos_source`` picks each variable's column from that row.
@@ -137,7 +146,8 @@ class Model(nn.Module):
         # rendering clingo symbols in every forward pass cost as much as a small circuit.
         self._network_inputs = {
             name: tuple(
-                tuple(input_name(g.inputs[i]) for g in groups) for i in range(len(groups[0].inputs))
+                tuple(input_name(g.choice.inputs[i]) for g in groups)
+                for i in range(len(groups[0].choice.inputs))
             )
             for name, groups in neural.items()
         }
@@ -151,7 +161,7 @@ class Model(nn.Module):
         self.register_buffer("neural_mask", neural_mask, persistent=False)
         self.input_names = tuple(
             dict.fromkeys(
-                input_name(s) for groups in neural.values() for g in groups for s in g.inputs
+                input_name(s) for groups in neural.values() for g in groups for s in g.choice.inputs
             )
         )
 
@@ -212,10 +222,10 @@ class Model(nn.Module):
         """(text if false, text if true) for each variable; empty text is not reported."""
         names = [("", "")] * self.compiled.circuit.num_vars
         for fact in self.compiled.choices.facts:
-            names[fact.var - 1] = (f"\\+{fact.head}", str(fact.head))
+            names[fact.var - 1] = (f"\\+{fact.choice.head}", str(fact.choice.head))
         for group in self.compiled.choices.groups:
-            for var, head in zip(group.vars, group.heads, strict=True):
-                names[var - 1] = ("", "none" if head is None else str(head))
+            for var, value in zip(group.vars, group.choice.heads, strict=True):
+                names[var - 1] = ("", "none" if value is None else str(value))
         return names
 
 

@@ -79,3 +79,37 @@ def test_defined_declaration_reaches_clingo():
     program = parse("#defined q/1. p :- q(1).")
     assert "#defined q/1." in to_clingo(program)
     assert _symbols("#defined q/1. p :- q(1). r.") == {"r"}
+
+
+def test_the_choice_table_says_what_each_choice_stands_for():
+    program = parse(
+        "c(1). c(2).\n"
+        "0.4::f(C) :- c(C).\n"
+        "0.5::h(C); 0.3::t(C) :- c(C).\n"
+        "nn(net, [X], Y, [0..2]) :: d(X, Y).\n"
+        "s(Z) :- d(tensor(a), Z)."
+    )
+    gp = ground(program)
+    table = gp.choices
+    assert sorted((str(f.head), f.probability) for f in table.facts) == [
+        ("f(1)", 0.4),
+        ("f(2)", 0.4),
+    ]
+    assert {f.span.line for f in table.facts} == {2}
+    ads = sorted((g for g in table.groups if g.network is None), key=lambda g: str(g.heads))
+    assert [[str(h) for h in g.heads] for g in ads] == [
+        ["h(1)", "t(1)", "None"],
+        ["h(2)", "t(2)", "None"],
+    ]
+    assert all(g.probabilities == (0.5, 0.3, 1 - 0.8) and g.span.line == 3 for g in ads)
+    assert all(g.atoms[-1] is None for g in ads)  # the residual "no head" has no atom
+    (neural,) = [g for g in table.groups if g.network == "net"]
+    assert [str(h) for h in neural.heads] == [f"d(tensor(a),{v})" for v in range(3)]
+    assert [str(i) for i in neural.inputs] == ["tensor(a)"] and neural.probabilities == ()
+    assert neural.span.line == 4
+    # every choice atom is in the table, and each leads to the group or fact that holds it
+    for atom, symbol in gp.symbols.items():
+        if symbol.name in ("__nesy_pf", "__nesy_ad", "__nesy_nn"):
+            assert atom in table
+    for g, group in enumerate(table.groups):
+        assert all(table.group_of[a] == g for a in group.atoms if a is not None)

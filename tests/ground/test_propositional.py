@@ -1,5 +1,5 @@
 """A program that is already ground is read without clingo, into the ground program clingo's
-observer would report: the same reserved choice atoms, the same answers."""
+observer would report: the same atoms, the same table of choices, the same answers."""
 
 from __future__ import annotations
 
@@ -29,24 +29,38 @@ def test_answers_equal_clingos(text, monkeypatch):
     program = parse(text)
     assert ground_propositional(program) is not None
     direct = nesy.query(program)
-    nesy_compile._compile_cached.cache_clear()
     monkeypatch.setattr(nesy_compile, "ground_propositional", lambda program: None)
     through_clingo = nesy.query(program)
-    nesy_compile._compile_cached.cache_clear()
     assert direct.keys() == through_clingo.keys()
     for atom, p in through_clingo.items():
         assert direct[atom] == pytest.approx(p, abs=1e-12), atom
 
 
-def test_choice_atoms_are_clingos():
+def _table(program) -> tuple[list[tuple], list[tuple]]:
+    """The table of choices without atom numbers (clingo numbers atoms its own way)."""
+    table = program.choices
+    facts = [(str(f.head), f.probability, f.span) for f in table.facts]
+    groups = [
+        (tuple(str(h) for h in g.heads), g.probabilities, g.network, g.span) for g in table.groups
+    ]
+    return facts, groups
+
+
+def test_choices_are_clingos():
     program = parse("0.3::a. 0.2::x; 0.5::y. c :- a, x.")
     direct = ground_propositional(program)
     assert direct is not None
-    assert _symbols(direct) == _symbols(ground(program))
-    choices = [r for r in direct.rules if r.choice]
-    assert [[str(direct.symbols[a]) for a in r.head] for r in choices] == [
-        ["__nesy_pf(0,a,())"],
-        ["__nesy_ad(1,(),0,x)", "__nesy_ad(1,(),1,y)"],
+    through_clingo = ground(program)
+    user_atoms = {s for s in _symbols(through_clingo) if not s.startswith("__nesy_")}
+    assert _symbols(direct) == user_atoms  # choice atoms have no symbol: the table has them
+    assert _table(direct) == _table(through_clingo)
+    facts, groups = _table(direct)
+    assert facts == [("a", 0.3, program.statements[0].span)]
+    assert groups == [(("x", "y", "None"), (0.2, 0.5, 1 - 0.7), None, program.statements[1].span)]
+    choice_rules = [r.head for r in direct.rules if r.choice]
+    assert choice_rules == [
+        (direct.choices.facts[0].atom,),
+        tuple(a for a in direct.choices.groups[0].atoms if a is not None),
     ]
 
 

@@ -6,7 +6,8 @@ from torch import nn
 
 import nesy
 from nesy.errors import CompileError, ConfigError, DataError, NesyTypeError
-from nesy.infer.compile import compile_queries
+from nesy.infer.budget import Budget
+from nesy.infer.compile import Compiler, compile_queries
 
 
 def _p(text: str) -> dict[str, float]:
@@ -72,10 +73,17 @@ def test_impossible_evidence_is_an_error():
         _p("0.5::a. b :- a. evidence(b, true). evidence(a, false). query(a).")
 
 
-def test_compilation_is_cached():
+def test_models_that_share_a_compiler_share_its_compilations():
     program = nesy.parse("0.5::a. query(a).")
     queries = tuple(q.atom for q in program.queries)
-    assert compile_queries(program, queries) is compile_queries(program, queries)
+    compiler = Compiler(keep=1)
+    first = compiler.compile(program, queries)
+    assert nesy.Model(program, compiler=compiler).compiled is first
+    assert compiler.compile(program, queries, Budget(seconds=60)) is not first  # another budget
+    assert compiler.compile(program, queries) is not first  # it kept only the last one
+    # without a compiler nothing is kept: each compilation is the caller's own
+    assert compile_queries(program, queries) is not compile_queries(program, queries)
+    assert nesy.Model(program).compiled is not nesy.Model(program).compiled
 
 
 def test_mpe_returns_the_explanation():
