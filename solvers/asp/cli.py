@@ -88,7 +88,9 @@ def _solve(args: argparse.Namespace) -> int:
         from nesy.infer.budget import Budget, run_within
 
         budget = Budget(seconds=max(hard - time.monotonic(), 1e-3))
-        code, out, err = run_within(budget, f"solving {args.program}", _captured, args, flag="--timeout")
+        code, out, err = run_within(
+            budget, f"solving {args.program}", _captured, args, flag="--timeout"
+        )
     sys.stderr.write(err)
     sys.stdout.write(out)
     return code

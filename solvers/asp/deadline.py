@@ -21,6 +21,8 @@ import time
 from collections.abc import Iterator
 from types import FrameType
 
+from nesy.timer import call_at
+
 __all__ = ["OutOfTime", "exit_at", "raise_at"]
 
 
@@ -76,11 +78,5 @@ def exit_at(deadline: float, message: str, code: int = 1) -> Iterator[None]:
         os.write(2, f"{message}\n".encode())
         os._exit(code)
 
-    timer = threading.Timer(max(deadline - time.monotonic(), 0.0), end)
-    timer.daemon = True
-    timer.start()
-    try:
+    with call_at(deadline, end):
         yield
-    finally:
-        timer.cancel()
-        timer.join()

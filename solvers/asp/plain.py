@@ -17,8 +17,6 @@ import contextlib
 import os
 import re
 import tempfile
-import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +27,7 @@ from clingo import ast
 from nesy.errors import GroundingError, NesyError, NesySyntaxError, NesyTypeError
 from nesy.lang.source_file import read_program
 from nesy.span import Span
+from nesy.timer import call_at
 from solvers.asp.solve_options import solve_options
 
 __all__ = [
@@ -218,7 +217,7 @@ def solve_plain(
     (``complete`` false); grounding itself cannot be interrupted.
     """
     control = _ground(program, log)
-    with _interrupted_at(control, deadline) as stopped:
+    with call_at(deadline, control.interrupt) as stopped:  # clingo's interrupt is thread-safe
         if program.optimises:
             models = _optimal(control, all_models, limit)
             count = _count(control, COUNT_LIMIT + 1) if models and not stopped.is_set() else 0
@@ -230,29 +229,6 @@ def solve_plain(
     if stopped.is_set():
         return PlainResult(result.models, None, complete=False)
     return result
-
-
-@contextlib.contextmanager
-def _interrupted_at(control: clingo.Control, deadline: float | None) -> Iterator[threading.Event]:
-    """Interrupt ``control``'s search at ``deadline`` (from a timer thread: clingo's interrupt
-    is thread-safe); the event yielded tells whether that happened."""
-    stopped = threading.Event()
-    if deadline is None:
-        yield stopped
-        return
-
-    def stop() -> None:
-        stopped.set()
-        control.interrupt()
-
-    timer = threading.Timer(max(0.0, deadline - time.monotonic()), stop)
-    timer.daemon = True
-    timer.start()
-    try:
-        yield stopped
-    finally:  # join: a late interrupt must not reach a control that is gone
-        timer.cancel()
-        timer.join()
 
 
 def _ground(program: PlainProgram, log: Log) -> clingo.Control:

@@ -44,7 +44,6 @@ A formula whose clauses leave gaps in the variable numbers reaches the solver re
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +53,7 @@ from pysat.engines import Propagator
 from pysat.solvers import Solver, SolverNames
 
 from nesy.errors import BackendError, ConfigError, DataError
+from nesy.timer import call_at
 from solvers.sat.cnf import CNF, satisfies
 from solvers.sat.renumber import Renumbering
 
@@ -323,19 +323,10 @@ def _search(slv: Solver, name: str, deadline, rescore, rescore_every, limit=None
     """Search to an answer, the deadline or ``limit`` conflicts (if given); return (status,
     seconds in the solver)."""
     interruptible = name not in _NO_INTERRUPT
-    timer, fired = None, threading.Event()
-    if deadline is not None and interruptible:
-
-        def stop() -> None:
-            fired.set()
-            slv.interrupt()
-
-        timer = threading.Timer(max(0.0, deadline - time.monotonic()), stop)
-        timer.daemon = True
-        timer.start()
+    timed = deadline if interruptible else None  # CaDiCaL's interrupt() is thread-safe
     budgeted = deadline is not None and not interruptible
     chunk, seconds, since_scoring, total = 500, 0.0, 0, 0
-    try:
+    with call_at(timed, slv.interrupt) as fired:
         while True:
             budgets = [rescore_every - since_scoring] if rescore_every is not None else []
             budgets += [chunk] if budgeted else []
@@ -345,7 +336,7 @@ def _search(slv: Solver, name: str, deadline, rescore, rescore_every, limit=None
                 status = slv.solve()
             else:
                 slv.conf_budget(min(budgets) if budgets else -1)
-                status = slv.solve_limited(expect_interrupt=timer is not None)
+                status = slv.solve_limited(expect_interrupt=timed is not None)
             elapsed = time.perf_counter() - start
             seconds += elapsed
             if status is not None:
@@ -366,10 +357,6 @@ def _search(slv: Solver, name: str, deadline, rescore, rescore_every, limit=None
                 except ScoringTimeout:
                     return None, seconds
                 since_scoring = 0
-    finally:
-        if timer is not None:  # join: a late interrupt() must not reach a deleted solver
-            timer.cancel()
-            timer.join()
 
 
 def solve(
