@@ -165,11 +165,13 @@ class _Builder:
         return self._leaves[literal]
 
     def inner(self, kind: NodeKind, children: Sequence[int]) -> int:
-        key = (int(kind), *children)
-        if key not in self._inner:
-            top = max(self.layer[c] for c in children)
-            self._inner[key] = self._add(kind, 0, _next_layer(top, kind), children)
-        return self._inner[key]
+        key = (kind, *children)  # an IntEnum hashes and compares as its int
+        found = self._inner.get(key)
+        if found is None:
+            layer = self.layer
+            top = max([layer[c] for c in children])
+            found = self._inner[key] = self._add(kind, 0, _next_layer(top, kind), children)
+        return found
 
     def build(self, roots: Sequence[int], var_order: Sequence[int], smoothed: bool) -> Circuit:
         return Circuit(
@@ -231,14 +233,7 @@ def circuit_from_sdd(roots: Sequence[SddNode], num_vars: int) -> Circuit:
                 continue
             if elements is not None:
                 index[nid] = _decision(builder, index, elements)
-            elif node.is_true() or node.is_false():
-                index[nid] = builder.constant(bool(node.is_true()))
-            elif node.is_literal():
-                lit = int(node.literal)
-                if not 0 < abs(lit) <= num_vars:
-                    raise CompileError(f"literal {lit} is outside variables 1..{num_vars}")
-                index[nid] = builder.literal_node(lit)
-            else:
+            elif node.is_decision():  # the most common kind: asked first
                 elements = list(node.elements())
                 stack.append((node, elements))
                 stack.extend(
@@ -247,6 +242,13 @@ def circuit_from_sdd(roots: Sequence[SddNode], num_vars: int) -> Circuit:
                     for child in element
                     if child.id not in index
                 )
+            elif node.is_literal():
+                lit = int(node.literal)
+                if not 0 < abs(lit) <= num_vars:
+                    raise CompileError(f"literal {lit} is outside variables 1..{num_vars}")
+                index[nid] = builder.literal_node(lit)
+            else:
+                index[nid] = builder.constant(bool(node.is_true()))
     order: list[int] = []
     if roots:
         order = [v for v in roots[0].manager.var_order() if v <= num_vars]
@@ -260,21 +262,27 @@ def _decision(
 ) -> int:
     kinds = builder.kind
     children: list[int] = []
+    # kinds compared as plain ints: an enum member's look-up costs more than the comparison
+    false, true, conjunction = _FALSE, _TRUE, NodeKind.AND
     for prime, sub in elements:
         p, s = index[prime.id], index[sub.id]
-        if kinds[p] == NodeKind.FALSE or kinds[s] == NodeKind.FALSE:
+        kind_p, kind_s = kinds[p], kinds[s]
+        if kind_p == false or kind_s == false:
             continue
-        if kinds[s] == NodeKind.TRUE:
+        if kind_s == true:
             children.append(p)
-        elif kinds[p] == NodeKind.TRUE:
+        elif kind_p == true:
             children.append(s)
         else:
-            children.append(builder.inner(NodeKind.AND, (p, s)))
+            children.append(builder.inner(conjunction, (p, s)))
     if not children:
         return builder.constant(False)
     if len(children) == 1:
         return children[0]
     return builder.inner(NodeKind.OR, children)
+
+
+_FALSE, _TRUE = int(NodeKind.FALSE), int(NodeKind.TRUE)
 
 
 class _Filler:

@@ -101,8 +101,13 @@ def relevant_atoms(ground: GroundProgram, roots: Iterable[int]) -> Relevant:
         seen.add(atom)
         order.append(atom)
 
+    bodies: dict[int, list[int]] = {}  # each atom's, read once: the search asks again
+
     def below(atom: int) -> list[int]:
-        return [b for rule in by_head.get(atom, ()) for b in _body_atoms(rule)]
+        found = bodies.get(atom)
+        if found is None:
+            found = bodies[atom] = [b for rule in by_head.get(atom, ()) for b in _body_atoms(rule)]
+        return found
 
     def choices_under(atom: int) -> list[int]:
         """An atom's choices when it only names them (``h :- __nesy_ad(...)``), else []
@@ -144,29 +149,30 @@ def rule_crossings(
     into column I comes from column I - 1.
     """
     block_of = {var: b for b, block in enumerate(blocks) for var in block}
-    rules = [r for r in _all_rules(ground) if set(r.head) & relevant]
-    bodies = {
-        head: [list(_body_atoms(rule)) for rule in head_rules]
-        for head, head_rules in _any_rules_by_head(ground).items()
-        if head in relevant
-    }
-    renamed = _renamed_blocks(bodies, {a: block_of[v] for a, v in variable_of.items()})
-
-    def stands_for(atom: int) -> set[int]:
-        return renamed.get(atom, set())
-
-    def direct(rule: _Rule) -> set[int]:
-        return set().union(*map(stands_for, _body_atoms(rule)))
-
-    home: dict[int, set[int]] = {}
-    for rule in rules:
+    # the rules with a relevant head, each with its body's atoms (read once: this runs on
+    # every compilation, and small programs pay for it in full)
+    rules = [
+        (rule, list(_body_atoms(rule)))
+        for rule in _all_rules(ground)
+        if not relevant.isdisjoint(rule.head)
+    ]
+    bodies: dict[int, list[list[int]]] = {}
+    for rule, body in rules:
         for head in rule.head:
-            home.setdefault(head, set()).update(direct(rule))
+            if head in relevant:
+                bodies.setdefault(head, []).append(body)
+    renamed = _renamed_blocks(bodies, {a: block_of[v] for a, v in variable_of.items()})
+    nothing: set[int] = set()
+    direct = [set().union(*[renamed.get(atom, nothing) for atom in body]) for _, body in rules]
+    home: dict[int, set[int]] = {}
+    for (rule, _), blocks_touched in zip(rules, direct, strict=True):
+        for head in rule.head:
+            home.setdefault(head, set()).update(blocks_touched)
     change = [0] * (len(blocks) + 1)
-    for rule in rules:
-        touched = direct(rule)
-        for atom in _body_atoms(rule):
-            touched |= home.get(atom, set())
+    for (_, body), blocks_touched in zip(rules, direct, strict=True):
+        touched = set(blocks_touched)
+        for atom in body:
+            touched |= home.get(atom, nothing)
         if len(touched) > 1:
             change[min(touched) + 1] += 1
             change[max(touched) + 1] -= 1
