@@ -20,6 +20,7 @@ several models that share one).
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 
@@ -207,9 +208,8 @@ def build_sdds(
         for atom in group.choice.atoms:
             if atom is not None:
                 choice_formula[atom] = choice_formula[atom] & constraint
-    formula = atom_formulas(
-        manager, ground, choice_formula, relevant.atoms, targets.roots, lambda: limit.check(manager)
-    )
+    check = functools.partial(limit.check, manager)
+    formula = atom_formulas(manager, ground, choice_formula, relevant.atoms, targets.roots, check)
 
     def truth(atom: int) -> SddNode:
         if atom == FACT:
@@ -234,6 +234,7 @@ class _Clock:
     def __init__(self, seconds: float) -> None:
         self.start = self.last = time.perf_counter()
         self.seconds = seconds
+        self.deadline = self.start + seconds
 
     def lap(self) -> float:
         """Seconds since the last lap."""
@@ -253,13 +254,14 @@ class SddLimit:
         self.source = source
         self.max_nodes = max_nodes
         self.clock = clock
+        self.deadline = clock.deadline
 
     def check(self, manager: SddManager) -> None:
-        """Raise a CompileError once ``manager``'s SDDs or the time outgrow the budget."""
-        size = manager.size()
-        if size > self.max_nodes or self.clock.elapsed() > self.clock.seconds:
+        """Raise a CompileError once ``manager``'s SDDs or the time outgrow the budget (called
+        after every rule: kept to two comparisons)."""
+        if manager.size() > self.max_nodes or time.perf_counter() > self.deadline:
             raise CompileError(
-                f"compiling {self.source} stopped: the SDDs reached {size} nodes "
+                f"compiling {self.source} stopped: the SDDs reached {manager.size()} nodes "
                 f"after {self.clock.elapsed():.0f} s (budget: {self.max_nodes} nodes, "
                 f"{self.clock.seconds:.0f} s). A program that enumerates every value of a large "
                 "quantity (e.g. whole multi-digit numbers) compiles exponentially; decompose it "

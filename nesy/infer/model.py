@@ -124,8 +124,10 @@ class Model(nn.Module):
         """Index tables that place network outputs and constants into (B, V) weight tensors."""
         choices = self.compiled.choices
         num_vars = self.compiled.circuit.num_vars
-        const_pos = torch.zeros(num_vars, dtype=torch.float64)
-        const_neg = torch.zeros(num_vars, dtype=torch.float64)
+        # filled as lists, made tensors once: a tensor's item assignment costs microseconds,
+        # which small programs pay per variable on every compilation
+        const_pos = [0.0] * num_vars
+        const_neg = [0.0] * num_vars
         neural: dict[str, list[GroupVariables]] = {}
         for fact in choices.facts:
             const_pos[fact.var - 1] = _log(fact.choice.probability)
@@ -153,8 +155,8 @@ class Model(nn.Module):
         }
         self._domain_size = {name: len(groups[0].vars) for name, groups in neural.items()}
         self._checked_networks: set[str] = set()
-        self.register_buffer("const_pos", const_pos, persistent=False)
-        self.register_buffer("const_neg", const_neg, persistent=False)
+        self.register_buffer("const_pos", torch.tensor(const_pos, dtype=torch.float64), False)
+        self.register_buffer("const_neg", torch.tensor(const_neg, dtype=torch.float64), False)
         self.register_buffer("pos_source", torch.tensor(source, dtype=torch.long), False)
         neural_mask = torch.zeros(num_vars, dtype=torch.bool)
         neural_mask[neural_vars] = True
