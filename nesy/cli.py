@@ -362,6 +362,8 @@ def _add_train(
     argv: Sequence[str],
 ) -> None:
     """``nesy train``, with the options of its task (``--task``, or the program's)."""
+    from nesy.train.schedules import SCHEDULES  # torch-free, as `nesy train --help` must be
+
     train = commands.add_parser("train", help=_CORE["train"])
     train.add_argument("program", type=Path)
     train.add_argument(
@@ -374,8 +376,9 @@ def _add_train(
     train.add_argument("--lr", type=positive_float, default=None, help="default: the task's")
     train.add_argument(
         "--schedule",
+        choices=list(SCHEDULES),
         default=None,
-        help="lr per epoch: constant, cosine, warmup_cosine; default: task's",
+        help="lr per epoch (nesy.train.schedules); default: the task's",
     )
     train.add_argument("--seed", type=at_least(0), default=0)
     train.add_argument(

@@ -54,3 +54,15 @@ def test_train_rejects_an_unknown_task_with_the_known_ones(tmp_path):
     result = _run("train", str(root / "programs/mnist_addition.nesy"), "--task", "nope")
     assert result.returncode == 1
     assert "unknown task 'nope'" in result.stderr and "mnist-addition" in result.stderr
+
+
+def test_train_schedules_are_the_trainers_own():
+    from nesy.train.schedules import SCHEDULES
+
+    root = Path(__file__).resolve().parents[2]
+    program = str(root / "programs/mnist_addition.nesy")
+    result = _run("train", program, "--schedule", "nope")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+    assert all(name in result.stderr for name in SCHEDULES)
+    assert "step_0.7" in SCHEDULES  # Pi-NeSy's, once missing from the help
