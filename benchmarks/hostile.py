@@ -356,6 +356,10 @@ def _write_checkpoints(folder: Path) -> None:
         torch.save({**shipped, "config": {**shipped["config"], **change}}, folder / f"{name}.pt")
 
 
+def _sigint_as_in_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _run(case: Case, inputs: Path, out: Path) -> dict:
     """One case, as a subprocess: its exit code, wall seconds, peak MB and stderr."""
     command = case.command.format(NESY=NESY, IN=inputs, OUT=out)
@@ -372,6 +376,9 @@ def _run(case: Case, inputs: Path, out: Path) -> dict:
             env=env,
             start_new_session=True,
             cwd=out,
+            # as from a terminal: a benchmark started in the background (`cmd &` in a script)
+            # hands on an ignored SIGINT, and the Ctrl-C case then measured nothing but that
+            preexec_fn=_sigint_as_in_a_terminal,
         )
         hard = start + case.seconds * 1.1 + 30
         interrupted = False
