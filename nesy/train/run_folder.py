@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from nesy.errors import ConfigError
+from nesy.outputs import writable_folder
 from nesy.train.checkpoint import atomic_write_bytes
 
 __all__ = [
@@ -68,12 +68,12 @@ def prepare_out(out: Path | None, program: str | os.PathLike[str], *, resume: bo
         if resume:
             raise ConfigError("--resume needs --out: the folder of the run to continue")
         out = default_out(program)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {out}: is a file; --out names a folder for the run")
-    if resume:
-        if not (out / CHECKPOINT).is_file():
-            raise ConfigError(f"--resume: {out / CHECKPOINT} not found; nothing to continue")
-    elif out.is_dir():
+    # The run's own refusals come first, and concern a folder (or a path still free): a file
+    # where the folder should be, or a place that cannot be written, is writable_folder's to
+    # refuse; a refused --resume leaves no folder behind.
+    if resume and not (out / CHECKPOINT).is_file() and (out.is_dir() or not out.exists()):
+        raise ConfigError(f"--resume: {out / CHECKPOINT} not found; nothing to continue")
+    if not resume and out.is_dir():
         held = sorted(p.name for p in out.iterdir() if not p.match(_TEMPORARY_GLOB))
         if held:
             shown = ", ".join(held[:5]) + (", ..." if len(held) > 5 else "")
@@ -81,13 +81,7 @@ def prepare_out(out: Path | None, program: str | os.PathLike[str], *, resume: bo
                 f"--out {out}: holds an earlier run ({shown}); --resume continues it, or name "
                 "a new folder (without --out each run gets a fresh runs/<program>-<time>)"
             )
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".probe.", suffix=".tmp", dir=out)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise ConfigError(f"--out {out}: cannot write there ({exc.strerror or exc})") from exc
+    writable_folder(out, "--out")
     for leftover in out.glob(_TEMPORARY_GLOB):
         leftover.unlink(missing_ok=True)
     return out

@@ -53,7 +53,10 @@ def test_bad_threads_and_unusable_out_are_refused_before_any_work(tmp_path: Path
     assert not (tmp_path / "run").exists()
     (tmp_path / "file").write_text("x")
     done = _run("--out", str(tmp_path / "file"))
-    assert done.returncode == 1 and "is a file; --out names a folder" in done.stderr
+    assert (
+        done.returncode == 1
+        and f"--out: {tmp_path / 'file'} is a file, not a folder" in done.stderr
+    )
     assert "run folder" not in done.stderr  # nothing started
 
 

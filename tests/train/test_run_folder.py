@@ -45,11 +45,13 @@ def test_an_empty_folder_or_a_new_path_is_used(tmp_path: Path) -> None:
 
 def test_a_file_or_an_unwritable_place_is_refused(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("x")
-    with pytest.raises(ConfigError, match="--out .*/f: is a file; --out names a folder"):
-        prepare_out(tmp_path / "f", "p.nesy", resume=False)
-    with pytest.raises(ConfigError, match="--out .*/f/run: cannot write there"):
+    # the wording of nesy.outputs.writable_folder, which every --out shares
+    for resume in (False, True):  # a file is named as such, with --resume too
+        with pytest.raises(ConfigError, match="--out: .*/f is a file, not a folder"):
+            prepare_out(tmp_path / "f", "p.nesy", resume=resume)
+    with pytest.raises(ConfigError, match="--out: cannot write into .*/f/run"):
         prepare_out(tmp_path / "f" / "run", "p.nesy", resume=False)
-    with pytest.raises(ConfigError, match="cannot write there"):
+    with pytest.raises(ConfigError, match="--out: cannot write into /proc/nesy-run"):
         prepare_out(Path("/proc/nesy-run"), "p.nesy", resume=False)
 
 
@@ -58,6 +60,9 @@ def test_resume_needs_a_run_with_a_checkpoint(tmp_path: Path) -> None:
         prepare_out(None, "p.nesy", resume=True)
     with pytest.raises(ConfigError, match="checkpoint.pt not found; nothing to continue"):
         prepare_out(tmp_path, "p.nesy", resume=True)
+    with pytest.raises(ConfigError, match="checkpoint.pt not found; nothing to continue"):
+        prepare_out(tmp_path / "never", "p.nesy", resume=True)
+    assert not (tmp_path / "never").exists()  # a refused --resume leaves no folder behind
 
 
 def test_leftovers_of_a_killed_save_are_removed(tmp_path: Path) -> None:
