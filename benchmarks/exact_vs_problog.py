@@ -218,7 +218,9 @@ def measure(system: str, family: str, size: int, seed: int, limit: float) -> dic
     if done.stdout.strip():  # a worker stopped by its alarm may still crash on exit
         return json.loads(done.stdout.strip().splitlines()[-1])  # (the grounding thread runs on)
     lines = done.stderr.strip().splitlines() or ["no output"]
-    return {"error": next((x for x in lines if x.startswith("Fatal Python error")), lines[-1])}
+    # the error's own line (a traceback ends with the offending source line and a caret)
+    said = [x for x in lines if x.startswith(("Fatal Python error", "nesy.", "problog."))]
+    return {"error": said[-1] if said else lines[-1]}
 
 
 # --- the run -----------------------------------------------------------------------------------
@@ -253,7 +255,11 @@ def run_family(family: str, sizes: list[int], args: argparse.Namespace) -> dict:
                     continue
                 runs[system].append(measure(system, family, size, args.seed, args.limit))
             rep += 1
-            if rep == 1 and not args.quick and all(r and r[0].get("seconds", 1.0) < SHORT_S for r in runs.values()):
+            if (
+                rep == 1
+                and not args.quick
+                and all(r and r[0].get("seconds", 1.0) < SHORT_S for r in runs.values())
+            ):
                 reps = max(reps, SHORT_REPS)
         row: dict = {"size": size}
         answers = {}
