@@ -1,7 +1,7 @@
 """Exact inference, nesy against ProbLog 2.3 (both compile to SDDs with PySDD), on five families.
 
 Each measurement runs one program in a fresh subprocess: the system is imported and warmed up on
-a tiny program first (start-up excluded), nesy's compilation cache is cleared, then the program
+a tiny program first (start-up excluded; nesy keeps no compilation between calls), then the program
 text is parsed, grounded, compiled and evaluated under a timer (the start-up heap frozen out of
 Python's cycle collector for both); the two systems are interleaved
 (which one goes first alternates), the median of 3 is reported (of 9 where both take under half a
@@ -238,6 +238,24 @@ def _compare(answers: dict[str, dict[str, float]]) -> float | str:
     return max((abs(nesy[k] - problog[k]) for k in nesy), default=0.0)
 
 
+def _round(
+    runs: dict[str, list[dict]],
+    alive: set[str],
+    rep: int,
+    family: str,
+    size: int,
+    args: argparse.Namespace,
+) -> None:
+    """One more run of each system still in the race (which goes first alternates)."""
+    order = SYSTEMS if rep % 2 == 0 else SYSTEMS[::-1]
+    for system in order:
+        if system not in alive or (runs[system] and "seconds" not in runs[system][-1]):
+            continue
+        if runs[system] and runs[system][-1].get("over_time"):
+            continue
+        runs[system].append(measure(system, family, size, args.seed, args.limit))
+
+
 def run_family(family: str, sizes: list[int], args: argparse.Namespace) -> dict:
     alive = set(SYSTEMS)
     rows = []
@@ -245,22 +263,11 @@ def run_family(family: str, sizes: list[int], args: argparse.Namespace) -> dict:
         if not alive:
             break
         runs: dict[str, list[dict]] = {s: [] for s in SYSTEMS}
-        reps, rep = args.reps, 0
-        while rep < reps:
-            order = SYSTEMS if rep % 2 == 0 else SYSTEMS[::-1]
-            for system in order:
-                if system not in alive or (runs[system] and "seconds" not in runs[system][-1]):
-                    continue
-                if runs[system] and runs[system][-1].get("over_time"):
-                    continue
-                runs[system].append(measure(system, family, size, args.seed, args.limit))
-            rep += 1
-            if (
-                rep == 1
-                and not args.quick
-                and all(r and r[0].get("seconds", 1.0) < SHORT_S for r in runs.values())
-            ):
-                reps = max(reps, SHORT_REPS)
+        _round(runs, alive, 0, family, size, args)
+        short = all(r and r[0].get("seconds", 1.0) < SHORT_S for r in runs.values())
+        reps = max(args.reps, SHORT_REPS) if short and not args.quick else args.reps
+        for rep in range(1, reps):
+            _round(runs, alive, rep, family, size, args)
         row: dict = {"size": size}
         answers = {}
         for system in SYSTEMS:
