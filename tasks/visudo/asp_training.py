@@ -38,11 +38,12 @@ from torch import Tensor, nn
 from nesy.errors import CompileError, ConfigError
 from nesy.lang import ir
 from nesy.neural.nets import MnistNet
-from nesy.train.trainer import Batch, EpochRecord, TensorData, TrainConfig, Trainer
+from nesy.train.trainer import Batch, EpochRecord, TensorData, Trainer
 from solvers.asp.diagram import Diagram
 from solvers.asp.layer import AspModel, group_table, log_not
 from solvers.asp.program import ChoiceGroup, is_total
-from tasks.visudo.data import Puzzles, VisudoSplit, is_valid_sudoku
+from tasks.visudo.data import Puzzles, VisudoSplit
+from tasks.visudo.evaluation import argmax_accuracy, on_validation, selecting_config
 
 __all__ = ["GridScorer", "VisudoRun", "train_visudo", "train_ceiling", "LOG_HALF"]
 
@@ -131,16 +132,7 @@ def _accuracy(scorer: GridScorer, puzzles: Puzzles) -> tuple[float, float]:
         )
         predicted = (log_p >= LOG_HALF).numpy()
     truth = puzzles.valid.numpy().astype(bool)
-    return _argmax_accuracy(scorer.net, puzzles), float((predicted == truth).mean())
-
-
-def _argmax_accuracy(net: nn.Module, puzzles: Puzzles) -> float:
-    count, cells = puzzles.images.shape[:2]
-    size = math.isqrt(cells)
-    with torch.no_grad():
-        digits = net(puzzles.images.flatten(0, 1)).argmax(1).view(count, size, size).numpy()
-    predicted = np.array([is_valid_sudoku(d) for d in digits])
-    return float((predicted == puzzles.valid.numpy().astype(bool)).mean())
+    return argmax_accuracy(scorer.net, puzzles), float((predicted == truth).mean())
 
 
 def train_visudo(
@@ -171,9 +163,13 @@ def train_visudo(
     def report(record: EpochRecord, _: nn.Module) -> None:
         log(f"epoch {record.epoch}: validation accuracy {record.metrics['valid_accuracy']:.3f}")
 
-    config = _config(epochs, batch_size, lr, seed)
+    config = selecting_config(epochs, batch_size, lr, seed)
     trainer = Trainer(
-        scorer, config, loss=loss, evaluate=_on(split.validation, scorer.net), on_epoch_end=report
+        scorer,
+        config,
+        loss=loss,
+        evaluate=on_validation(split.validation, scorer.net),
+        on_epoch_end=report,
     )
     result = trainer.fit(train)
     best = result.best
@@ -188,24 +184,6 @@ def train_visudo(
         time.perf_counter() - start,
         build,
     )
-
-
-def _config(epochs: int, batch_size: int, lr: float, seed: int) -> TrainConfig:
-    """Adam, constant ``lr``; the weights of the epoch best on the validation puzzles (the
-    first of equals) are kept."""
-    return TrainConfig(
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        progress=False,
-        select="valid_accuracy",
-    )
-
-
-def _on(puzzles: Puzzles, net: nn.Module) -> Callable[[nn.Module], dict[str, float]]:
-    """The evaluation hook: validity of ``net``'s argmax readings of ``puzzles``."""
-    return lambda _: {"valid_accuracy": _argmax_accuracy(net, puzzles)}
 
 
 def _nll(model: nn.Module, batch: Batch) -> Tensor:
@@ -224,8 +202,8 @@ def train_ceiling(
     images = split.train.images.flatten(0, 1)[first]
     digits = split.train.digits.flatten()[first]
     net = MnistNet(split.size, centred=True)
-    config = _config(epochs, batch_size, lr, seed)
-    Trainer(net, config, loss=_nll, evaluate=_on(split.validation, net)).fit(
+    config = selecting_config(epochs, batch_size, lr, seed)
+    Trainer(net, config, loss=_nll, evaluate=on_validation(split.validation, net)).fit(
         TensorData({"images": images}, digits)
     )
-    return _argmax_accuracy(net, split.test)
+    return argmax_accuracy(net, split.test)

@@ -1,0 +1,41 @@
+"""ViSudo-PC with the ASP backend (NeurASP semantics) or A-NeSI: one split, with the supervised
+ceiling."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from nesy.lang import parse_file
+from nesy.task import TaskConfig
+
+__all__ = ["run_visudo"]
+
+
+def run_visudo(config: TaskConfig) -> dict[str, Any]:
+    """``nesy train programs/visudo_4x4.nesy --task visudo [--backend anesi]``: split
+    ``config.seed``."""
+    from tasks.visudo.anesi_training import train_visudo_anesi
+    from tasks.visudo.asp_training import train_ceiling, train_visudo
+    from tasks.visudo.data import load_split
+
+    program = parse_file(os.fspath(config.program))
+    size = program.constant("size")
+    split = load_split(size, config.seed, config.test_dir)
+    log = (lambda line: print(line, flush=True)) if config.progress else (lambda _: None)
+    train = train_visudo_anesi if config.backend == "anesi" else train_visudo
+    run = train(program, split, epochs=config.epochs or 30, seed=config.seed, log=log)
+    ceiling = train_ceiling(split, seed=config.seed)
+    print(
+        f"ViSudo-PC {size}x{size} ({config.backend}), split {config.seed}: "
+        f"test accuracy {run.accuracy:.3f} "
+        f"(P(valid) >= 1/2: {run.probability_accuracy:.3f}); supervised ceiling {ceiling:.3f}; "
+        f"best validation epoch {run.best_epoch}; {run.seconds:.0f} s"
+    )
+    return {
+        "accuracy": run.accuracy,
+        "probability_accuracy": run.probability_accuracy,
+        "supervised_ceiling": ceiling,
+        "best_epoch": run.best_epoch,
+        "seconds": run.seconds,
+    }
