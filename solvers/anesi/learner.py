@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import torch
 from torch import Tensor, nn
@@ -37,7 +38,19 @@ from solvers.anesi.inference import PredictionModel
 from solvers.anesi.prior import DirichletPrior
 from solvers.anesi.symbolic import SymbolicFunction
 
-__all__ = ["AnesiConfig", "Anesi", "JointLoss", "StepLosses"]
+__all__ = ["AnesiConfig", "Anesi", "JointLoss", "PredictiveModel", "StepLosses"]
+
+
+class PredictiveModel(Protocol):
+    """What A-NeSI needs of q(y | P): its log-probability, its prediction, its parameters."""
+
+    def log_prob(self, P: Tensor, y: Tensor) -> Tensor: ...
+
+    def predict(self, P: Tensor, beam: int = 1) -> Tensor: ...
+
+    def parameters(self, recurse: bool = True) -> Iterator[nn.Parameter]: ...
+
+    def requires_grad_(self, requires_grad: bool = True) -> nn.Module: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,6 +71,15 @@ class AnesiConfig:
         The Dirichlet prior (:class:`~solvers.anesi.prior.DirichletPrior`).
     beam
         Beam width of the neural prediction (the paper: ``samples``; 10 here).
+    warmup
+        Steps of q alone on the prior (:meth:`Anesi.warm_up`) before the perception's first
+        step. Not in the paper (0 there): q needs only the symbolic function, and at N = 15 a
+        cold q left the perception without a useful gradient for ~10 of 30 epochs (2000
+        steps: ~7 epochs fewer).
+    reverse
+        The default q predicts the last output digit first (:class:`PredictionModel`'s
+        ``reverse``; for a sum, the least significant digit first). Not the paper's order
+        (``False``).
 
     Raises
     ------
@@ -76,12 +98,17 @@ class AnesiConfig:
     prior_lr: float = 0.01
     prior_l2: float = 360.0
     beam: int = 10
+    warmup: int = 2000
+    reverse: bool = True
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if f.type == "int":
-                least = 0 if f.name == "prior_iters" else 1
+            if f.type == "bool":
+                if not isinstance(value, bool):
+                    raise ConfigError(f"{f.name} must be true or false; got {value!r}")
+            elif f.type == "int":
+                least = 0 if f.name in ("prior_iters", "warmup") else 1
                 if isinstance(value, bool) or not isinstance(value, int) or value < least:
                     raise ConfigError(f"{f.name} must be an integer >= {least}; got {value!r}")
             elif isinstance(value, bool) or not isinstance(value, int | float):
@@ -116,18 +143,30 @@ class Anesi(nn.Module):
         The symbolic function ``c``.
     config
         The settings.
+    q
+        The prediction model; ``None``: :class:`~solvers.anesi.inference.PredictionModel` of
+        ``function``'s output digits (``hidden``, ``layers`` from ``config``).
     """
 
     def __init__(
-        self, perception: nn.Module, function: SymbolicFunction, config: AnesiConfig
+        self,
+        perception: nn.Module,
+        function: SymbolicFunction,
+        config: AnesiConfig,
+        q: PredictiveModel | None = None,
     ) -> None:
         super().__init__()
         self.perception = perception
         self.function = function
         self.config = config
         k, v = function.symbols, function.values
-        self.q = PredictionModel(
-            k, v, function.output_sizes, hidden=config.hidden, layers=config.layers
+        self.q: PredictiveModel = q or PredictionModel(
+            k,
+            v,
+            function.output_sizes,
+            hidden=config.hidden,
+            layers=config.layers,
+            reverse=config.reverse,
         )
         self.prior = DirichletPrior(
             k,
@@ -152,11 +191,16 @@ class Anesi(nn.Module):
         """Steps 1 and 2 on inputs ``x`` ``(B, K, ...)`` with answers ``y`` ``(B, M)`` (digits,
         most significant first), and the perception's loss ``-log q(y | P)`` of step 3, whose
         gradient reaches only the perception (q is frozen while it is built)."""
+        return self.joint(x, lambda q, P: -q.log_prob(P, y).mean())
+
+    def joint(self, x: Tensor, loss_of: Callable[[PredictiveModel, Tensor], Tensor]) -> JointLoss:
+        """:meth:`joint_loss` with the perception's loss ``loss_of(q, P)`` of one's own (e.g. a
+        task whose observation is not one answer ``y``: ViSudo-PC's invalid grids)."""
         P = self.beliefs(x)
         q_loss = self.train_q(P.detach())
         self.q.requires_grad_(False)  # its gradient is not needed: only the perception moves
         try:
-            loss = -self.q.log_prob(P, y).mean()
+            loss = loss_of(self.q, P)
         finally:
             self.q.requires_grad_(True)
         return JointLoss(loss, q_loss)
@@ -168,6 +212,14 @@ class Anesi(nn.Module):
         loss.perception.backward()
         self.perception_optimizer.step()
         return StepLosses(loss.q, loss.perception.item())
+
+    def warm_up(self) -> float | None:
+        """``config.warmup`` steps of q on the prior alone (no data: the beliefs it has not yet
+        seen are the initial ones, close to one-hot); the last loss, ``None`` for no steps."""
+        loss = None
+        for _ in range(self.config.warmup):
+            loss = self.train_q()
+        return loss
 
     def train_q(self, batch_beliefs: Tensor | None = None) -> float:
         """One off-policy step of q on beliefs from the (refitted) prior, plus

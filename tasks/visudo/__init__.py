@@ -1,5 +1,5 @@
 """ViSudo-PC: is a grid of MNIST images a valid Sudoku? (``programs/visudo_4x4.nesy``,
-``visudo_9x9.nesy``), trained by the ASP backend or by Pi-NeSy."""
+``visudo_9x9.nesy``), trained by the ASP backend, by A-NeSI or by Pi-NeSy."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ __all__ = ["TASK"]
 
 class Visudo:
     name = "visudo"
-    backends = ("asp", "possibilistic")
+    backends = ("asp", "anesi", "possibilistic")
     programs = ("visudo_4x4.nesy", "visudo_9x9.nesy")
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
@@ -25,9 +25,9 @@ class Visudo:
             from tasks.visudo.pinesy import run_pinesy_visudo
 
             return run_pinesy_visudo(config)
-        from tasks.visudo.asp import run_asp_visudo
+        from tasks.visudo.run import run_visudo
 
-        return run_asp_visudo(config)
+        return run_visudo(config)
 
 
 TASK = Visudo()

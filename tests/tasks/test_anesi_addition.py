@@ -38,6 +38,8 @@ def test_bad_settings_are_refused():
         AnesiConfig(samples=0)
     with pytest.raises(ConfigError, match="q_lr must be a finite number > 0"):
         AnesiConfig(q_lr=float("nan"))
+    with pytest.raises(ConfigError, match="reverse must be true or false"):
+        AnesiConfig(reverse=1)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="epochs must be at least 1"):
         run_anesi_addition(NUMBERS, digits=1, epochs=0)
 
@@ -48,7 +50,10 @@ def test_n1_from_a_fresh_network_beats_chance_clearly(tmp_path):
     """Sum labels only, the program itself as the symbolic function (clingo), 1 torch thread.
     Chance is 0.1 (the most frequent sum, 9); the supervised ceiling ~0.96."""
     torch.set_num_threads(1)
-    result = run_anesi_addition(NUMBERS, digits=1, epochs=3, seed=0, out_dir=tmp_path)
+    config = AnesiConfig(warmup=200)
+    result = run_anesi_addition(
+        NUMBERS, digits=1, epochs=3, seed=0, config=config, out_dir=tmp_path
+    )
     assert result["symbolic"] == "program"
     assert result["sum_accuracy"] > 0.5 and result["digit_accuracy"] > 0.7
     assert result["neural_sum_accuracy"] > 0.4

@@ -28,19 +28,20 @@ def _train(*args: str) -> subprocess.CompletedProcess:
 def test_a_run_reports_and_saves(tmp_path):
     out = tmp_path / "run"
     args = ["--task", "mnist-addition-digits", "--digits", "2", "--epochs", "1"]
-    result = _train(*args, "--anesi-samples", "50", "--no-progress", "--out", str(out))
+    options = ["--anesi-samples", "50", "--anesi-warmup", "100"]
+    result = _train(*args, *options, "--no-progress", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "A-NeSI, N=2: sum accuracy" in result.stdout
     figures = json.loads((out / "result.json").read_text())
     assert figures["digits"] == 2 and figures["config"]["samples"] == 50
+    assert figures["config"]["warmup"] == 100 and figures["schedule"] == "cosine"
     assert figures["symbolic"] == "sum (checked against the program at n = 2)"
     assert (out / "checkpoint.pt").is_file() and (out / "run.json").is_file()
 
 
-def test_other_tasks_and_the_exact_backends_schedule_are_refused(tmp_path):
-    result = _train("--task", "visudo", "--out", str(tmp_path / "a"))
+def test_a_task_without_an_anesi_trainer_is_refused(tmp_path):
+    result = _train("--task", "mnist-addition", "--out", str(tmp_path / "a"))
     assert result.returncode == 1
-    assert "the anesi backend does not train --task visudo; its backends: asp" in result.stderr
-    args = ["--task", "mnist-addition-digits", "--schedule", "cosine", "--out", str(tmp_path / "b")]
-    result = _train(*args)
-    assert result.returncode == 1 and "A-NeSI uses a constant lr" in result.stderr
+    assert "the anesi backend does not train --task mnist-addition; its backends: exact" in (
+        result.stderr
+    )

