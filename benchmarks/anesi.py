@@ -5,21 +5,24 @@ are regrouped at random into 5000 // (2N) examples of 2N images, labelled only b
 digit labels, a fresh network); test on max(10000 // (2N), 5000) fixed examples (seed 0) of the
 official test set. Sum accuracy by symbolic prediction (each image's argmax digit, the sum computed)
 and, for A-NeSI, by its inference model's beam search too. The program is
-programs/mnist_addition_numbers.nesy (whole numbers, as DeepProbLog writes it). The ceiling is
-d^(2N), d the digit accuracy of the same CNN trained with digit labels on the same images with
-A-NeSI's epochs, images per step and lr (Adam, constant). The exact backend trains the same
-program where it compiles (its own settings, tasks.mnist_addition_digits.exact.digits_settings);
-where it does not, the row says why. Top-k and the carry program are quoted from
-benchmarks/results/mnist_addition_digits.json (same protocol; not re-run).
+programs/mnist_addition_numbers.nesy (whole numbers, as DeepProbLog writes it). A-NeSI: q warmed
+up 2000 steps on the prior, q predicting the sum least significant digit first, the perception's
+lr 1e-3 annealed by cosine (Adam), 20 epochs at N = 1 and 2, 30 at N = 4, 100 (the paper's) at
+N = 15. The ceiling is d^(2N), d the digit accuracy of the same CNN trained with digit labels on
+the same images with A-NeSI's epochs, images per step, lr and schedule. The exact backend trains
+the same program where it compiles (its own settings,
+tasks.mnist_addition_digits.exact.digits_settings); where it does not, the row says why. Top-k
+and the carry program are quoted from benchmarks/results/mnist_addition_digits.json (same
+protocol; not re-run).
 
     python benchmarks/anesi.py --digits 1 2 4 15 --seeds 0 1 2
 
 The recorded figures came from one process per part, joined afterwards:
 
-    python benchmarks/anesi.py --digits 1 2 --exact-digits 1 2 4 --out .../anesi_N1_N2.json
-    python benchmarks/anesi.py --digits 4 --exact-digits --out .../anesi_N4.json
     python benchmarks/anesi.py --digits 15 --seeds S --samples 200 --exact-digits \
         --out .../anesi_N15_seedS.json                                  # S = 0, 1, 2
+    python benchmarks/anesi.py --digits 4 --exact-digits --out .../anesi_N4.json
+    python benchmarks/anesi.py --digits 1 2 --exact-digits 1 2 4 --out .../anesi_N1_N2.json
     python benchmarks/anesi.py --combine .../anesi_N*.json --out .../anesi.json
 """
 

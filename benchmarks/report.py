@@ -27,6 +27,7 @@ RENDERERS: dict[str, Callable[[dict], list[str]]] = {
     "asper": training.asper,
     "visual_sudoku": training.visual_sudoku,
     "visudo_asp": training.visudo_asp,
+    "visudo_anesi": training.visudo_anesi,
     "mnist_addition_N1": training.mnist_addition_n1,
     "circuit_scaling": inference.circuit_scaling,
     "mnist_addition_digits": training.mnist_addition_digits,

@@ -261,6 +261,29 @@ def visudo_asp(record: dict) -> list[str]:
     return lines
 
 
+def visudo_anesi(record: dict) -> list[str]:
+    lines = [
+        "### ViSudo-PC from validity labels, A-NeSI beside the ASP backend "
+        "(`benchmarks/visudo_anesi.py`)",
+        "",
+        " ".join(record["protocol"].split()),
+        "",
+        "| size | splits | epochs | A-NeSI accuracy | q(valid) >= 1/2 | ASP backend (quoted) | "
+        "A-NeSI - ASP (min..max) | supervised ceiling | s per split |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for size, figures in record["sizes"].items():
+        gaps = [run["accuracy"] - run["asp"] for run in figures["runs"]]
+        lines.append(
+            f"| {size} | {len(figures['runs'])} | {figures['epochs']} | "
+            f"{pm(figures['accuracy'], 3)} | {pm(figures['probability_accuracy'], 3)} | "
+            f"{pm(figures['asp'], 3)} | **{statistics.fmean(gaps):+.3f}** "
+            f"({min(gaps):+.3f}..{max(gaps):+.3f}) | {pm(figures['ceiling'], 3)} | "
+            f"{figures['seconds']['mean']:.0f} |"
+        )
+    return lines
+
+
 def edcr_fashion(record: dict) -> list[str]:
     summary, config = record["summary"], record["config"]
     seeds = ", ".join(str(s) for s in config["seeds"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from nesy.errors import CompileError, GroundingError
 from nesy.lang import parse_file
 from nesy.task import TaskConfig
 from tasks.mnist_addition_digits.anesi import add_anesi_options
@@ -40,11 +41,19 @@ class MnistAdditionDigits:
             return run_pinesy_addition(config, k)
         from tasks.mnist_addition_digits.exact import run_mnist_addition_digits
 
-        return dict(
-            run_mnist_addition_digits(
-                config.program, digits=digits, **config.settings(), **config.where()
+        try:
+            return dict(
+                run_mnist_addition_digits(
+                    config.program, digits=digits, **config.settings(), **config.where()
+                )
             )
-        )
+        except (GroundingError, CompileError) as error:  # over budget: say what trains it
+            raise type(error)(
+                f"{error.message}; or train this program without a circuit: --backend anesi "
+                "(approximate)",
+                error.span,
+                error.source_text,
+            ) from error
 
 
 TASK = MnistAdditionDigits()

@@ -45,3 +45,15 @@ def test_a_task_without_an_anesi_trainer_is_refused(tmp_path):
     assert "the anesi backend does not train --task mnist-addition; its backends: exact" in (
         result.stderr
     )
+
+
+@pytest.mark.slow
+def test_the_exact_backend_over_budget_points_to_anesi(tmp_path):
+    """The whole-number program at N = 4 grounds past the budget (~25 s to get there)."""
+    command = [sys.executable, "-m", "nesy", "train", str(NUMBERS), "--task"]
+    command += ["mnist-addition-digits", "--digits", "4", "--out", str(tmp_path / "run")]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "over 5000000 ground rules" in result.stderr
+    assert "--backend anesi (approximate)" in result.stderr
+    assert not (tmp_path / "run").exists()
