@@ -26,10 +26,11 @@ def run_visudo(config: TaskConfig) -> dict[str, Any]:
     train = train_visudo_anesi if config.backend == "anesi" else train_visudo
     run = train(program, split, epochs=config.epochs or 30, seed=config.seed, log=log)
     ceiling = train_ceiling(split, seed=config.seed)
+    estimate = "q(valid)" if config.backend == "anesi" else "P(valid)"  # A-NeSI's is q's
     print(
         f"ViSudo-PC {size}x{size} ({config.backend}), split {config.seed}: "
         f"test accuracy {run.accuracy:.3f} "
-        f"(P(valid) >= 1/2: {run.probability_accuracy:.3f}); supervised ceiling {ceiling:.3f}; "
+        f"({estimate} >= 1/2: {run.probability_accuracy:.3f}); supervised ceiling {ceiling:.3f}; "
         f"best validation epoch {run.best_epoch}; {run.seconds:.0f} s"
     )
     return {

@@ -65,3 +65,17 @@ def test_train_visudo_from_the_command_line(tmp_path):
     assert "using the asp backend" in result.stderr
     assert "ViSudo-PC 4x4 (asp), split 0: test accuracy" in result.stdout
     assert "supervised ceiling" in result.stdout
+
+
+@pytest.mark.slow
+def test_train_visudo_with_anesi_from_the_command_line(tmp_path):
+    command = [sys.executable, "-m", "nesy", "train", "programs/visudo_4x4.nesy", "--task"]
+    command += ["visudo", "--backend", "anesi", "--epochs", "2", "--no-progress"]
+    result = subprocess.run(
+        [*command, "--out", str(tmp_path / "run")], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ViSudo-PC 4x4 (anesi), split 0: test accuracy" in result.stdout
+    assert "q(valid) >= 1/2" in result.stdout
+    accuracy = float(result.stdout.split("test accuracy ")[1].split()[0])
+    assert accuracy > 0.7  # all-invalid scores 0.5; 2 epochs gave 0.91
