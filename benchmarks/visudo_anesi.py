@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     record["anesi_config"] = asdict(VISUDO_ANESI)
     asp = quoted()
     record["sizes"] = {}
-    print("| size | split | A-NeSI | q >= 1/2 | ASP | ceiling | A-NeSI / ASP | best epoch | s |")
+    print("| size | split | A-NeSI | q >= 1/2 | ASP | ceiling | A-NeSI - ASP | best epoch | s |")
     print("|---|---|---|---|---|---|---|---|---|")
     for size in args.sizes:
         name = f"{size}x{size}"
