@@ -25,10 +25,14 @@ from nesy.neural.nets import MnistNet
 from nesy.train.trainer import Batch, EpochRecord, TensorData, Trainer
 from solvers.anesi.learner import Anesi, AnesiConfig, PredictiveModel
 from solvers.anesi.pairs import PairModel, PairsDiffer
-from solvers.asp.layer import log_not
 from tasks.visudo.asp_training import LOG_HALF, VisudoRun
 from tasks.visudo.data import Puzzles, VisudoSplit
-from tasks.visudo.evaluation import argmax_accuracy, on_validation, selecting_config
+from tasks.visudo.evaluation import (
+    argmax_accuracy,
+    on_validation,
+    selecting_config,
+    validity_loss,
+)
 from tasks.visudo.pinesy_sudoku import program_pairs
 
 __all__ = ["VISUDO_ANESI", "train_visudo_anesi"]
@@ -87,8 +91,7 @@ def train_visudo_anesi(
 
         def perception_loss(q: PredictiveModel, P: Tensor) -> Tensor:
             assert isinstance(q, PairModel)
-            log_valid = q.log_valid(P)
-            return -torch.where(valid, log_valid, log_not(log_valid)).mean()
+            return validity_loss(q.log_valid(P), valid)
 
         return anesi.joint(batch.inputs["images"], perception_loss).perception
 

@@ -40,10 +40,15 @@ from nesy.lang import ir
 from nesy.neural.nets import MnistNet
 from nesy.train.trainer import Batch, EpochRecord, TensorData, Trainer
 from solvers.asp.diagram import Diagram
-from solvers.asp.layer import AspModel, group_table, log_not
+from solvers.asp.layer import AspModel, group_table
 from solvers.asp.program import ChoiceGroup, is_total
 from tasks.visudo.data import Puzzles, VisudoSplit
-from tasks.visudo.evaluation import argmax_accuracy, on_validation, selecting_config
+from tasks.visudo.evaluation import (
+    argmax_accuracy,
+    on_validation,
+    selecting_config,
+    validity_loss,
+)
 
 __all__ = ["GridScorer", "VisudoRun", "train_visudo", "train_ceiling", "LOG_HALF"]
 
@@ -157,8 +162,7 @@ def train_visudo(
     def loss(model: nn.Module, batch: Batch) -> Tensor:
         valid = batch.labels
         assert isinstance(valid, Tensor)
-        log_p = model(batch.inputs["images"])
-        return -torch.where(valid, log_p, log_not(log_p)).mean()
+        return validity_loss(model(batch.inputs["images"]), valid)
 
     def report(record: EpochRecord, _: nn.Module) -> None:
         log(f"epoch {record.epoch}: validation accuracy {record.metrics['valid_accuracy']:.3f}")
