@@ -6,11 +6,11 @@ digit labels, a fresh network); test on max(10000 // (2N), 5000) fixed examples 
 official test set. Sum accuracy by symbolic prediction (each image's argmax digit, the sum computed)
 and, for A-NeSI, by its inference model's beam search too. The program is
 programs/mnist_addition_numbers.nesy (whole numbers, as DeepProbLog writes it). A-NeSI: q warmed
-up 2000 steps on the prior, q predicting the sum least significant digit first, the perception's
-lr 1e-3 annealed by cosine (Adam), 20 epochs at N = 1 and 2, 30 at N = 4, 100 (the paper's) at
-N = 15. The ceiling is d^(2N), d the digit accuracy of the same CNN trained with digit labels on
-the same images with A-NeSI's epochs, images per step, lr and schedule. The exact backend trains
-the same program where it compiles (its own settings,
+up 2000 steps on the prior, 600 prior samples a step (the paper's), q predicting the sum least
+significant digit first, the perception's lr 1e-3 annealed by cosine (Adam), 20 epochs at N = 1
+and 2, 30 at N = 4, 100 (the paper's) at N = 15. The ceiling is d^(2N), d the digit accuracy of
+the same CNN trained with digit labels on the same images with A-NeSI's epochs, images per step,
+lr and schedule. The exact backend trains the same program where it compiles (its own settings,
 tasks.mnist_addition_digits.exact.digits_settings); where it does not, the row says why. Top-k
 and the carry program are quoted from benchmarks/results/mnist_addition_digits.json (same
 protocol; not re-run).
@@ -19,7 +19,7 @@ protocol; not re-run).
 
 The recorded figures came from one process per part, joined afterwards:
 
-    python benchmarks/anesi.py --digits 15 --seeds S --samples 200 --exact-digits \
+    python benchmarks/anesi.py --digits 15 --seeds S --exact-digits \
         --out .../anesi_N15_seedS.json                                  # S = 0, 1, 2
     python benchmarks/anesi.py --digits 4 --exact-digits --out .../anesi_N4.json
     python benchmarks/anesi.py --digits 1 2 --exact-digits 1 2 4 --out .../anesi_N1_N2.json
@@ -203,6 +203,9 @@ def combine(paths: list[Path]) -> dict[str, Any]:
     joined into one row, the exact rows and the machine of each listed."""
     records = [json.loads(path.read_text()) for path in paths]
     combined = {**records[0], "combined_from": [str(path) for path in paths]}
+    # the protocol as this script states it now: the runs joined are meant to follow it (each
+    # run's own settings stay in its rows' config)
+    combined["protocol"] = __doc__.split("\n\n")[1]
     combined["machines"] = [r["machine"] for r in records]
     combined["exact"] = [row for r in records for row in r["exact"]]
     by_n: dict[int, dict[str, Any]] = {}
