@@ -18,7 +18,7 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -151,8 +151,14 @@ def run_nesy(
     }
 
 
-def run_supervised(args: argparse.Namespace, train: AdditionData, test: Digits) -> dict[str, Any]:
-    """The same CNN, init and optimiser, trained on digit labels with as many images per step."""
+def run_supervised(
+    args: argparse.Namespace,
+    train: AdditionData,
+    test: Digits,
+    trained: Callable[[nn.Module], None] = lambda net: None,
+) -> dict[str, Any]:
+    """The same CNN, init and optimiser, trained on digit labels with as many images per step;
+    ``trained`` is handed the network at the end."""
     seed_everything(args.seed)
     net = MnistNet()
     config = TrainConfig(
@@ -167,6 +173,7 @@ def run_supervised(args: argparse.Namespace, train: AdditionData, test: Digits) 
     result = Trainer(
         _Classifier(net), config, evaluate=lambda _: {"digit_accuracy": digit_accuracy(net, test)}
     ).fit(data)
+    trained(net)
     d = result.final.metrics["digit_accuracy"]
     return {
         "digit_accuracy": d,
