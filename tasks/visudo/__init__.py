@@ -9,7 +9,11 @@ from typing import Any
 from nesy.task import TaskConfig
 from tasks.pinesy_options import add_pinesy_options
 
-__all__ = ["TASK"]
+__all__ = ["TASK", "ANESI_ENCODINGS"]
+
+#: A-NeSI's output bits (q's encoding), the default first: one per unit (row, column, box) that
+#: must be all different, or one per pair of cells that must differ (the paper's)
+ANESI_ENCODINGS = ("units", "pairs")
 
 
 class Visudo:
@@ -18,6 +22,14 @@ class Visudo:
     programs = ("visudo_4x4.nesy", "visudo_9x9.nesy")
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        group = parser.add_argument_group("anesi backend (A-NeSI, approximate)")
+        group.add_argument(
+            "--anesi-encoding",
+            choices=ANESI_ENCODINGS,
+            default=ANESI_ENCODINGS[0],
+            help="q's output bits: one per unit (row, column, box) that must be all different, "
+            "or one per pair of cells that must differ, as in the paper (default units)",
+        )
         add_pinesy_options(parser)
 
     def run(self, config: TaskConfig) -> dict[str, Any]:

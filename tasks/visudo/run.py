@@ -8,6 +8,7 @@ from typing import Any
 
 from nesy.lang import parse_file
 from nesy.task import TaskConfig
+from tasks.visudo import ANESI_ENCODINGS
 
 __all__ = ["run_visudo"]
 
@@ -23,8 +24,14 @@ def run_visudo(config: TaskConfig) -> dict[str, Any]:
     size = program.constant("size")
     split = load_split(size, config.seed, config.test_dir)
     log = (lambda line: print(line, flush=True)) if config.progress else (lambda _: None)
-    train = train_visudo_anesi if config.backend == "anesi" else train_visudo
-    run = train(program, split, epochs=config.epochs or 30, seed=config.seed, log=log)
+    epochs = config.epochs or 30
+    if config.backend == "anesi":
+        encoding = config.options.get("anesi_encoding", ANESI_ENCODINGS[0])
+        run = train_visudo_anesi(
+            program, split, epochs=epochs, seed=config.seed, encoding=encoding, log=log
+        )
+    else:
+        run = train_visudo(program, split, epochs=epochs, seed=config.seed, log=log)
     ceiling = train_ceiling(split, seed=config.seed)
     estimate = "q(valid)" if config.backend == "anesi" else "P(valid)"  # A-NeSI's is q's
     print(

@@ -68,9 +68,11 @@ def test_train_visudo_from_the_command_line(tmp_path):
 
 
 @pytest.mark.slow
-def test_train_visudo_with_anesi_from_the_command_line(tmp_path):
+@pytest.mark.parametrize("encoding", ["units", "pairs"])
+def test_train_visudo_with_anesi_from_the_command_line(tmp_path, encoding):
     command = [sys.executable, "-m", "nesy", "train", "programs/visudo_4x4.nesy", "--task"]
     command += ["visudo", "--backend", "anesi", "--epochs", "2", "--no-progress"]
+    command += ["--anesi-encoding", encoding]
     result = subprocess.run(
         [*command, "--out", str(tmp_path / "run")], capture_output=True, text=True, cwd=ROOT
     )
