@@ -7,21 +7,37 @@ __all__ = ["neurosat", "sat_guidance", "sat_portfolio"]
 
 def neurosat(record: dict) -> list[str]:
     sr40, training = record["sr40"], record["training"]
-    data, config = training["data"], training["config"]
+    data, config, final = training["data"], training["config"], training["final"]
+    curriculum = "highs" in data  # a checkpoint of benchmarks/neurosat_curriculum.py
+    if curriculum:
+        model = (
+            f"The curriculum model (`benchmarks/neurosat_curriculum.py`, not shipped): the shipped "
+            f"model continued on SR(U({data['low']}, n)), n = "
+            f"{', '.join(map(str, data['highs']))} ({config['pairs']:,} pairs a stage), for "
+            f"{final['seconds']:.0f} s on {training['machine']['device']} "
+            f"(last validation accuracy {final['validation_accuracy']:.3f} on SR(U({data['low']}, "
+            f"{data['highs'][-1]})))."
+        )
+        title = "NeuroSAT after the curriculum, on SR(n)"
+    else:
+        model = (
+            f"The shipped model: d = {config['d']}, {config['rounds']} rounds, trained on "
+            f"SR(U({data['low']}, {data['high']})) ({data['pairs']:,} pairs) for "
+            f"{final['seconds']:.0f} s on {training['machine']['device']} "
+            f"(validation accuracy {final['validation_accuracy']:.3f})."
+        )
+        title = "NeuroSAT on SR(n)"
     lines = [
-        "### NeuroSAT on SR(n) (`benchmarks/neurosat.py eval`)",
+        f"### {title} (`benchmarks/neurosat.py`)",
         "",
-        f"The shipped model: d = {config['d']}, {config['rounds']} rounds, trained on "
-        f"SR(U({data['low']}, {data['high']})) ({data['pairs']:,} pairs) for "
-        f"{training['final']['seconds']:.0f} s on {training['machine']['device']} "
-        f"(validation accuracy {training['final']['validation_accuracy']:.3f}). Measured on "
-        f"{record['machine']['device']} ({record['config']['threads']} torch thread), fresh pairs.",
+        f"{model} Measured on {record['machine']['device']} ({record['config']['threads']} torch "
+        "thread), fresh pairs.",
         "",
         f"- SR(40), {sr40['pairs']} pairs, {sr40['rounds']} rounds: classification accuracy "
         f"**{sr40['accuracy']:.3f}** (paper: 0.85), satisfiable problems decoded to a verified "
         f"model **{sr40['decoded_share']:.3f}** (paper: 0.70).",
     ]
-    if "core" in record:
+    if "core" in record and not curriculum:  # the same shipped core model
         core = record["core"]
         lines.append(
             f"- Core model on the unsatisfiable SR(40) members: per-variable accuracy "
@@ -39,6 +55,8 @@ def neurosat(record: dict) -> list[str]:
     for n in sorted({r["n"] for r in record["rounds"]}):
         shares = {r["rounds"]: r["decoded_share"] for r in record["rounds"] if r["n"] == n}
         lines.append(f"| {n} | " + " | ".join(f"{shares[r]:.3f}" for r in rounds) + " |")
+    if curriculum:
+        return lines
     lines += [
         "",
         "Training curves (`benchmarks/neurosat_curves.py`; the core head's accuracy is per "
