@@ -9,9 +9,9 @@ a step, q warmed up 200 steps) trains the same cell network (DeepProbLog's MNIST
 logits) from the validity labels only, Adam lr 1e-3, batch 10, for as many epochs as the ASP
 backend, keeping the epoch best on validation. A puzzle is called valid when the network's most
 probable reading is a valid grid; "q >= 1/2" calls it valid when A-NeSI's q(valid) >= 1/2
-instead. The ASP
-backend's accuracy (4x4 exact, 9x9 the product over units) and the supervised ceiling are quoted
-per split from benchmarks/results/visudo_asp.json (same splits, same scoring; not re-run).
+instead. The ASP backend's accuracy (4x4 exact, 9x9 the product over units) and the supervised
+ceiling are quoted per split from benchmarks/results/visudo_asp.json (same splits, same
+scoring; not re-run).
 
     python benchmarks/visudo_anesi.py                       # 10 splits of 9x9 (~18 min)
     python benchmarks/visudo_anesi.py --encoding pairs      # the paper's pair bits (~28 min)

@@ -42,8 +42,37 @@ def group_index(groups: Sequence[Sequence[int]], symbols: int, what: str = "pair
 
 
 class IndependentBits(nn.Module):
-    """q(y | P) = prod_e q(y_e | P) over independent bits, given their logits; a grid is valid
-    when every bit is 1. Subclasses say how ``logits`` reads the beliefs."""
+    """q(y | P) = prod_e q(y_e | P) over independent bits, one per group of symbols, each bit's
+    logit from one MLP shared by every group; a grid is valid when every bit is 1. Subclasses say
+    what a group is (``what``), how many inputs the MLP takes per value (``features``) and how
+    ``logits`` reads a group's beliefs.
+
+    Parameters
+    ----------
+    groups
+        The constrained groups of symbol indices, all of one size (pairs ``(a, b)``, units).
+    symbols, values
+        K and V of the beliefs ``P``.
+    hidden, layers
+        The MLP's hidden width and number of hidden layers.
+    """
+
+    what = "groups"
+    features = 1
+    groups: Tensor
+
+    def __init__(
+        self,
+        groups: Sequence[Sequence[int]],
+        *,
+        symbols: int,
+        values: int,
+        hidden: int = 100,
+        layers: int = 2,
+    ) -> None:
+        super().__init__()
+        self.register_buffer("groups", group_index(groups, symbols, self.what))
+        self.net = mlp(self.features * values, hidden, layers, 1)
 
     def logits(self, P: Tensor) -> Tensor:
         """The logit of each bit being 1, ``(B, K, V)`` -> ``(B, E)``."""
@@ -88,15 +117,6 @@ class PairModel(IndependentBits):
     """q(y | P) = prod_e q(y_e | P_a, P_b), one MLP on ``[P_a || P_b || P_a * P_b]`` shared by
     every pair.
 
-    Parameters
-    ----------
-    pairs
-        The constrained pairs ``(a, b)`` of symbol indices.
-    symbols, values
-        K and V of the beliefs ``P``.
-    hidden, layers
-        The MLP's hidden width and number of hidden layers.
-
     Examples
     --------
     >>> import torch
@@ -107,22 +127,10 @@ class PairModel(IndependentBits):
     (torch.Size([5]), torch.Size([5, 2]))
     """
 
-    pairs: Tensor
-
-    def __init__(
-        self,
-        pairs: Sequence[tuple[int, int]],
-        *,
-        symbols: int,
-        values: int,
-        hidden: int = 100,
-        layers: int = 2,
-    ) -> None:
-        super().__init__()
-        self.register_buffer("pairs", group_index(pairs, symbols))
-        self.net = mlp(3 * values, hidden, layers, 1)
+    what = "pairs"
+    features = 3  # P_a, P_b, P_a * P_b
 
     def logits(self, P: Tensor) -> Tensor:
         """The logit of ``y_e = 1`` (the pair differs), ``(B, K, V)`` -> ``(B, E)``."""
-        a, b = P[:, self.pairs[:, 0]], P[:, self.pairs[:, 1]]
+        a, b = P[:, self.groups[:, 0]], P[:, self.groups[:, 1]]
         return self.net(torch.cat([a, b, a * b], dim=2)).squeeze(2)

@@ -28,7 +28,6 @@ import networkx as nx
 import torch
 from torch import Tensor
 
-from solvers.anesi.inference import mlp
 from solvers.anesi.pairs import IndependentBits, group_index
 
 __all__ = ["units_of", "UnitsDiffer", "UnitModel"]
@@ -80,23 +79,11 @@ class UnitModel(IndependentBits):
     (torch.Size([5]), torch.Size([5, 2]))
     """
 
-    units: Tensor
-
-    def __init__(
-        self,
-        units: Sequence[Sequence[int]],
-        *,
-        symbols: int,
-        values: int,
-        hidden: int = 100,
-        layers: int = 2,
-    ) -> None:
-        super().__init__()
-        self.register_buffer("units", group_index(units, symbols, "units"))
-        self.net = mlp(values, hidden, layers, 1)
+    what = "units"
+    features = 1  # the expected equal pairs per value
 
     def logits(self, P: Tensor) -> Tensor:
         """The logit of ``y_u = 1`` (unit ``u`` all different), ``(B, K, V)`` -> ``(B, U)``."""
-        cells = P[:, self.units]  # (B, U, n, V)
+        cells = P[:, self.groups]  # (B, U, n, V)
         equal_pairs = (cells.sum(2).square() - cells.square().sum(2)) / 2
         return self.net(equal_pairs).squeeze(2)
