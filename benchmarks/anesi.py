@@ -88,6 +88,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="cosine",
         help="the perception's lr schedule, and the supervised ceiling's (default cosine)",
     )
+    p.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="folder where each run's A-NeSI checkpoint is kept (N<n>_seed<s>/checkpoint.pt)",
+    )
     p.add_argument("--threads", type=int, default=1, help="torch threads")
     p.add_argument("--test-dir", type=Path, default=None, help="folder of t10k-* IDX files")
     p.add_argument("--out", type=Path, default=REPO / "benchmarks/results/anesi.json")
@@ -160,6 +166,7 @@ def anesi_row(args: argparse.Namespace, n: int) -> dict[str, Any]:
         ours = run_anesi_addition(
             PROGRAM, digits=n, epochs=epochs, schedule=args.schedule, seed=seed, config=config,
             test_dir=args.test_dir,
+            out_dir=None if args.keep is None else args.keep / f"N{n}_seed{seed}",
             log=lambda line, seed=seed: print(f"N={n} seed {seed}: {line}", flush=True),
         )  # fmt: skip
         sup_args = argparse.Namespace(
