@@ -13,6 +13,7 @@ __all__ = [
     "mnist_addition_digits",
     "deepproblog_digits",
     "anesi",
+    "ceiling_spread",
     "asper",
     "visual_sudoku",
     "visudo_asp",
@@ -189,6 +190,29 @@ def anesi(record: dict) -> list[str]:
     return lines
 
 
+def ceiling_spread(record: dict) -> list[str]:
+    n, runs, s = record["config"]["digits"], record["runs"], record["summary"]
+    lines = [
+        f"### The supervised ceiling's own spread, N = {n} (`benchmarks/ceiling_spread.py`)",
+        "",
+        " ".join(record["protocol"].split()),
+        "",
+        "| seed | digit accuracy | ceiling d^(2N) | against the other seeds' mean ceiling |",
+        "|---|---|---|---|",
+    ]
+    for run in runs:
+        lines.append(
+            f"| {run['seed']} | {run['digit_accuracy']:.4f} | {run['sum_ceiling']:.4f} | "
+            f"{run['ratio_to_the_others']:.3f} |"
+        )
+    ratio = s["ratio_to_the_others"]
+    lines.append(
+        f"| {len(runs)} seeds | {pm(s['digit_accuracy'], 4)} | {pm(s['sum_ceiling'], 4)} | "
+        f"{ratio['min']:.3f}..{ratio['max']:.3f} |"
+    )
+    return lines
+
+
 def asper(record: dict) -> list[str]:
     combos = ("standard", "expert", "constraints", "all")
     baselines = ("copy train solution", "per-cell majority", "givens + chance")
@@ -244,7 +268,8 @@ def visual_sudoku(record: dict) -> list[str]:
 
 def visudo_asp(record: dict) -> list[str]:
     lines = [
-        "### ViSudo-PC from validity labels, ASP backend (`benchmarks/visudo_asp.py`)",
+        "### ViSudo-PC from validity labels, ASP backend (`benchmarks/visudo_asp.py`), "
+        f"{_test_grids(record)} test grids a split",
         "",
         f"{record['protocol']}",
         "",
@@ -261,11 +286,17 @@ def visudo_asp(record: dict) -> list[str]:
     return lines
 
 
+def _test_grids(record: dict) -> int:
+    """Valid test puzzles and their invalid twins a split (records before --test-puzzles: 50)."""
+    return 2 * record["config"].get("test_puzzles", 50)
+
+
 def visudo_anesi(record: dict) -> list[str]:
     encoding = record["config"].get("encoding", "pairs")  # records before --encoding: pairs
     lines = [
         f"### ViSudo-PC from validity labels, A-NeSI ({encoding} encoding) beside the ASP "
-        f"backend (`benchmarks/visudo_anesi.py --encoding {encoding}`)",
+        f"backend (`benchmarks/visudo_anesi.py --encoding {encoding}`), {_test_grids(record)} "
+        "test grids a split",
         "",
         " ".join(record["protocol"].split()),
         "",

@@ -52,13 +52,6 @@ def add_anesi_options(parser: argparse.ArgumentParser) -> None:
         "(default: least significant first, the order of written addition)",
     )
     group.add_argument(
-        "--anesi-relabel",
-        action="store_true",
-        help="then train a fresh network on the trained one's readings of the training digits "
-        "that the sums confirm (same epochs, lr, schedule): it generalises as one trained on "
-        "labels (benchmarks/notes/anesi.md)",
-    )
-    group.add_argument(
         "--anesi-symbolic",
         choices=("auto", "program", "sum"),
         default="auto",
@@ -95,7 +88,6 @@ def run_anesi_task(config: TaskConfig) -> dict[str, Any]:
         out_dir=config.out_dir,
         test_dir=config.test_dir,
         device=config.device,
-        relabel=options["anesi_relabel"],
         log=log,
     )
     text = json.dumps(result, indent=2) + "\n"
@@ -106,10 +98,4 @@ def run_anesi_task(config: TaskConfig) -> dict[str, Any]:
         f"{result['test_examples']} test sums, digit accuracy "
         f"{result['digit_accuracy']:.4f}; {result['train_seconds']:.0f} s training"
     )
-    if (again := result["relabelled"]) is not None:
-        print(
-            f"relabelled (a fresh network on {again['kept']:.1%} of the training digits' "
-            f"readings): sum accuracy {again['sum_accuracy']:.4f}, digit accuracy "
-            f"{again['digit_accuracy']:.4f}; {again['train_seconds']:.0f} s training"
-        )
     return dict(result)

@@ -8,10 +8,6 @@ of the MNIST test set; a fresh ``mnist_net``). The program is
 ``programs/mnist_addition_numbers.nesy`` as DeepProbLog users write it: it reads each number
 whole, so its exact circuit stops at N = 3; A-NeSI only runs it forward.
 
-With ``relabel`` a second stage follows (:mod:`tasks.mnist_addition_digits.relabel`): a fresh
-network trained by cross-entropy on the A-NeSI network's readings of the training digits that
-the sums confirm, at the same epochs, images per step, lr and schedule.
-
 It trains with :class:`nesy.train.trainer.Trainer`: the loss hook is A-NeSI's joint step
 (:meth:`~solvers.anesi.learner.Anesi.joint_loss`: q's off-policy step with its own optimiser,
 then the perception's loss through q), the trainer steps the perception's parameters alone at
@@ -43,8 +39,6 @@ from solvers.anesi.symbolic import NumberSum, ProgramFunction, SymbolicFunction,
 from tasks.mnist_addition.pairs import fixed_pairs, random_pairs
 from tasks.mnist_addition_digits.data import DigitsAdditionData, num_test_examples
 from tasks.mnist_addition_digits.exact import digits_settings
-from tasks.mnist_addition_digits.metrics import symbolic_sum_accuracy
-from tasks.mnist_addition_digits.relabel import relabel as relabel_readings
 
 __all__ = ["Symbolic", "AnesiAdditionResult", "addition_function", "run_anesi_addition"]
 
@@ -80,9 +74,6 @@ class AnesiAdditionResult(TypedDict):
     final_q_loss: float
     final_perception_loss: float
     epochs_log: list[dict[str, float]]
-    # with relabel: the fresh network's sum and digit accuracy, the share of training digits
-    # whose reading was confirmed, its training seconds; else None
-    relabelled: dict[str, float] | None
 
 
 def _inputs(n: int) -> list[str]:
@@ -172,7 +163,6 @@ def run_anesi_addition(
     out_dir: str | os.PathLike[str] | None = None,
     test_dir: str | os.PathLike[str] | None = None,
     device: str = "cpu",
-    relabel: bool = False,
     log: Callable[[str], None] = lambda line: None,
 ) -> AnesiAdditionResult:
     """Train a fresh ``mnist_net`` with A-NeSI on N-digit sums and evaluate it.
@@ -204,10 +194,6 @@ def run_anesi_addition(
         Folder of the MNIST ``t10k-*`` files; ``None``: the shipped copy.
     device
         Where to train.
-    relabel
-        Then train a fresh network on the trained one's confirmed readings
-        (:func:`tasks.mnist_addition_digits.relabel.relabel`); the checkpoint holds it too
-        (``relabelled``).
     log
         Called with one line per epoch.
 
@@ -283,23 +269,8 @@ def run_anesi_addition(
     anesi.warm_up()
     warmup_seconds = time.perf_counter() - start
     train_seconds = warmup_seconds + trainer.fit(_Sums(train), seed_globals=False).train_seconds
-    state = {"model": anesi.state_dict(), "digits": n, "config": _config_json(config)}
-    relabelled = None
-    if relabel:
-        done = relabel_readings(
-            anesi.perception, train, function, epochs=epochs, batch_size=batch_size * train.k,
-            lr=config.perception_lr, schedule=schedule, seed=seed, device=device,
-        )  # fmt: skip
-        sums, digit = symbolic_sum_accuracy(done.network, test, test_tuples)
-        relabelled = {
-            "sum_accuracy": sums,
-            "digit_accuracy": digit,
-            "kept": float(done.kept.double().mean()),
-            "train_seconds": done.train_seconds,
-        }
-        log(", ".join(f"relabelled {k} {v:.4g}" for k, v in relabelled.items()))
-        state["relabelled"] = done.network.state_dict()
     if out is not None:
+        state = {"model": anesi.state_dict(), "digits": n, "config": _config_json(config)}
         save_checkpoint(out / "checkpoint.pt", state)
     final = records[-1]
     return {
@@ -320,7 +291,6 @@ def run_anesi_addition(
         "final_q_loss": final["q_loss"],
         "final_perception_loss": final["perception_loss"],
         "epochs_log": records,
-        "relabelled": relabelled,
     }
 
 
