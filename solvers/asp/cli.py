@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from solvers.asp.backend import _Backend
     from solvers.asp.semantics import StableModel
 
-__all__ = ["register", "BACKEND", "UNSATISFIABLE"]
+__all__ = ["register", "BACKEND", "UNSATISFIABLE"]  # noqa: F822 (BACKEND: module __getattr__)
 
 UNSATISFIABLE = 20
 UNKNOWN = 0  # the search ran out of time: as `nesy sat solve`
