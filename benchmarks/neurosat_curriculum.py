@@ -9,6 +9,7 @@ minutes are one chunk). The curve over all chunks goes to JSON.
     python benchmarks/neurosat_curriculum.py --checkpoint runs/curriculum.pt --seconds 600
     python benchmarks/neurosat_curriculum.py --checkpoint runs/curriculum.pt --seconds 600 --resume
     python benchmarks/neurosat_curriculum.py ... --device cuda --max-nodes 60000   # GPU chunks
+    python benchmarks/neurosat_curriculum.py --checkpoint runs/curriculum.pt --export model.pt
 
 The checkpoint is a NeuroSAT model: `benchmarks/neurosat.py --model runs/curriculum.pt` measures
 it as the shipped one is measured, before it may replace `solvers/sat/models/neurosat.pt`.
@@ -27,7 +28,7 @@ from bench_record import record_head
 
 from nesy.train.checkpoint import atomic_write_bytes
 from nesy.train.stop import StopOnSignal
-from solvers.sat.curriculum import CurriculumConfig, run
+from solvers.sat.curriculum import CurriculumConfig, export, run
 from solvers.sat.scoring import DEFAULT_MODELS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,7 +40,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--init", type=Path, default=DEFAULT_MODELS["sat"])
     p.add_argument("--checkpoint", type=Path, required=True)
     p.add_argument("--resume", action="store_true", help="continue from --checkpoint")
-    p.add_argument("--seconds", type=float, required=True, help="this chunk's training time")
+    p.add_argument("--seconds", type=float, help="this chunk's training time")
+    p.add_argument(
+        "--export",
+        type=Path,
+        default=None,
+        help="write --checkpoint's model without Adam's state to this file (the form that ships "
+        "as solvers/sat/models/neurosat.pt) and train nothing",
+    )
     p.add_argument("--low", type=int, default=default.low)
     p.add_argument("--highs", type=int, nargs="+", default=list(default.highs))
     p.add_argument("--pairs", type=int, default=default.pairs, help="training pairs per stage")
@@ -54,11 +62,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=1, help="torch threads on the CPU")
     p.add_argument("--workers", type=int, default=None, help="data processes (default: CPUs)")
     p.add_argument("--out", type=Path, default=REPO / "benchmarks/results/neurosat_curriculum.json")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.export is None and args.seconds is None:
+        p.error("--seconds is needed to train (or --export to write a model)")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.export is not None:
+        export(args.checkpoint, args.export)
+        print(f"wrote {args.export}")
+        return 0
     torch.set_num_threads(args.threads)
     config = CurriculumConfig(
         low=args.low,

@@ -43,9 +43,10 @@ from solvers.sat.train import (
     load_model,
     machine,
     make_examples,
+    save_model,
 )
 
-__all__ = ["CurriculumConfig", "run"]
+__all__ = ["CurriculumConfig", "run", "export"]
 
 #: The trainer's epoch bound for a stage, whose evaluation periods end only when it advances or
 #: the chunk's time is spent.
@@ -241,3 +242,12 @@ def run(
         if stop is not None and stop.signal_number:
             return progress
     return progress
+
+
+def export(checkpoint: str | os.PathLike[str], out: str | os.PathLike[str]) -> None:
+    """Write a curriculum checkpoint's model without Adam's state (a third of the file), its
+    meta and curve kept: the form in which a model ships in ``solvers/sat/models/``."""
+    model, meta = load_model(checkpoint)
+    if "curriculum" not in meta:
+        raise DataError(f"{checkpoint}: a NeuroSAT model, but not a curriculum checkpoint")
+    save_model(out, model, meta)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from nesy.errors import ConfigError, DataError
-from solvers.sat.curriculum import CurriculumConfig, run
+from solvers.sat.curriculum import CurriculumConfig, export, run
 from solvers.sat.neurosat import NeuroSAT
 from solvers.sat.train import load_model, save_model
 
@@ -49,3 +49,16 @@ def test_resuming_needs_a_curriculum_checkpoint(tmp_path, init):
 def test_stages_must_widen():
     with pytest.raises(ConfigError, match="highs must rise"):
         run(CurriculumConfig(low=10, highs=(20, 15)), "x.pt", "y.pt", seconds=1)
+
+
+def test_export_keeps_the_model_and_its_curve_and_drops_adam(tmp_path, init):
+    checkpoint, out = tmp_path / "curriculum.pt", tmp_path / "shipped.pt"
+    progress = run(TINY, init, checkpoint, seconds=0.2)
+    export(checkpoint, out)
+    assert "optimiser" not in torch.load(out, weights_only=True)
+    (trained, _), (shipped, meta) = load_model(checkpoint), load_model(out)
+    for name, tensor in trained.state_dict().items():
+        assert torch.equal(tensor, shipped.state_dict()[name])
+    assert meta["curriculum"]["curve"] == progress["curve"]
+    with pytest.raises(DataError, match="not a curriculum checkpoint"):
+        export(init, out)
