@@ -11,6 +11,7 @@ core model's per-variable accuracy on the unsatisfiable members. Prints a table 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -58,6 +59,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     model.to(args.device)
     record["training"] = {k: meta[k] for k in ("config", "data", "data_seconds", "machine")}
     record["training"]["final"] = meta["curve"][-1]
+    # which file was measured: the results table marks the record whose model ships
+    record["model_sha256"] = hashlib.sha256(Path(args.model).read_bytes()).hexdigest()
     test = make_examples(args.pairs, 40, 40, args.seed, "sat", args.workers)
     accuracy = evaluate(model, test, args.max_nodes, args.device)
     decoded = _decoded_share(model, test, model.rounds, args.max_nodes, args.device)

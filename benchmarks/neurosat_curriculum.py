@@ -1,6 +1,7 @@
 """NeuroSAT's curriculum toward SR(40), as resumable chunks: the curve of accuracy against time.
 
-It continues from the shipped SR(U(3, 10)) model (or `--init`), widens n stage by stage
+It continues from a trained model (`--init`; by default the shipped one, itself the SR(U(3, 10))
+model after one run of this curriculum: benchmarks/README.md), widens n stage by stage
 (SR(U(low, high)) for each `--highs`, on to the next once the stage's validation accuracy reaches
 `--advance-at`), measures the SR(40) accuracy (the paper's 0.85) at each evaluation, and writes a
 checkpoint atomically at each (`--resume` continues from it: on the GPU machine a session's

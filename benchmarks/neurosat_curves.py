@@ -3,8 +3,8 @@
     python benchmarks/neurosat_curves.py     # needs matplotlib (pip install -e ".[benchmarks]")
 
 Reads `results/neurosat_train_*.json` (written by `nesy sat train --curve`) and, when there,
-`results/neurosat_curriculum.json` (`benchmarks/neurosat_curriculum.py`: its SR(40) accuracy),
-and writes `results/neurosat_curves.png`.
+`results/neurosat_curriculum*.json` (the runs of `benchmarks/neurosat_curriculum.py`: their
+SR(40) accuracy), and writes `results/neurosat_curves.png`.
 """
 
 from __future__ import annotations
@@ -41,18 +41,20 @@ def main() -> int:
             markersize=3,
             label=label,
         )
-    curriculum = RESULTS / "neurosat_curriculum.json"
-    if curriculum.exists():  # benchmarks/neurosat_curriculum.py: the paper's test along the way
-        record = json.loads(curriculum.read_text())
-        curve = record["progress"]["curve"]
+    # benchmarks/neurosat_curriculum.py's runs: the paper's test (SR(40)) along the way
+    runs = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("neurosat_curriculum*.json"))]
+    for record in (r for r in runs if r.get("benchmark") == "neurosat_curriculum"):
+        config, curve = record["config"], record["progress"]["curve"]
         ax.plot(
             [c["seconds"] for c in curve],
             [c["sr40_accuracy"] for c in curve],
             marker="s",
             markersize=3,
             linestyle="--",
-            label=f"curriculum from SR(U(3, 10)): SR(40) accuracy ({record['config']['device']})",
+            label=f"curriculum SR(U({config['low']}, n<={config['highs'][-1]})): SR(40) accuracy "
+            f"({config['device']}, {record['machine']['torch_threads']} thread(s))",
         )
+    if runs:
         ax.axhline(0.85, color="grey", linewidth=0.8, linestyle=":", label="paper: SR(40) 0.85")
     ax.set_xlabel("training seconds (each curve's device in its label)")
     ax.set_ylabel("validation accuracy")

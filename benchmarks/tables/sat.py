@@ -2,42 +2,53 @@
 
 from __future__ import annotations
 
+import hashlib
+
+from tables.paths import ROOT
+
 __all__ = ["neurosat", "sat_guidance", "sat_portfolio"]
+
+SHIPPED = ROOT / "solvers" / "sat" / "models" / "neurosat.pt"
 
 
 def neurosat(record: dict) -> list[str]:
     sr40, training = record["sr40"], record["training"]
     data, config, final = training["data"], training["config"], training["final"]
-    curriculum = "highs" in data  # a checkpoint of benchmarks/neurosat_curriculum.py
-    if curriculum:
+    # the record of the model that ships names its file's sha256 (older records name none)
+    shipped = record.get("model_sha256") == hashlib.sha256(SHIPPED.read_bytes()).hexdigest()
+    where = "The shipped model (`solvers/sat/models/neurosat.pt`)" if shipped else "A model"
+    if "highs" in data:  # a checkpoint of benchmarks/neurosat_curriculum.py
+        low, high = final.get("n", (data["low"], data["highs"][-1]))  # the stage it stopped in
         model = (
-            f"The curriculum model (`benchmarks/neurosat_curriculum.py`, not shipped): the shipped "
+            f"{where}, from the curriculum (`benchmarks/neurosat_curriculum.py`): a trained "
             f"model continued on SR(U({data['low']}, n)), n = "
             f"{', '.join(map(str, data['highs']))} ({config['pairs']:,} pairs a stage), for "
             f"{final['seconds']:.0f} s on {training['machine']['device']} "
-            f"(last validation accuracy {final['validation_accuracy']:.3f} on SR(U({data['low']}, "
-            f"{data['highs'][-1]})))."
+            f"(last validation accuracy {final['validation_accuracy']:.3f} on "
+            f"SR(U({low}, {high})))."
         )
         title = "NeuroSAT after the curriculum, on SR(n)"
     else:
         model = (
-            f"The shipped model: d = {config['d']}, {config['rounds']} rounds, trained on "
+            f"{where}: d = {config['d']}, {config['rounds']} rounds, trained on "
             f"SR(U({data['low']}, {data['high']})) ({data['pairs']:,} pairs) for "
             f"{final['seconds']:.0f} s on {training['machine']['device']} "
             f"(validation accuracy {final['validation_accuracy']:.3f})."
         )
-        title = "NeuroSAT on SR(n)"
+        title = f"NeuroSAT trained on SR(U({data['low']}, {data['high']})), on SR(n)"
+    title += ": the shipped model" if shipped else ""
+    threads = record["config"]["threads"]
     lines = [
         f"### {title} (`benchmarks/neurosat.py`)",
         "",
-        f"{model} Measured on {record['machine']['device']} ({record['config']['threads']} torch "
-        "thread), fresh pairs.",
+        f"{model} Measured on {record['machine']['device']} ({threads} torch "
+        f"thread{'s' if threads != 1 else ''}), fresh pairs.",
         "",
         f"- SR(40), {sr40['pairs']} pairs, {sr40['rounds']} rounds: classification accuracy "
         f"**{sr40['accuracy']:.3f}** (paper: 0.85), satisfiable problems decoded to a verified "
         f"model **{sr40['decoded_share']:.3f}** (paper: 0.70).",
     ]
-    if "core" in record and not curriculum:  # the same shipped core model
+    if "core" in record and shipped:  # measured with the model it ships beside
         core = record["core"]
         lines.append(
             f"- Core model on the unsatisfiable SR(40) members: per-variable accuracy "
@@ -55,7 +66,7 @@ def neurosat(record: dict) -> list[str]:
     for n in sorted({r["n"] for r in record["rounds"]}):
         shares = {r["rounds"]: r["decoded_share"] for r in record["rounds"] if r["n"] == n}
         lines.append(f"| {n} | " + " | ".join(f"{shares[r]:.3f}" for r in rounds) + " |")
-    if curriculum:
+    if not shipped:
         return lines
     lines += [
         "",
@@ -117,14 +128,15 @@ def sat_guidance(record: dict) -> list[str]:
         f"control on **{len(helped['phases'])} of {total}** families; core guidance on "
         f"**{len(helped['core'])} of {total}**.",
     ]
-    return lines
+    portfolio = sat_portfolio(record)  # a run of every guide has the portfolio's too
+    return lines + ([""] + portfolio if portfolio else [])
 
 
 def sat_portfolio(record: dict) -> list[str]:
     """The portfolio guide's wall time over the unguided solver's, family by family (a run
     over every family; the probe sweeps, over a few families each, stay in their JSON)."""
     config = record["config"]
-    if "portfolio" not in config["guides"] or config["families"] is not None:
+    if "portfolio" not in config.get("guides", ()) or config["families"] is not None:
         return []
     verdict = record["verdict"]["wall_seconds"]
     lines = [

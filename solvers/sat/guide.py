@@ -67,10 +67,12 @@ GUIDES = ("none", "phases", "core", "portfolio", "random-phases", "random-core",
 #: network run on formulas it does not pay for (uuf200: +0.065 s on 0.3 s; hole8: NeuroSAT's
 #: forced phases doubled CaDiCaL's time per conflict), up to 1.2-1.7x the unguided median; at
 #: 40000 (about 6x the network's time in conflicts on 200-250 variables) none went past 1.2x.
+#: (The sweep ran with the SR(U(3, 10)) NeuroSAT that shipped before the curriculum model.)
 PROBE_CONFLICTS = 40_000
 #: NeuroSAT's message-passing rounds in the portfolio guide (the shipped model trained with 26):
 #: 8 rounds in bfloat16 took 0.06 s on a uuf200 formula (26 in float32: 0.3 s), and its phases
-#: left CaDiCaL about as few conflicts on uf200/uf250 (benchmarks/sat_guidance.py --rounds)
+#: left CaDiCaL about as few conflicts on uf200/uf250 (benchmarks/sat_guidance.py --rounds,
+#: with the SR(U(3, 10)) model)
 PORTFOLIO_ROUNDS = 8
 
 # Checked against python-sat 1.9.dev24's source and by running each solver. Unlike what
