@@ -42,8 +42,9 @@ def main() -> int:
             label=label,
         )
     # benchmarks/neurosat_curriculum.py's runs: the paper's test (SR(40)) along the way
-    runs = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("neurosat_curriculum*.json"))]
-    for record in (r for r in runs if r.get("benchmark") == "neurosat_curriculum"):
+    records = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("neurosat_curriculum*.json"))]
+    runs = [r for r in records if r.get("benchmark") == "neurosat_curriculum"]  # not evaluations
+    for record in runs:
         config, curve = record["config"], record["progress"]["curve"]
         ax.plot(
             [c["seconds"] for c in curve],

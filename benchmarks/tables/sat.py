@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from tables.paths import ROOT
@@ -11,11 +12,16 @@ __all__ = ["neurosat", "sat_guidance", "sat_portfolio"]
 SHIPPED = ROOT / "solvers" / "sat" / "models" / "neurosat.pt"
 
 
+@functools.cache
+def _shipped_sha256() -> str:
+    return hashlib.sha256(SHIPPED.read_bytes()).hexdigest()
+
+
 def neurosat(record: dict) -> list[str]:
     sr40, training = record["sr40"], record["training"]
     data, config, final = training["data"], training["config"], training["final"]
     # the record of the model that ships names its file's sha256 (older records name none)
-    shipped = record.get("model_sha256") == hashlib.sha256(SHIPPED.read_bytes()).hexdigest()
+    shipped = record.get("model_sha256") == _shipped_sha256()
     where = "The shipped model (`solvers/sat/models/neurosat.pt`)" if shipped else "A model"
     if "highs" in data:  # a checkpoint of benchmarks/neurosat_curriculum.py
         low, high = final.get("n", (data["low"], data["highs"][-1]))  # the stage it stopped in
@@ -136,7 +142,7 @@ def sat_portfolio(record: dict) -> list[str]:
     """The portfolio guide's wall time over the unguided solver's, family by family (a run
     over every family; the probe sweeps, over a few families each, stay in their JSON)."""
     config = record["config"]
-    if "portfolio" not in config.get("guides", ()) or config["families"] is not None:
+    if "portfolio" not in config["guides"] or config["families"] is not None:
         return []
     verdict = record["verdict"]["wall_seconds"]
     lines = [
