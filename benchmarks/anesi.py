@@ -84,6 +84,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="q predicts the sum's most significant digit first (the paper's order)",
     )
     p.add_argument(
+        "--explain",
+        action="store_true",
+        help="train the explanation model with q by the joint matching loss (the paper's "
+        "'explain' variant; default predict-only)",
+    )
+    p.add_argument("--prune", action="store_true", help="symbolic pruning in the explanation model")
+    p.add_argument(
         "--schedule",
         default="cosine",
         help="the perception's lr schedule, and the supervised ceiling's (default cosine)",
@@ -179,7 +186,13 @@ def supervised_twin(
 def anesi_row(args: argparse.Namespace, n: int) -> dict[str, Any]:
     """A-NeSI on every seed at N, each against its supervised ceiling."""
     epochs = args.epochs or EPOCHS.get(n, 30)
-    config = AnesiConfig(samples=args.samples, warmup=args.warmup, reverse=not args.msb_first)
+    config = AnesiConfig(
+        samples=args.samples,
+        warmup=args.warmup,
+        reverse=not args.msb_first,
+        explain=args.explain or args.prune,
+        prune=args.prune,
+    )
     per_seed = []
     for seed in args.seeds:
         ours = run_anesi_addition(
@@ -213,6 +226,9 @@ def summarise(n: int, epochs: int, per_seed: list[dict[str, Any]]) -> dict[str, 
     ours = ("sum_ceiling", "ratio", "neural_ratio", "supervised_seconds_per_image")
     figures = {name: spread([r["anesi"][name] for r in per_seed]) for name in anesi}
     figures |= {name: spread([r[name] for r in per_seed]) for name in ours}
+    explained = [r["anesi"].get("explanation_accuracy") for r in per_seed]
+    if None not in explained:
+        figures["explanation_accuracy"] = spread(explained)
     return {
         "digits": n,
         "epochs": epochs,
@@ -297,8 +313,12 @@ def print_table(r: dict[str, Any]) -> None:
             "ms/image")  # fmt: skip
     rows = [head]
     for row in r["anesi"]:
+        config = row["per_seed"][0]["anesi"]["config"]
+        variant = ""
+        if config.get("explain"):
+            variant = ", explain" + (" + pruning" if config.get("prune") else "")
         rows.append((
-            str(row["digits"]), f"A-NeSI symbolic ({row['epochs']} ep)", "whole numbers",
+            str(row["digits"]), f"A-NeSI symbolic ({row['epochs']} ep{variant})", "whole numbers",
             str(len(row["per_seed"])), _acc(row["sum_accuracy"]), _acc(row["sum_ceiling"]),
             f"{row['ratio']['mean']:.3f} ({row['ratio']['min']:.3f}..{row['ratio']['max']:.3f})",
             _acc(row["digit_accuracy"]), f"{1000 * row['seconds_per_image']['mean']:.3f}",
@@ -307,6 +327,11 @@ def print_table(r: dict[str, Any]) -> None:
             str(row["digits"]), "A-NeSI neural (beam)", "whole numbers", str(len(row["per_seed"])),
             _acc(row["neural_sum_accuracy"]), "", f"{row['neural_ratio']['mean']:.3f}", "", "",
         ))  # fmt: skip
+        if "explanation_accuracy" in row:
+            rows.append((
+                str(row["digits"]), "A-NeSI explanation of the true sum", "whole numbers",
+                str(len(row["per_seed"])), _acc(row["explanation_accuracy"]), "", "", "", "",
+            ))  # fmt: skip
     for row in r["exact"]:
         runs = row["per_seed"]
         if not runs[-1]["compiled"]:

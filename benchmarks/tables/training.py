@@ -144,8 +144,12 @@ def anesi(record: dict) -> list[str]:
     exact = {row["digits"]: row["per_seed"] for row in record["exact"]}
     quoted = record["quoted_carry_program"]
     carry_ceiling = {q["digits"]: q["sum_ceiling"]["mean"] for q in quoted if q["mode"] == "exact"}
+    config = record["anesi"][0]["per_seed"][0]["anesi"]["config"]
+    variant = "explain" if config.get("explain") else ""
+    variant += " + pruning" if config.get("prune") else ""
+    flags = " --prune" if config.get("prune") else " --explain" if variant else ""
     lines = [
-        "### A-NeSI on multi-digit MNIST addition (`benchmarks/anesi.py`)",
+        f"### A-NeSI on multi-digit MNIST addition (`benchmarks/anesi.py{flags}`)",
         "",
         " ".join(record["protocol"].split()),
         "",
@@ -157,7 +161,8 @@ def anesi(record: dict) -> list[str]:
         n, seeds, ratio = row["digits"], len(row["per_seed"]), row["ratio"]
         acc = row["sum_accuracy"]
         lines += [
-            f"| {n} | A-NeSI, symbolic prediction (whole numbers, {row['epochs']} epochs) | "
+            f"| {n} | A-NeSI{', ' + variant if variant else ''}, symbolic prediction "
+            f"(whole numbers, {row['epochs']} epochs) | "
             f"{seeds} | {pm(acc, 4)} | {pm(row['sum_ceiling'], 4)} | "
             f"**{ratio['mean']:.3f}** ({ratio['min']:.3f}..{ratio['max']:.3f}) | "
             f"{acc['mean'] / carry_ceiling[n]:.3f} | {pm(row['digit_accuracy'], 4)} | "
@@ -165,6 +170,11 @@ def anesi(record: dict) -> list[str]:
             f"| {n} | A-NeSI, q's beam search | {seeds} | {pm(row['neural_sum_accuracy'], 4)} | "
             f"| {row['neural_ratio']['mean']:.3f} | | | |",
         ]
+        if "explanation_accuracy" in row:
+            lines.append(
+                f"| {n} | A-NeSI, explanation of the true sum (every digit right) | {seeds} | "
+                f"{pm(row['explanation_accuracy'], 4)} | | | | | |"
+            )
         runs = exact.get(n)
         if runs and not runs[-1]["compiled"]:
             error = runs[-1]["error"]
@@ -180,7 +190,8 @@ def anesi(record: dict) -> list[str]:
                 f"| {n} | exact (whole numbers, {runs[0]['settings']['epochs']} epochs) | "
                 f"{len(runs)} | {pm(acc, 4)} | | | | {digit:.4f} | {1e3 * per_image:.2f} |"
             )
-        for q in (q for q in quoted if q["digits"] == n):
+        # the variants' records quote the same rows as the predict-only one: shown once
+        for q in (q for q in quoted if q["digits"] == n and not variant):
             lines.append(
                 f"| {n} | {q['mode']} (carry program, quoted) | | {pm(q['sum_accuracy'], 4)} | "
                 f"{pm(q['sum_ceiling'], 4)} | "

@@ -2,8 +2,8 @@
 
 ``q(y | P) = prod_i q(y_i | y_<i, P)`` (ALGORITHMS.md D.3): step ``i`` reads the flattened
 beliefs and the one-hot earlier digits, through its own MLP, and gives a distribution over
-digit ``i``. Only the prediction model is built (A-NeSI's "predict-only" variant, as good as the
-explanation model in the paper's MNIST-addition runs); there is no symbolic pruning.
+digit ``i``. Alone it is A-NeSI's "predict-only" variant; the explanation model q(w | y, P) and
+symbolic pruning are in :mod:`.explanation`.
 
 Shape letters: ``B`` batch, ``K`` symbols, ``V`` values per symbol, ``M`` output digits,
 ``W`` beam width.

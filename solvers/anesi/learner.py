@@ -6,7 +6,9 @@ Each step (ALGORITHMS.md D.4, D.5):
    refitted to them;
 2. the prediction model q takes one Adam step on ``-log q(c(w) | P)`` for ``samples`` beliefs
    drawn from the prior (plus the batch's own, detached), ``w ~ Cat(P)`` and ``c`` the symbolic
-   function (A-NeSI's predict-only loss, a KL fit of the program's answer distribution);
+   function (A-NeSI's predict-only loss, a KL fit of the program's answer distribution); with
+   the explanation model (``explain``), q and it take the step together on the joint matching
+   loss ``(log q(y | P) + log q(w | y, P) - log p(w | P))^2`` instead;
 3. the perception network takes one Adam step on ``-log q(y_obs | P)`` with q frozen: the
    gradient reaches the network through q, whose parameters do not move.
 
@@ -34,11 +36,17 @@ from torch import Tensor, nn
 from torch.distributions import Categorical
 
 from nesy.errors import ConfigError
+from solvers.anesi.explanation import ExplanationModel, Pruner
 from solvers.anesi.inference import PredictionModel
 from solvers.anesi.prior import DirichletPrior
 from solvers.anesi.symbolic import SymbolicFunction
 
 __all__ = ["AnesiConfig", "Anesi", "JointLoss", "PredictiveModel", "StepLosses"]
+
+#: Beliefs below this count as this in ``log p(w | P)``: the Dirichlet prior's samples put
+#: values at 1e-30 and less, whose logs would swamp the squared matching loss (the paper's code
+#: adds an epsilon of 1e-8 likewise).
+LOG_FLOOR = 1e-8
 
 
 class PredictiveModel(Protocol):
@@ -80,6 +88,11 @@ class AnesiConfig:
         The default q predicts the last output digit first (:class:`PredictionModel`'s
         ``reverse``; for a sum, the least significant digit first). Not the paper's order
         (``False``).
+    explain
+        Train the explanation model q(w | y, P) with q by the joint matching loss (the
+        paper's "explain" variant) instead of q alone on ``-log q(y | P)`` ("predict-only").
+    prune
+        Symbolic pruning in the explanation model (needs ``explain`` and a pruner).
 
     Raises
     ------
@@ -100,6 +113,8 @@ class AnesiConfig:
     beam: int = 10
     warmup: int = 2000
     reverse: bool = True
+    explain: bool = False
+    prune: bool = False
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -115,6 +130,8 @@ class AnesiConfig:
                 raise ConfigError(f"{f.name} must be a number; got {value!r}")
             elif not (0 <= value < math.inf) or (value == 0 and f.name != "prior_l2"):
                 raise ConfigError(f"{f.name} must be a finite number > 0; got {value!r}")
+        if self.prune and not self.explain:
+            raise ConfigError("prune masks the explanation model's values; it needs explain")
 
 
 class JointLoss(NamedTuple):
@@ -146,6 +163,13 @@ class Anesi(nn.Module):
     q
         The prediction model; ``None``: :class:`~solvers.anesi.inference.PredictionModel` of
         ``function``'s output digits (``hidden``, ``layers`` from ``config``).
+    pruner
+        The symbolic pruning of ``function``'s explanations (``config.prune``).
+
+    Raises
+    ------
+    ConfigError
+        ``config.prune`` without a pruner.
     """
 
     def __init__(
@@ -154,8 +178,12 @@ class Anesi(nn.Module):
         function: SymbolicFunction,
         config: AnesiConfig,
         q: PredictiveModel | None = None,
+        pruner: Pruner | None = None,
     ) -> None:
         super().__init__()
+        if config.prune and pruner is None:
+            name = type(function).__name__
+            raise ConfigError(f"symbolic pruning needs a pruner; none was given for {name}")
         self.perception = perception
         self.function = function
         self.config = config
@@ -168,6 +196,18 @@ class Anesi(nn.Module):
             layers=config.layers,
             reverse=config.reverse,
         )
+        self.explanation = (
+            ExplanationModel(
+                k,
+                v,
+                function.output_sizes,
+                hidden=config.hidden,
+                layers=config.layers,
+                pruner=pruner if config.prune else None,
+            )
+            if config.explain
+            else None
+        )
         self.prior = DirichletPrior(
             k,
             v,
@@ -177,7 +217,10 @@ class Anesi(nn.Module):
             lr=config.prior_lr,
             l2=config.prior_l2,
         )
-        self.q_optimizer = torch.optim.Adam(self.q.parameters(), lr=config.q_lr)
+        inference = list(self.q.parameters())
+        if self.explanation is not None:
+            inference += self.explanation.parameters()
+        self.q_optimizer = torch.optim.Adam(inference, lr=config.q_lr)
         self.perception_optimizer = torch.optim.Adam(
             self.perception.parameters(), lr=config.perception_lr
         )
@@ -232,11 +275,30 @@ class Anesi(nn.Module):
             P = torch.cat([P, batch_beliefs.to(P.dtype)])
         w = Categorical(probs=P).sample()
         y = self.function(w)
-        loss = -self.q.log_prob(P, y).mean()
+        if self.explanation is None:
+            loss = -self.q.log_prob(P, y).mean()
+        else:  # q(y | P) q(w | y, P) matched to p(w | P) in log space, as the paper's "mse"
+            log_p = P.gather(2, w.unsqueeze(2)).squeeze(2).clamp_min(LOG_FLOOR).log().sum(dim=1)
+            gap = self.q.log_prob(P, y) + self.explanation.log_prob(P, y, w) - log_p
+            loss = gap.square().mean()
         self.q_optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.q_optimizer.step()
         return loss.item()
+
+    def explain(self, P: Tensor, y: Tensor) -> Tensor:
+        """The explanation model's greedy explanation ``(B, K)`` of answers ``y`` ``(B, M)``
+        under beliefs ``P`` ``(B, K, V)``: the symbol values that most probably gave ``y``
+        (``c(w) = y`` guaranteed under pruning).
+
+        Raises
+        ------
+        ConfigError
+            No explanation model (``config.explain`` false).
+        """
+        if self.explanation is None:
+            raise ConfigError("no explanation model: train with explain=True")
+        return self.explanation.explain(P, y)
 
     @torch.no_grad()
     def predict(self, P: Tensor) -> tuple[Tensor, Tensor]:

@@ -52,6 +52,18 @@ def add_anesi_options(parser: argparse.ArgumentParser) -> None:
         "(default: least significant first, the order of written addition)",
     )
     group.add_argument(
+        "--anesi-explain",
+        action="store_true",
+        help="train the explanation model q(w | y, P) with q by the joint matching loss "
+        "(the paper's explain variant; default: q alone, predict-only)",
+    )
+    group.add_argument(
+        "--anesi-prune",
+        action="store_true",
+        help="symbolic pruning of the explanations (implies --anesi-explain): each "
+        "explanation of a sum then adds up to it",
+    )
+    group.add_argument(
         "--anesi-symbolic",
         choices=("auto", "program", "sum"),
         default="auto",
@@ -74,6 +86,8 @@ def run_anesi_task(config: TaskConfig) -> dict[str, Any]:
         beam=options["anesi_beam"],
         warmup=options["anesi_warmup"],
         reverse=not options["anesi_msb_first"],
+        explain=options["anesi_explain"] or options["anesi_prune"],
+        prune=options["anesi_prune"],
     )
     log = (lambda line: print(line, flush=True)) if config.progress else (lambda _: None)
     result = run_anesi_addition(
@@ -98,4 +112,9 @@ def run_anesi_task(config: TaskConfig) -> dict[str, Any]:
         f"{result['test_examples']} test sums, digit accuracy "
         f"{result['digit_accuracy']:.4f}; {result['train_seconds']:.0f} s training"
     )
+    if result["explanation_accuracy"] is not None:
+        print(
+            f"explanations of the true sums: every digit right on "
+            f"{result['explanation_accuracy']:.4f} of the test sums"
+        )
     return dict(result)

