@@ -40,8 +40,15 @@ from solvers.anesi.symbolic import NumberSum, ProgramFunction, SymbolicFunction,
 from tasks.mnist_addition.pairs import fixed_pairs, random_pairs
 from tasks.mnist_addition_digits.data import DigitsAdditionData, num_test_examples
 from tasks.mnist_addition_digits.exact import digits_settings
+from tasks.mnist_addition_digits.explanations import most_probable_digits
 
-__all__ = ["Symbolic", "AnesiAdditionResult", "addition_function", "run_anesi_addition"]
+__all__ = [
+    "Symbolic",
+    "AnesiAdditionResult",
+    "addition_function",
+    "evaluate_anesi",
+    "run_anesi_addition",
+]
 
 #: How the symbolic function is computed: by clingo on the program itself, by the vectorised
 #: sum checked against the program, or the program where it has few total choices.
@@ -132,17 +139,20 @@ class _Sums:
             yield Batch({"images": train.digits.images[chunk]}, train.sums(chunk).flip(1))
 
 
-def _evaluate(anesi: Anesi, test: DigitsAdditionData, tuples: Tensor) -> dict[str, float]:
+def evaluate_anesi(anesi: Anesi, test: DigitsAdditionData, tuples: Tensor) -> dict[str, float]:
     """Neural and symbolic sum accuracy on ``tuples``, digit accuracy on every test image.
     Each test image is read once; the examples gather its beliefs. With the explanation model,
     also the share of examples whose greedy explanation of the true sum gives every digit right
-    (``explanation_accuracy``) and the share whose explanation sums to it
-    (``explanation_consistency``; 1 under pruning)."""
+    (``explanation_accuracy``), the share whose explanation sums to it
+    (``explanation_consistency``; 1 under pruning), and against the exact most probable
+    explanation (:func:`~tasks.mnist_addition_digits.explanations.most_probable_digits`) its
+    accuracy (``exact_explanation_accuracy``) and the share the two agree on
+    (``explanation_is_exact``)."""
     device = anesi.prior.raw.device
     with torch.no_grad():
         images = test.digits.images.split(2000)
         P = torch.cat([anesi.perception(x.to(device)).exp() for x in images])
-    neural = symbolic = explained = consistent = 0
+    neural = symbolic = explained = consistent = exact = agree = 0
     for chunk in tuples.split(1000):
         truth = test.sums(chunk).flip(1).to(device)
         beliefs = P[chunk.to(device)]
@@ -150,9 +160,13 @@ def _evaluate(anesi: Anesi, test: DigitsAdditionData, tuples: Tensor) -> dict[st
         neural += int((by_q == truth).all(dim=1).sum())
         symbolic += int((by_c == truth).all(dim=1).sum())
         if anesi.explanation is not None:
+            digits = test.digits.labels[chunk].to(device)
             w = anesi.explain(beliefs, truth)
-            explained += int((w.cpu() == test.digits.labels[chunk]).all(dim=1).sum())
+            best = most_probable_digits(beliefs.log(), truth)
+            explained += int((w == digits).all(dim=1).sum())
             consistent += int((anesi.function(w) == truth).all(dim=1).sum())
+            exact += int((best == digits).all(dim=1).sum())
+            agree += int((w == best).all(dim=1).sum())
     figures = {
         "sum_accuracy": symbolic / len(tuples),
         "neural_sum_accuracy": neural / len(tuples),
@@ -161,6 +175,8 @@ def _evaluate(anesi: Anesi, test: DigitsAdditionData, tuples: Tensor) -> dict[st
     if anesi.explanation is not None:
         figures["explanation_accuracy"] = explained / len(tuples)
         figures["explanation_consistency"] = consistent / len(tuples)
+        figures["exact_explanation_accuracy"] = exact / len(tuples)
+        figures["explanation_is_exact"] = agree / len(tuples)
     return figures
 
 
@@ -274,7 +290,7 @@ def run_anesi_addition(
         anesi,
         settings,
         loss=joint_loss,
-        evaluate=lambda _: _evaluate(anesi, test, test_tuples),
+        evaluate=lambda _: evaluate_anesi(anesi, test, test_tuples),
         on_epoch_end=epoch_end,
         param_groups=[{"params": anesi.perception.parameters()}],
     )

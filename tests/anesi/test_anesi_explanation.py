@@ -100,3 +100,22 @@ def test_pruning_needs_the_explanation_model_and_a_pruner():
     anesi = Anesi(build_network("mnist_net"), NumberSum(1), AnesiConfig())
     with pytest.raises(ConfigError, match="no explanation model"):
         anesi.explain(torch.full((1, 2, 10), 0.1), torch.tensor([[0, 3]]))
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_the_viterbi_explanation_is_the_enumerated_most_probable_one(n):
+    """The oracle the explanation model is scored against: for random beliefs and every kind of
+    sum (with and without carries), the digits of the best-scoring choice that gives the sum."""
+    from tasks.mnist_addition_digits.explanations import most_probable_digits
+
+    torch.manual_seed(n)
+    w = _every_choice(n)
+    y = NumberSum(n)(w)
+    log_P = torch.distributions.Dirichlet(torch.full((10,), 0.5)).sample((30, 2 * n)).log()
+    sums = y[torch.randint(len(w), (30,))]
+    scores = log_P[:, torch.arange(2 * n), w].sum(dim=2)  # (30, choices)
+    scores = scores.masked_fill((y.unsqueeze(0) != sums.unsqueeze(1)).any(dim=2), -torch.inf)
+    best = most_probable_digits(log_P, sums)
+    assert torch.equal(NumberSum(n)(best), sums)
+    assert torch.allclose(log_P[torch.arange(30).unsqueeze(1), torch.arange(2 * n), best].sum(1),
+                          scores.max(dim=1).values)  # fmt: skip
