@@ -24,6 +24,7 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 #: as a run's per-seed files, have no table of their own)
 RENDERERS: dict[str, Callable[[dict], list[str]]] = {
     "anesi": training.anesi,
+    "anesi_explanations": training.anesi_explanations,
     "ceiling_spread": training.ceiling_spread,
     "asper": training.asper,
     "visual_sudoku": training.visual_sudoku,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from pathlib import Path
 
 from tables.format import mean_sd, ms, pm, prf
 
@@ -13,6 +14,7 @@ __all__ = [
     "mnist_addition_digits",
     "deepproblog_digits",
     "anesi",
+    "anesi_explanations",
     "ceiling_spread",
     "asper",
     "visual_sudoku",
@@ -148,10 +150,16 @@ def anesi(record: dict) -> list[str]:
     variant = "explain" if config.get("explain") else ""
     variant += " + pruning" if config.get("prune") else ""
     flags = " --prune" if config.get("prune") else " --explain" if variant else ""
+    protocol = " ".join(record["protocol"].split())
+    if variant:
+        protocol = (
+            "The protocol of the table above, with the explanation model trained with q by the "
+            "joint matching loss" + (" under symbolic pruning." if config.get("prune") else ".")
+        )
     lines = [
         f"### A-NeSI on multi-digit MNIST addition (`benchmarks/anesi.py{flags}`)",
         "",
-        " ".join(record["protocol"].split()),
+        protocol,
         "",
         "| N | method (program) | seeds | sum accuracy | ceiling d^(2N) | ratio (min..max) "
         "| vs the exact rows' ceiling | digit accuracy | ms per image |",
@@ -198,6 +206,25 @@ def anesi(record: dict) -> list[str]:
                 f"{q['sum_accuracy']['mean'] / q['sum_ceiling']['mean']:.3f} | | "
                 f"{pm(q['digit_accuracy'], 4)} | {1e3 * q['seconds_per_image']['mean']:.2f} |"
             )
+    return lines
+
+
+def anesi_explanations(record: dict) -> list[str]:
+    lines = [
+        "### A-NeSI's explanations against the exact ones (`benchmarks/anesi_explanations.py`)",
+        "",
+        " ".join(record["protocol"].split()),
+        "",
+        "| N | run | digit accuracy | readings all right | learned explanation all right "
+        "| exact explanation all right | learned = exact |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in record["runs"]:
+        lines.append(
+            f"| {r['digits']} | {Path(r['run']).name} | {r['digit_accuracy']:.4f} | "
+            f"{r['readings_all_right']:.4f} | {r['explanation_accuracy']:.4f} | "
+            f"{r['exact_explanation_accuracy']:.4f} | {r['explanation_is_exact']:.4f} |"
+        )
     return lines
 
 
