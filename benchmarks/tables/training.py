@@ -215,15 +215,16 @@ def anesi_explanations(record: dict) -> list[str]:
         "",
         " ".join(record["protocol"].split()),
         "",
-        "| N | run | digit accuracy | readings all right | learned explanation all right "
-        "| exact explanation all right | learned = exact |",
-        "|---|---|---|---|---|---|---|",
+        "| N | run | digit accuracy | readings all right | learned explanation all right: "
+        "greedy | beam | exact explanation all right | beam = exact |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in record["runs"]:
         lines.append(
             f"| {r['digits']} | {Path(r['run']).name} | {r['digit_accuracy']:.4f} | "
-            f"{r['readings_all_right']:.4f} | {r['explanation_accuracy']:.4f} | "
-            f"{r['exact_explanation_accuracy']:.4f} | {r['explanation_is_exact']:.4f} |"
+            f"{r['readings_all_right']:.4f} | {r['greedy_explanation_accuracy']:.4f} | "
+            f"{r['explanation_accuracy']:.4f} | {r['exact_explanation_accuracy']:.4f} | "
+            f"{r['explanation_is_exact']:.4f} |"
         )
     return lines
 

@@ -7,7 +7,7 @@ the joint matching loss (:meth:`solvers.anesi.learner.Anesi.train_q`), it explai
 which symbol values most probably gave it.
 
 A :class:`Pruner` masks, at each step, the values from which no completion reaches ``y``, so
-the explanation model's every sample and greedy explanation satisfies ``c(w) = y`` (the paper's
+the explanation model's every sample and explanation satisfies ``c(w) = y`` (the paper's
 guarantee of constraint satisfaction). :class:`SumPruner` is the pruner of
 :class:`~solvers.anesi.symbolic.NumberSum`.
 
@@ -24,7 +24,7 @@ from torch import Tensor, nn
 from torch.nn.functional import one_hot
 
 from nesy.errors import ConfigError
-from solvers.anesi.inference import mlp
+from solvers.anesi.inference import beam_search, mlp
 
 __all__ = ["ExplanationModel", "Pruner", "SumPruner"]
 
@@ -146,9 +146,16 @@ class ExplanationModel(nn.Module):
         pruned values get ``-inf``."""
         hots = one_hot(chosen, self.values).flatten(1).to(context.dtype)
         logits = self.steps[j](torch.cat([context, hots], dim=1))
-        if self.pruner is not None:
-            logits = logits.masked_fill(~self.pruner.allowed(y, chosen), -torch.inf)
-        return logits.log_softmax(dim=1)
+        if self.pruner is None:
+            return logits.log_softmax(dim=1)
+        barred = ~self.pruner.allowed(y, chosen)
+        # filled again after: a beam's dead prefix bars every value, and the softmax of a row
+        # of -inf is NaN, which topk would rank first
+        return (
+            logits.masked_fill(barred, -torch.inf)
+            .log_softmax(dim=1)
+            .masked_fill(barred, -torch.inf)
+        )
 
     def log_prob(self, P: Tensor, y: Tensor, w: Tensor) -> Tensor:
         """``log q(w | y, P)``; ``-inf`` where pruning excludes ``w`` (``c(w) != y``).
@@ -164,17 +171,22 @@ class ExplanationModel(nn.Module):
         return total
 
     @torch.no_grad()
-    def explain(self, P: Tensor, y: Tensor) -> Tensor:
-        """The greedy explanation of ``y``: each symbol's most probable value in turn.
+    def explain(self, P: Tensor, y: Tensor, beam: int = 1) -> Tensor:
+        """The most probable explanation of ``y`` by beam search (``beam = 1``: greedy, each
+        symbol's most probable value in turn).
 
         Shape:
             P: ``(B, K, V)``; y: ``(B, M)`` -> ``(B, K)`` int64 in column order.
         """
         context = self._context(P, y)
-        chosen = torch.zeros(len(P), 0, dtype=torch.int64, device=P.device)
-        for j in range(len(self.order)):
-            best = self._step(j, context, y, chosen).argmax(dim=1, keepdim=True)
-            chosen = torch.cat([chosen, best], dim=1)
+
+        def step(j: int, chosen: Tensor) -> Tensor:
+            width = len(chosen) // len(P)
+            rows = context.repeat_interleave(width, dim=0)
+            return self._step(j, rows, y.repeat_interleave(width, dim=0), chosen)
+
+        sizes = (self.values,) * len(self.order)
+        chosen = beam_search(step, len(P), sizes, beam, P.device)
         w = torch.empty_like(chosen)
         w[:, list(self.order)] = chosen
         return w

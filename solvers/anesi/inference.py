@@ -11,13 +11,13 @@ Shape letters: ``B`` batch, ``K`` symbols, ``V`` values per symbol, ``M`` output
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import Tensor, nn
 from torch.nn.functional import one_hot
 
-__all__ = ["PredictionModel", "mlp"]
+__all__ = ["PredictionModel", "beam_search", "mlp"]
 
 
 def mlp(inputs: int, hidden: int, layers: int, outputs: int) -> nn.Sequential:
@@ -104,22 +104,36 @@ class PredictionModel(nn.Module):
         Shape:
             P: ``(B, K, V)`` probabilities -> ``(B, M)`` int64 digits.
         """
-        batch = len(P)
         flat = P.flatten(1)
-        prefixes = torch.zeros(batch, 1, 0, dtype=torch.int64, device=P.device)  # (B, W, i)
-        scores = flat.new_zeros(batch, 1)  # (B, W)
-        for i, size in enumerate(self.output_sizes):
-            width = prefixes.shape[1]
-            step = self._step(
-                i, flat.repeat_interleave(width, dim=0), prefixes.reshape(batch * width, i)
-            ).view(batch, width, size)
-            scores, best = (
-                (scores.unsqueeze(2) + step).view(batch, -1).topk(min(beam, width * size), dim=1)
-            )
-            parent, digit = best // size, best % size
-            prefixes = torch.cat(
-                [prefixes.gather(1, parent.unsqueeze(2).expand(-1, -1, i)), digit.unsqueeze(2)],
-                dim=2,
-            )
-        best = prefixes[:, 0]
+
+        def step(i: int, prefixes: Tensor) -> Tensor:
+            return self._step(i, flat.repeat_interleave(len(prefixes) // len(P), dim=0), prefixes)
+
+        best = beam_search(step, len(P), self.output_sizes, beam, P.device)
         return best.flip(1) if self.reverse else best
+
+
+def beam_search(
+    step: Callable[[int, Tensor], Tensor],
+    batch: int,
+    sizes: Sequence[int],
+    beam: int,
+    device: torch.device,
+) -> Tensor:
+    """The most probable sequence of an autoregressive model, by beam search.
+
+    ``step(i, prefixes)`` gives the log-probabilities ``(B*W, sizes[i])`` of item ``i`` after
+    each prefix ``(B*W, i)``, the ``W`` prefixes of each example in consecutive rows; ``-inf``
+    marks a value that is not allowed. Returns ``(B, len(sizes))`` int64, the best of the last
+    beam (``beam = 1``: greedy).
+    """
+    prefixes = torch.zeros(batch, 1, 0, dtype=torch.int64, device=device)  # (B, W, i)
+    scores = torch.zeros(batch, 1, device=device)  # (B, W)
+    for i, size in enumerate(sizes):
+        width = prefixes.shape[1]
+        logp = step(i, prefixes.reshape(batch * width, i)).view(batch, width, size)
+        scores, best = (scores.unsqueeze(2) + logp).view(batch, -1).topk(min(beam, width * size), 1)
+        parent, value = best // size, best % size
+        kept = prefixes.gather(1, parent.unsqueeze(2).expand(-1, -1, i))
+        prefixes = torch.cat([kept, value.unsqueeze(2)], dim=2)
+    return prefixes[:, 0]

@@ -287,9 +287,9 @@ class Anesi(nn.Module):
         return loss.item()
 
     def explain(self, P: Tensor, y: Tensor) -> Tensor:
-        """The explanation model's greedy explanation ``(B, K)`` of answers ``y`` ``(B, M)``
-        under beliefs ``P`` ``(B, K, V)``: the symbol values that most probably gave ``y``
-        (``c(w) = y`` guaranteed under pruning).
+        """The explanation model's explanation ``(B, K)`` of answers ``y`` ``(B, M)`` under
+        beliefs ``P`` ``(B, K, V)``, by beam search (``config.beam``): the symbol values that
+        most probably gave ``y`` (``c(w) = y`` guaranteed under pruning).
 
         Raises
         ------
@@ -298,7 +298,7 @@ class Anesi(nn.Module):
         """
         if self.explanation is None:
             raise ConfigError("no explanation model: train with explain=True")
-        return self.explanation.explain(P, y)
+        return self.explanation.explain(P, y, self.config.beam)
 
     @torch.no_grad()
     def predict(self, P: Tensor) -> tuple[Tensor, Tensor]:

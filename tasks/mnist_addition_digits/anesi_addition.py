@@ -142,8 +142,8 @@ class _Sums:
 def evaluate_anesi(anesi: Anesi, test: DigitsAdditionData, tuples: Tensor) -> dict[str, float]:
     """Neural and symbolic sum accuracy on ``tuples``, digit accuracy on every test image.
     Each test image is read once; the examples gather its beliefs. With the explanation model,
-    also the share of examples whose greedy explanation of the true sum gives every digit right
-    (``explanation_accuracy``), the share whose explanation sums to it
+    also the share of examples whose explanation of the true sum (beam search, ``config.beam``)
+    gives every digit right (``explanation_accuracy``), the share whose explanation sums to it
     (``explanation_consistency``; 1 under pruning), and against the exact most probable
     explanation (:func:`~tasks.mnist_addition_digits.explanations.most_probable_digits`) its
     accuracy (``exact_explanation_accuracy``) and the share the two agree on

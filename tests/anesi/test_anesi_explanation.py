@@ -119,3 +119,20 @@ def test_the_viterbi_explanation_is_the_enumerated_most_probable_one(n):
     assert torch.equal(NumberSum(n)(best), sums)
     assert torch.allclose(log_P[torch.arange(30).unsqueeze(1), torch.arange(2 * n), best].sum(1),
                           scores.max(dim=1).values)  # fmt: skip
+
+
+def test_a_beam_as_wide_as_the_choices_finds_the_most_probable_explanation():
+    """At N = 2 under pruning ``a`` has at most 100 values and ``b`` one: a beam of 100 is
+    exhaustive, so it returns the explanation of highest q(w | y, P) among the enumerated ones
+    (the beam's dead prefixes, whose next digit has no allowed value, must rank last)."""
+    torch.manual_seed(3)
+    model = ExplanationModel(4, 10, (2, 10, 10), hidden=16, layers=1, pruner=SumPruner(2))
+    P = torch.distributions.Dirichlet(torch.ones(10)).sample((3, 4))
+    answers = NumberSum(2)(torch.randint(10, (3, 4)))
+    w = _every_choice(2)
+    with torch.no_grad():
+        logq = torch.stack(
+            [model.log_prob(P[i].expand(len(w), -1, -1), y.expand(len(w), -1), w)
+             for i, y in enumerate(answers)]
+        )  # fmt: skip
+    assert torch.equal(model.explain(P, answers, beam=100), w[logq.argmax(dim=1)])
