@@ -25,8 +25,9 @@ from torch.nn.functional import one_hot
 
 from nesy.errors import ConfigError
 from solvers.anesi.inference import beam_search, mlp
+from solvers.anesi.symbolic import SymbolicFunction
 
-__all__ = ["ExplanationModel", "Pruner", "SumPruner"]
+__all__ = ["ExplanationModel", "Pruner", "SumPruner", "check_pruner"]
 
 
 class Pruner(Protocol):
@@ -90,6 +91,33 @@ class SumPruner:
         b = total - self._number(chosen[:, :n])  # a is complete: b's digits are fixed
         digit = b // int(self._powers[2 * n - j - 1]) % 10
         return values == digit.unsqueeze(1)
+
+
+def check_pruner(
+    pruner: Pruner, function: SymbolicFunction, samples: int, generator: torch.Generator
+) -> None:
+    """Refuse a pruner that is not ``function``'s: on ``samples`` random total choices ``w``,
+    every value of ``w`` must be allowed after its prefix given ``y = c(w)`` (a pruner that bars
+    a true explanation would make its log-probability ``-inf``).
+
+    Raises
+    ------
+    ConfigError
+        A choice whose own value the pruner bars (shown), or an answer it holds impossible.
+    """
+    w = torch.randint(function.values, (samples, function.symbols), generator=generator)
+    y, chosen = function(w), w[:, list(pruner.order)]
+    for j in range(chosen.shape[1]):
+        try:
+            allowed = pruner.allowed(y, chosen[:, :j]).gather(1, chosen[:, j : j + 1]).squeeze(1)
+        except ConfigError as error:  # an answer the pruner holds impossible
+            raise ConfigError(f"the pruner is not the program's: {error}") from error
+        if not bool(allowed.all()):
+            i = int((~allowed).nonzero()[0])
+            raise ConfigError(
+                f"the pruner is not the program's: it bars the choice {w[i].tolist()}, whose "
+                f"answer is {y[i].tolist()}, at symbol {pruner.order[j]}"
+            )
 
 
 class ExplanationModel(nn.Module):

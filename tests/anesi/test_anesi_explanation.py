@@ -136,3 +136,28 @@ def test_a_beam_as_wide_as_the_choices_finds_the_most_probable_explanation():
              for i, y in enumerate(answers)]
         )  # fmt: skip
     assert torch.equal(model.explain(P, answers, beam=100), w[logq.argmax(dim=1)])
+
+
+def test_a_pruner_that_is_not_the_program_s_is_refused():
+    """The sum's pruner against functions that are not the sum: one whose answers no sum
+    reaches, and one whose answers are sums' (``|a - b|``) but whose explanations it bars."""
+    from solvers.anesi.explanation import check_pruner
+
+    class Product:
+        symbols, values, output_sizes = 2, 10, (2, 10)
+
+        def __call__(self, w: torch.Tensor) -> torch.Tensor:
+            product = w[:, 0] * w[:, 1]
+            return torch.stack([product // 10, product % 10], dim=1)
+
+    class Difference(Product):
+        def __call__(self, w: torch.Tensor) -> torch.Tensor:
+            difference = (w[:, 0] - w[:, 1]).abs()
+            return torch.stack([difference // 10, difference % 10], dim=1)
+
+    generator = torch.Generator().manual_seed(0)
+    check_pruner(SumPruner(2), NumberSum(2), 200, generator)  # its own function passes
+    with pytest.raises(ConfigError, match="the pruner is not the program's: no two numbers"):
+        check_pruner(SumPruner(1), Product(), 200, generator)  # e.g. 6 * 6 = 36 > 9 + 9
+    with pytest.raises(ConfigError, match="the pruner is not the program's: it bars the choice"):
+        check_pruner(SumPruner(1), Difference(), 200, generator)
