@@ -190,7 +190,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.data is not None:
         return _train_on_data(args)
     from nesy.lang import parse_file
-    from nesy.task import TaskConfig
+    from nesy.task import TaskConfig, refuse_ignored_options
     from nesy.train.run_folder import discard_unstarted, prepare_out, read_record, write_record
 
     if args.task is None:
@@ -202,6 +202,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
             f"{', '.join(task.backends)}"
         )
     backend = _pick_backend(args, parse_file(args.program), task.backends).name
+    refuse_ignored_options(vars(args), args.owned_options, backend)
     if args.resume and backend != "exact":
         raise ConfigError(f"--resume continues exact-backend runs; the {backend} backend's cannot")
     if backend != "exact":  # the other backends' trainers place their tensors on the CPU
@@ -362,6 +363,7 @@ def _add_train(
     argv: Sequence[str],
 ) -> None:
     """``nesy train``, with the options of its task (``--task``, or the program's)."""
+    from nesy.task import owned_options
     from nesy.train.schedules import SCHEDULES  # torch-free, as `nesy train --help` must be
 
     train = commands.add_parser("train", help=_CORE["train"])
@@ -421,7 +423,7 @@ def _add_train(
         task.add_arguments(train)
     own = [action.dest for action in train._actions if action.dest not in before]
     train.set_defaults(run=_cmd_train, backends=backends, task=task, task_refusal=refusal)
-    train.set_defaults(task_options=own)
+    train.set_defaults(task_options=own, owned_options=owned_options(train))
 
 
 def _task(argv: Sequence[str]) -> tuple[Task | None, ConfigError | None]:

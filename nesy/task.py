@@ -12,6 +12,7 @@ are registered under the ``nesy.tasks`` entry point group, as backends are under
 from __future__ import annotations
 
 import argparse
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -20,7 +21,18 @@ from typing import Any, Protocol
 
 from nesy.errors import ConfigError
 
-__all__ = ["Task", "TaskConfig", "task_for", "tasks"]
+__all__ = [
+    "Task",
+    "TaskConfig",
+    "backend_options",
+    "owned_options",
+    "refuse_ignored_options",
+    "task_for",
+    "tasks",
+]
+
+#: The argument groups made by :func:`backend_options`, with the backend each belongs to.
+_OWNERS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,3 +119,46 @@ def task_for(name: str | None, program: Path | None, known: Mapping[str, Task]) 
     if not claimed:
         raise ConfigError(f"{program}: name its task with --task (known tasks: {names})")
     return claimed[0]
+
+
+def backend_options(parser: argparse.ArgumentParser, backend: str, about: str) -> Any:
+    """The argument group for the options of one backend (in ``Task.add_arguments``), titled
+    ``"<backend> backend (<about>)"``: ``nesy train`` refuses a value given to one of them when
+    another backend trains, which would ignore it (:func:`refuse_ignored_options`)."""
+    group = parser.add_argument_group(f"{backend} backend ({about})")
+    _OWNERS[group] = backend
+    return group
+
+
+def owned_options(parser: argparse.ArgumentParser) -> dict[str, tuple[str, str, Any]]:
+    """``dest: (backend, option, default)`` of every option made by :func:`backend_options`."""
+    return {
+        action.dest: (owner, action.option_strings[0], action.default)
+        for group in parser._action_groups
+        if (owner := _OWNERS.get(group)) is not None
+        for action in group._group_actions
+    }
+
+
+def refuse_ignored_options(
+    values: Mapping[str, Any], owned: Mapping[str, tuple[str, str, Any]], backend: str
+) -> None:
+    """Refuse the options of other backends than ``backend`` whose ``values`` differ from
+    their defaults (``owned``: :func:`owned_options`).
+
+    Raises
+    ------
+    ConfigError
+        Naming each such option and its backend.
+    """
+    ignored = [
+        f"{option} (the {owner} backend's)"
+        for dest, (owner, option, default) in owned.items()
+        if owner != backend and values[dest] != default
+    ]
+    if ignored:
+        them = "them" if len(ignored) > 1 else "it"
+        raise ConfigError(
+            f"{', '.join(ignored)}: the {backend} backend trains this run and would ignore "
+            f"{them}; leave {them} out or choose the backend with --backend"
+        )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from nesy.task import backend_options
+
 __all__ = ["add_pinesy_options"]
 
 
 def add_pinesy_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("possibilistic backend (Pi-NeSy)")
+    group = backend_options(parser, "possibilistic", "Pi-NeSy")
     group.add_argument(
         "--method",
         type=int,

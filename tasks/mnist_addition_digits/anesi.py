@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from nesy.options import at_least, positive_float
-from nesy.task import TaskConfig
+from nesy.task import TaskConfig, backend_options
 from nesy.train.checkpoint import atomic_write_bytes
 
 __all__ = ["DEFAULT_EPOCHS", "DEFAULT_SCHEDULE", "add_anesi_options", "run_anesi_task"]
@@ -22,7 +22,7 @@ DEFAULT_SCHEDULE = "cosine"
 
 
 def add_anesi_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("anesi backend (A-NeSI, approximate)")
+    group = backend_options(parser, "anesi", "A-NeSI, approximate")
     group.add_argument(
         "--anesi-samples",
         type=at_least(1),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from nesy.task import TaskConfig
+from nesy.task import TaskConfig, backend_options
 from tasks.pinesy_options import add_pinesy_options
 
 __all__ = ["TASK", "ANESI_ENCODINGS"]
@@ -22,7 +22,7 @@ class Visudo:
     programs = ("visudo_4x4.nesy", "visudo_9x9.nesy")
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        group = parser.add_argument_group("anesi backend (A-NeSI, approximate)")
+        group = backend_options(parser, "anesi", "A-NeSI, approximate")
         group.add_argument(
             "--anesi-encoding",
             choices=ANESI_ENCODINGS,
