@@ -91,6 +91,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--prune", action="store_true", help="symbolic pruning in the explanation model")
     p.add_argument(
+        "--pseudo-labels",
+        type=float,
+        default=0.0,
+        help="weight of the cross-entropy towards labels the sum checks (AnesiConfig; default 0)",
+    )
+    p.add_argument(
         "--schedule",
         default="cosine",
         help="the perception's lr schedule, and the supervised ceiling's (default cosine)",
@@ -192,6 +198,7 @@ def anesi_row(args: argparse.Namespace, n: int) -> dict[str, Any]:
         reverse=not args.msb_first,
         explain=args.explain or args.prune,
         prune=args.prune,
+        pseudo_labels=args.pseudo_labels,
     )
     per_seed = []
     for seed in args.seeds:
@@ -317,6 +324,8 @@ def print_table(r: dict[str, Any]) -> None:
         variant = ""
         if config.get("explain"):
             variant = ", explain" + (" + pruning" if config.get("prune") else "")
+        if config.get("pseudo_labels"):
+            variant += f", checked labels x{config['pseudo_labels']:g}"
         rows.append((
             str(row["digits"]), f"A-NeSI symbolic ({row['epochs']} ep{variant})", "whole numbers",
             str(len(row["per_seed"])), _acc(row["sum_accuracy"]), _acc(row["sum_ceiling"]),

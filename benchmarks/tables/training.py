@@ -138,6 +138,29 @@ def deepproblog_digits(record: dict) -> list[str]:
     return lines
 
 
+def _anesi_variant(config: dict) -> tuple[str, str, str]:
+    """A variant's name, its benchmarks/anesi.py flags and what it changes ("" for the
+    predict-only A-NeSI)."""
+    names, flags, changes = [], "", []
+    if config.get("explain"):
+        names.append("explain" + (" + pruning" if config.get("prune") else ""))
+        flags += " --prune" if config.get("prune") else " --explain"
+        changes.append(
+            "with the explanation model trained with q by the joint matching loss"
+            + (" under symbolic pruning" if config.get("prune") else "")
+        )
+    if config.get("pseudo_labels"):
+        weight = f"{config['pseudo_labels']:g}"
+        names.append(f"checked labels x{weight}")
+        flags += f" --pseudo-labels {weight}"
+        changes.append(
+            f"with a cross-entropy towards checked labels (weight {weight}) added to the "
+            "perception's loss: an example's readings where they give its sum, else the readings "
+            "with the one digit changed that gives it"
+        )
+    return ", ".join(names), flags, "; ".join(changes)
+
+
 def anesi(record: dict) -> list[str]:
     # Only the record joined from the per-part runs (benchmarks/anesi.py --combine) is shown:
     # the parts it was joined from are its inputs.
@@ -147,15 +170,10 @@ def anesi(record: dict) -> list[str]:
     quoted = record["quoted_carry_program"]
     carry_ceiling = {q["digits"]: q["sum_ceiling"]["mean"] for q in quoted if q["mode"] == "exact"}
     config = record["anesi"][0]["per_seed"][0]["anesi"]["config"]
-    variant = "explain" if config.get("explain") else ""
-    variant += " + pruning" if config.get("prune") else ""
-    flags = " --prune" if config.get("prune") else " --explain" if variant else ""
+    variant, flags, changes = _anesi_variant(config)
     protocol = " ".join(record["protocol"].split())
     if variant:
-        protocol = (
-            "The protocol of the table above, with the explanation model trained with q by the "
-            "joint matching loss" + (" under symbolic pruning." if config.get("prune") else ".")
-        )
+        protocol = f"The protocol of the table above, {changes}."
     lines = [
         f"### A-NeSI on multi-digit MNIST addition (`benchmarks/anesi.py{flags}`)",
         "",

@@ -10,7 +10,9 @@ Each step (ALGORITHMS.md D.4, D.5):
    the explanation model (``explain``), q and it take the step together on the joint matching
    loss ``(log q(y | P) + log q(w | y, P) - log p(w | P))^2`` instead;
 3. the perception network takes one Adam step on ``-log q(y_obs | P)`` with q frozen: the
-   gradient reaches the network through q, whose parameters do not move.
+   gradient reaches the network through q, whose parameters do not move; with
+   ``pseudo_labels`` (not in the paper), plus a cross-entropy towards labels that the symbolic
+   function checks against ``y_obs`` (:meth:`Anesi.checked_labels`).
 
 Step 2 must come between the perception's forward pass and its loss (that loss reads the q
 just updated), so q's step is not the trainer's: :meth:`Anesi.joint_loss` takes it with q's
@@ -47,6 +49,10 @@ __all__ = ["AnesiConfig", "Anesi", "JointLoss", "PredictiveModel", "StepLosses"]
 #: values at 1e-30 and less, whose logs would swamp the squared matching loss (the paper's code
 #: adds an epsilon of 1e-8 likewise).
 LOG_FLOOR = 1e-8
+
+
+#: The rates and weights that may be 0 (no L2 pull on the prior; no checked labels).
+ZERO_ALLOWED = ("prior_l2", "pseudo_labels")
 
 
 class PredictiveModel(Protocol):
@@ -93,6 +99,14 @@ class AnesiConfig:
         paper's "explain" variant) instead of q alone on ``-log q(y | P)`` ("predict-only").
     prune
         Symbolic pruning in the explanation model (needs ``explain`` and a pruner).
+    pseudo_labels
+        Weight of the perception's cross-entropy towards checked labels
+        (:meth:`Anesi.checked_labels`), summed over an example's symbols; 0 (the default)
+        leaves it out. Not in the paper. A sum's likelihood stops pulling on a digit once the
+        sum is right, and a digit misread in every regrouping is never named by it; the checked
+        labels give every symbol of an example a label, and repair one misread symbol. At
+        small N readings that give the right sum by chance are common early on (N = 1: one in
+        ten), so it is meant for many digits.
 
     Raises
     ------
@@ -115,6 +129,7 @@ class AnesiConfig:
     reverse: bool = True
     explain: bool = False
     prune: bool = False
+    pseudo_labels: float = 0.0
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -128,8 +143,9 @@ class AnesiConfig:
                     raise ConfigError(f"{f.name} must be an integer >= {least}; got {value!r}")
             elif isinstance(value, bool) or not isinstance(value, int | float):
                 raise ConfigError(f"{f.name} must be a number; got {value!r}")
-            elif not (0 <= value < math.inf) or (value == 0 and f.name != "prior_l2"):
-                raise ConfigError(f"{f.name} must be a finite number > 0; got {value!r}")
+            elif not (0 <= value < math.inf) or (value == 0 and f.name not in ZERO_ALLOWED):
+                bound = ">= 0" if f.name in ZERO_ALLOWED else "> 0"
+                raise ConfigError(f"{f.name} must be a finite number {bound}; got {value!r}")
         if self.prune and not self.explain:
             raise ConfigError("prune masks the explanation model's values; it needs explain")
 
@@ -225,21 +241,38 @@ class Anesi(nn.Module):
             self.perception.parameters(), lr=config.perception_lr
         )
 
+    def log_beliefs(self, x: Tensor) -> Tensor:
+        """The perception's log-probabilities ``(B, K, V)`` of inputs ``x`` ``(B, K, ...)``."""
+        return self.perception(x.flatten(0, 1)).view(len(x), self.function.symbols, -1)
+
     def beliefs(self, x: Tensor) -> Tensor:
         """The perception's probabilities ``(B, K, V)`` of inputs ``x`` ``(B, K, ...)``."""
-        logp = self.perception(x.flatten(0, 1))
-        return logp.exp().view(len(x), self.function.symbols, -1)
+        return self.log_beliefs(x).exp()
 
     def joint_loss(self, x: Tensor, y: Tensor) -> JointLoss:
         """Steps 1 and 2 on inputs ``x`` ``(B, K, ...)`` with answers ``y`` ``(B, M)`` (digits,
         most significant first), and the perception's loss ``-log q(y | P)`` of step 3, whose
-        gradient reaches only the perception (q is frozen while it is built)."""
-        return self.joint(x, lambda q, P: -q.log_prob(P, y).mean())
+        gradient reaches only the perception (q is frozen while it is built), plus the checked
+        labels' cross-entropy with ``config.pseudo_labels``."""
+        log_P = self.log_beliefs(x)
+        weight = self.config.pseudo_labels
+
+        def loss_of(q: PredictiveModel, P: Tensor) -> Tensor:
+            loss = -q.log_prob(P, y).mean()
+            if weight:
+                labels, found = self.checked_labels(log_P.detach(), y)
+                log_label = log_P.gather(2, labels.unsqueeze(2)).squeeze(2).sum(dim=1)
+                loss = loss - weight * (log_label * found).mean()
+            return loss
+
+        return self._joint(log_P.exp(), loss_of)
 
     def joint(self, x: Tensor, loss_of: Callable[[PredictiveModel, Tensor], Tensor]) -> JointLoss:
         """:meth:`joint_loss` with the perception's loss ``loss_of(q, P)`` of one's own (e.g. a
         task whose observation is not one answer ``y``: ViSudo-PC's invalid grids)."""
-        P = self.beliefs(x)
+        return self._joint(self.beliefs(x), loss_of)
+
+    def _joint(self, P: Tensor, loss_of: Callable[[PredictiveModel, Tensor], Tensor]) -> JointLoss:
         q_loss = self.train_q(P.detach())
         self.q.requires_grad_(False)  # its gradient is not needed: only the perception moves
         try:
@@ -247,6 +280,34 @@ class Anesi(nn.Module):
         finally:
             self.q.requires_grad_(True)
         return JointLoss(loss, q_loss)
+
+    @torch.no_grad()
+    def checked_labels(self, log_P: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+        """Labels ``(B, K)`` of the symbols under log-beliefs ``log_P`` ``(B, K, V)`` that the
+        symbolic function checks against answers ``y`` ``(B, M)``, and which examples have
+        them ``(B,)``: the readings ``argmax P`` where they give ``y``; else the readings with
+        one symbol changed that give ``y``, the change that loses the least log-belief; else
+        none. Costs ``K * V`` runs of the function per example whose readings miss."""
+        w = log_P.argmax(dim=2)
+        found = (self.function(w) == y).all(dim=1)
+        missed = (~found).nonzero().squeeze(1)
+        if len(missed) == 0:
+            return w, found
+        k, v = log_P.shape[1:]
+        symbol = torch.arange(k, device=w.device).repeat_interleave(v)  # change c: symbol c // v
+        value = torch.arange(v, device=w.device).repeat(k)  # ... to value c % v
+        changed = w[missed].unsqueeze(1).repeat(1, k * v, 1)  # (B', K*V, K)
+        changed[:, torch.arange(k * v), symbol] = value
+        answers = self.function(changed.flatten(0, 1)).view(len(missed), k * v, -1)
+        gives = (answers == y[missed].unsqueeze(1)).all(dim=2)
+        read = log_P[missed].gather(2, w[missed].unsqueeze(2))
+        loss = (read - log_P[missed]).flatten(1).masked_fill(~gives, math.inf)
+        best = loss.argmin(dim=1)
+        repaired = gives.any(dim=1)
+        rows, best = missed[repaired], best[repaired]
+        w[rows, symbol[best]] = value[best]
+        found[rows] = True
+        return w, found
 
     def step(self, x: Tensor, y: Tensor) -> StepLosses:
         """One joint training step (:meth:`joint_loss`, then the perception's own Adam)."""

@@ -8,7 +8,7 @@ import argparse
 import json
 from typing import Any
 
-from nesy.options import at_least, positive_float
+from nesy.options import at_least, non_negative_float, positive_float
 from nesy.task import TaskConfig, backend_options
 from nesy.train.checkpoint import atomic_write_bytes
 
@@ -64,6 +64,15 @@ def add_anesi_options(parser: argparse.ArgumentParser) -> None:
         "explanation of a sum then adds up to it",
     )
     group.add_argument(
+        "--anesi-pseudo-labels",
+        type=non_negative_float,
+        default=0.0,
+        metavar="WEIGHT",
+        help="weight of a cross-entropy towards labels the program checks against the sum: "
+        "the readings where they give it, else the one digit changed that gives it (not in the "
+        "paper; default 0: off)",
+    )
+    group.add_argument(
         "--anesi-symbolic",
         choices=("auto", "program", "sum"),
         default="auto",
@@ -88,6 +97,7 @@ def run_anesi_task(config: TaskConfig) -> dict[str, Any]:
         reverse=not options["anesi_msb_first"],
         explain=options["anesi_explain"] or options["anesi_prune"],
         prune=options["anesi_prune"],
+        pseudo_labels=options["anesi_pseudo_labels"],
     )
     log = (lambda line: print(line, flush=True)) if config.progress else (lambda _: None)
     result = run_anesi_addition(
