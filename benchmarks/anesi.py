@@ -24,6 +24,9 @@ The recorded figures came from one process per part, joined afterwards:
     python benchmarks/anesi.py --digits 4 --exact-digits --out .../anesi_N4.json
     python benchmarks/anesi.py --digits 1 2 --exact-digits 1 2 4 --out .../anesi_N1_N2.json
     python benchmarks/anesi.py --combine .../anesi_N*.json --out .../anesi.json
+
+and likewise with --pseudo-labels 1 for results/anesi_checked_labels.json, whose N = 15 row has
+six seeds (one process each, --seeds S for S = 0..5).
 """
 
 from __future__ import annotations

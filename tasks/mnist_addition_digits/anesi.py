@@ -70,7 +70,7 @@ def add_anesi_options(parser: argparse.ArgumentParser) -> None:
         metavar="WEIGHT",
         help="weight of a cross-entropy towards labels the program checks against the sum: "
         "the readings where they give it, else the one digit changed that gives it (not in the "
-        "paper; default 0: off)",
+        "paper; for many digits: at N = 1 it can lock in a wrong reading; default 0: off)",
     )
     group.add_argument(
         "--anesi-symbolic",
