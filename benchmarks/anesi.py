@@ -44,6 +44,7 @@ import clingo
 import torch
 from bench_record import record_head, spread  # a sibling script
 from mnist_addition import run_supervised
+from tables.training import anesi_variant  # the README table's names of the variants
 
 import nesy
 from nesy.errors import NesyError
@@ -324,11 +325,8 @@ def print_table(r: dict[str, Any]) -> None:
     rows = [head]
     for row in r["anesi"]:
         config = row["per_seed"][0]["anesi"]["config"]
-        variant = ""
-        if config.get("explain"):
-            variant = ", explain" + (" + pruning" if config.get("prune") else "")
-        if config.get("pseudo_labels"):
-            variant += f", checked labels x{config['pseudo_labels']:g}"
+        name = anesi_variant(config)[0]
+        variant = f", {name}" if name else ""
         rows.append((
             str(row["digits"]), f"A-NeSI symbolic ({row['epochs']} ep{variant})", "whole numbers",
             str(len(row["per_seed"])), _acc(row["sum_accuracy"]), _acc(row["sum_ceiling"]),

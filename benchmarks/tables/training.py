@@ -14,6 +14,7 @@ __all__ = [
     "mnist_addition_digits",
     "deepproblog_digits",
     "anesi",
+    "anesi_variant",
     "anesi_explanations",
     "ceiling_spread",
     "asper",
@@ -138,7 +139,7 @@ def deepproblog_digits(record: dict) -> list[str]:
     return lines
 
 
-def _anesi_variant(config: dict) -> tuple[str, str, str]:
+def anesi_variant(config: dict) -> tuple[str, str, str]:
     """A variant's name, its benchmarks/anesi.py flags and what it changes ("" for the
     predict-only A-NeSI)."""
     names, flags, changes = [], "", []
@@ -170,7 +171,7 @@ def anesi(record: dict) -> list[str]:
     quoted = record["quoted_carry_program"]
     carry_ceiling = {q["digits"]: q["sum_ceiling"]["mean"] for q in quoted if q["mode"] == "exact"}
     config = record["anesi"][0]["per_seed"][0]["anesi"]["config"]
-    variant, flags, changes = _anesi_variant(config)
+    variant, flags, changes = anesi_variant(config)
     protocol = " ".join(record["protocol"].split())
     if variant:
         protocol = f"The protocol of the table above, {changes}."

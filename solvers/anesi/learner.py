@@ -296,12 +296,13 @@ class Anesi(nn.Module):
         k, v = log_P.shape[1:]
         symbol = torch.arange(k, device=w.device).repeat_interleave(v)  # change c: symbol c // v
         value = torch.arange(v, device=w.device).repeat(k)  # ... to value c % v
-        changed = w[missed].unsqueeze(1).repeat(1, k * v, 1)  # (B', K*V, K)
+        w_missed, log_P_missed = w[missed], log_P[missed]
+        changed = w_missed.unsqueeze(1).repeat(1, k * v, 1)  # (B', K*V, K)
         changed[:, torch.arange(k * v), symbol] = value
         answers = self.function(changed.flatten(0, 1)).view(len(missed), k * v, -1)
         gives = (answers == y[missed].unsqueeze(1)).all(dim=2)
-        read = log_P[missed].gather(2, w[missed].unsqueeze(2))
-        loss = (read - log_P[missed]).flatten(1).masked_fill(~gives, math.inf)
+        read = log_P_missed.gather(2, w_missed.unsqueeze(2))
+        loss = (read - log_P_missed).flatten(1).masked_fill(~gives, math.inf)
         best = loss.argmin(dim=1)
         repaired = gives.any(dim=1)
         rows, best = missed[repaired], best[repaired]
