@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 import torch
@@ -78,3 +79,13 @@ def test_checked_labels_add_their_cross_entropy_to_the_perception_s_loss():
 def test_a_checked_label_weight_must_be_finite_and_not_negative(weight):
     with pytest.raises(ConfigError, match="pseudo_labels"):
         AnesiConfig(pseudo_labels=weight)
+
+
+def test_a_negative_checked_label_weight_is_refused_on_the_command_line(capsys):
+    from nesy.cli import main
+
+    program = str(Path(__file__).resolve().parents[2] / "programs" / "mnist_addition_numbers.nesy")
+    with pytest.raises(SystemExit) as stop:
+        main(["train", program, "--anesi-pseudo-labels", "-1"])
+    assert stop.value.code == 2
+    assert "--anesi-pseudo-labels: must not be negative" in capsys.readouterr().err
