@@ -16,7 +16,7 @@ def record_head(name: str, args: argparse.Namespace, doc: str, **versions: str) 
     """``doc``'s second paragraph is the protocol; ``versions`` adds to python's and torch's."""
     return {
         "benchmark": name,
-        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "config": {k: _plain(v) for k, v in vars(args).items()},
         "protocol": doc.split("\n\n")[1],
         "machine": {
             "platform": platform.platform(),
@@ -29,6 +29,13 @@ def record_head(name: str, args: argparse.Namespace, doc: str, **versions: str) 
             **versions,
         },
     }
+
+
+def _plain(value: Any) -> Any:
+    """An argument as JSON holds it: paths (alone or in a list) as strings."""
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return str(value) if isinstance(value, Path) else value
 
 
 def spread(values: list[float]) -> dict[str, float]:

@@ -25,6 +25,7 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 RENDERERS: dict[str, Callable[[dict], list[str]]] = {
     "anesi": training.anesi,
     "anesi_explanations": training.anesi_explanations,
+    "anesi_relabel": training.anesi_relabel,
     "ceiling_spread": training.ceiling_spread,
     "asper": training.asper,
     "visual_sudoku": training.visual_sudoku,

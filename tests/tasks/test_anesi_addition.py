@@ -52,12 +52,17 @@ def test_n1_from_a_fresh_network_beats_chance_clearly(tmp_path):
     torch.set_num_threads(1)
     config = AnesiConfig(warmup=200)
     result = run_anesi_addition(
-        NUMBERS, digits=1, epochs=3, seed=0, config=config, out_dir=tmp_path
+        NUMBERS, digits=1, epochs=3, seed=0, config=config, out_dir=tmp_path, relabel=True
     )
     assert result["symbolic"] == "program"
     assert result["sum_accuracy"] > 0.5 and result["digit_accuracy"] > 0.7
     assert result["neural_sum_accuracy"] > 0.4
+    # a fresh network on the confirmed readings reads about as well as the one it learnt from
+    again = result["relabelled"]
+    assert again is not None and again["kept"] > 0.5
+    assert again["digit_accuracy"] > result["digit_accuracy"] - 0.1
     log = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
     assert [row["epoch"] for row in log] == [1, 2, 3]
     state = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
     assert state["digits"] == 1 and "perception.classifier.4.weight" in state["model"]
+    assert "classifier.4.weight" in state["relabelled"]

@@ -28,17 +28,19 @@ def _train(*args: str) -> subprocess.CompletedProcess:
 def test_a_run_reports_and_saves(tmp_path):
     out = tmp_path / "run"
     args = ["--task", "mnist-addition-digits", "--digits", "2", "--epochs", "1"]
-    options = ["--anesi-samples", "50", "--anesi-warmup", "100", "--anesi-prune"]
+    options = ["--anesi-samples", "50", "--anesi-warmup", "100", "--anesi-prune", "--anesi-relabel"]
     result = _train(*args, *options, "--no-progress", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "A-NeSI, N=2: sum accuracy" in result.stdout
     assert "explanations of the true sums: every digit right on" in result.stdout
+    assert "relabelled (a fresh network on" in result.stdout
     figures = json.loads((out / "result.json").read_text())
     assert figures["digits"] == 2 and figures["config"]["samples"] == 50
     assert figures["config"]["explain"] and figures["config"]["prune"]
     assert figures["epochs_log"][-1]["explanation_consistency"] == 1.0
     assert figures["config"]["warmup"] == 100 and figures["schedule"] == "cosine"
     assert figures["symbolic"] == "sum (checked against the program at n = 2)"
+    assert 0 < figures["relabelled"]["kept"] <= 1
     assert (out / "checkpoint.pt").is_file() and (out / "run.json").is_file()
 
 
