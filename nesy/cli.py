@@ -72,6 +72,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
 def _query(args: argparse.Namespace) -> int:
     from nesy.infer import explain
     from nesy.lang import parse_file
+    from nesy.task import refuse_ignored_options
 
     if _dialect(args) == "problog":
         from nesy.infer.query import query_problog
@@ -82,6 +83,7 @@ def _query(args: argparse.Namespace) -> int:
         return 0
     program = parse_file(args.program)
     backend = _pick_backend(args, program, list(args.backends))
+    refuse_ignored_options(vars(args), args.owned_options, backend.name)
     if args.mpe:
         if backend.name != "exact":
             raise ConfigError("--mpe is the exact backend's; `nesy solve` gives the ASP backend's")
@@ -303,6 +305,8 @@ def _add_compute_options(parser: argparse.ArgumentParser) -> None:
 def _add_query(
     commands: argparse._SubParsersAction[argparse.ArgumentParser], backends: dict[str, Backend]
 ) -> None:
+    from nesy.task import owned_options
+
     query = commands.add_parser("query", help=_CORE["query"])
     query.add_argument("program", type=Path)
     query.add_argument("--json", action="store_true", help="print a JSON object")
@@ -324,26 +328,29 @@ def _add_query(
     )
     _add_compute_options(query)
     _add_budget_options(query)
-    query.set_defaults(run=_cmd_query, backends=backends)
+    query.set_defaults(run=_cmd_query, backends=backends, owned_options=owned_options(query))
 
 
 def _add_budget_options(parser: argparse.ArgumentParser) -> None:
     from nesy.infer.budget import DEFAULT_BUDGET as LIMIT
+    from nesy.task import backend_options
 
-    budget = parser.add_argument_group("budget of the exact backend (an error past any of them)")
+    budget = parser.add_argument_group("budget of every backend (an error past any of them)")
+    # the compilation's bounds mean nothing to another backend: given to one, they are refused
+    compiling = backend_options(parser, "exact", "its budget, an error past any of them")
     budget.add_argument(
         "--max-seconds",
         type=positive_float,
         default=LIMIT.seconds,
         help=f"the whole command: reading, grounding, compiling (default {LIMIT.seconds:g})",
     )
-    budget.add_argument(
+    compiling.add_argument(
         "--max-sdd-nodes",
         type=at_least(1),
         default=LIMIT.sdd_nodes,
         help=f"live SDD nodes while compiling (default {LIMIT.sdd_nodes:,})",
     )
-    budget.add_argument(
+    compiling.add_argument(
         "--max-ground-rules",
         type=at_least(1),
         default=LIMIT.ground_rules,

@@ -159,6 +159,6 @@ def refuse_ignored_options(
     if ignored:
         them = "them" if len(ignored) > 1 else "it"
         raise ConfigError(
-            f"{', '.join(ignored)}: the {backend} backend trains this run and would ignore "
+            f"{', '.join(ignored)}: the {backend} backend runs this command and would ignore "
             f"{them}; leave {them} out or choose the backend with --backend"
         )

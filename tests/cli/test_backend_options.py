@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
         (
             "visudo_4x4.nesy",
             ["--backend", "asp", "--anesi-encoding", "pairs", "--method", "2"],
-            ["--anesi-encoding (the anesi", "--method (the possibilistic", "asp backend trains"],
+            ["--anesi-encoding (the anesi", "--method (the possibilistic", "asp backend runs this"],
         ),
         ("mnist_addition.nesy", ["--backend", "exact", "--no-thresholds"], ["--no-thresholds"]),
     ],
@@ -53,3 +53,17 @@ def test_the_options_of_the_backend_that_trains_and_defaults_pass() -> None:
     refuse_ignored_options(vars(parser.parse_args(["--anesi-samples", "600"])), owned, "exact")
     with pytest.raises(ConfigError, match="--anesi-samples"):
         refuse_ignored_options(vars(parser.parse_args(["--anesi-samples", "60"])), owned, "exact")
+
+
+def test_query_refuses_the_compile_budget_for_the_asp_backend(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """lawn.nesy has a choice rule, so auto picks the ASP backend, which compiles nothing: a
+    bound on SDD nodes or ground rules would be ignored there; time and memory bound it too."""
+    lawn = str(ROOT / "programs" / "lawn.nesy")
+    assert main(["query", lawn, "--max-sdd-nodes", "10", "--max-ground-rules", "99"]) == 1
+    error = capsys.readouterr().err
+    assert "--max-sdd-nodes (the exact backend's), --max-ground-rules (the exact" in error
+    assert "the asp backend runs this command and would ignore them" in error
+    assert main(["query", lawn, "--backend", "asp", "--max-seconds", "30"]) == 0
+    assert "wet" in capsys.readouterr().out
