@@ -12,9 +12,11 @@ The true labels are read only to count the wrong readings kept. When every readi
 right, the fresh CNN trains on the digit labels themselves with the twin's seed: it is the twin.
 
     python benchmarks/anesi.py --digits 15 --seeds S --exact-digits --pseudo-labels 1 \
-        --keep runs/anesi --out benchmarks/results/anesi_checked_labels_N15_seedS.json  # S = 0..5
+        --keep runs/anesi --out benchmarks/results/anesi_checked_labels_N15_seedS.json  # S = 0..8
+    python benchmarks/anesi.py --digits 4 --exact-digits --pseudo-labels 1 --keep runs/anesi \
+        --out benchmarks/results/anesi_checked_labels_N4.json
     python benchmarks/anesi_relabel.py --keep runs/anesi \
-        --records benchmarks/results/anesi_checked_labels_N15_seed*.json \
+        --records benchmarks/results/anesi_checked_labels_N{4,15_seed?}.json \
         --out benchmarks/results/anesi_checked_labels_relabel.json
 """
 
