@@ -2,7 +2,7 @@
 readings of the training digits, kept where the program confirms them.
 
 Why: at N = 15 A-NeSI's network can read every one of its training digits right (with checked
-labels, on six seeds of six), labels it never saw, yet generalise less well than the same CNN
+labels, on nine seeds of nine), labels it never saw, yet generalise less well than the same CNN
 trained on digit labels (test digits up to 0.0028 below); the sum's accuracy is the digit
 accuracy to the power 2N, so that gap costs up to a tenth of the sums. Fine-tuning that network
 on its own readings did not move it (benchmarks/notes/anesi.md); a fresh network trained on them
