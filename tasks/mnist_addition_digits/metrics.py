@@ -8,7 +8,14 @@ from torch import Tensor, nn
 from nesy.train.device import module_device
 from tasks.mnist_addition_digits.data import DigitsAdditionData, sum_digits
 
-__all__ = ["symbolic_sum_accuracy"]
+__all__ = ["read_digits", "symbolic_sum_accuracy"]
+
+
+@torch.no_grad()
+def read_digits(network: nn.Module, images: Tensor, batch_size: int = 2000) -> Tensor:
+    """``(D,)`` the digit ``network`` reads in each image (its argmax), in the network's mode."""
+    device = module_device(network)
+    return torch.cat([network(x.to(device)).argmax(dim=1).cpu() for x in images.split(batch_size)])
 
 
 def symbolic_sum_accuracy(
@@ -28,10 +35,7 @@ def symbolic_sum_accuracy(
     tuple[float, float]
         ``(sum accuracy over the P examples, digit accuracy over all of data's images)``.
     """
-    device = module_device(network)
-    with torch.no_grad():
-        batches = data.digits.images.split(batch_size)
-        predicted = torch.cat([network(x.to(device)).argmax(dim=1).cpu() for x in batches])
+    predicted = read_digits(network, data.digits.images, batch_size)
     digit_acc = float((predicted == data.digits.labels).double().mean())
     guess = predicted[tuples]
     pred_sum = sum_digits(guess[:, : data.n], guess[:, data.n :])

@@ -28,8 +28,9 @@ from nesy.train.trainer import Batch, TensorData, TrainConfig, Trainer, seed_eve
 from solvers.anesi.symbolic import SymbolicFunction
 from tasks.mnist_addition.pairs import random_pairs
 from tasks.mnist_addition_digits.data import DigitsAdditionData
+from tasks.mnist_addition_digits.metrics import read_digits
 
-__all__ = ["Relabelled", "confirmed_readings", "read_digits", "relabel"]
+__all__ = ["Relabelled", "confirmed_readings", "relabel"]
 
 #: Regroupings a reading gets to be confirmed in: a right reading lies in an example whose
 #: readings are all right with probability ~0.93 at N = 15, so ten leave ~1e-11 unconfirmed.
@@ -43,14 +44,6 @@ class Relabelled(NamedTuple):
     readings: Tensor  # (D,) the first network's reading of each training digit
     kept: Tensor  # (D,) bool: the readings the program confirmed, trained on
     train_seconds: float
-
-
-@torch.no_grad()
-def read_digits(net: nn.Module, images: Tensor, batch_size: int = 1000) -> Tensor:
-    """``(D,)`` the digit ``net`` reads in each image (argmax), in eval mode."""
-    net.eval()
-    device = next(net.parameters()).device
-    return torch.cat([net(x.to(device)).argmax(1).cpu() for x in images.split(batch_size)])
 
 
 def confirmed_readings(
@@ -95,7 +88,7 @@ def relabel(
     """
     if epochs < 1 or rounds < 1:
         raise ConfigError(f"relabelling needs epochs and rounds >= 1; got {epochs}, {rounds}")
-    read = read_digits(net, train.digits.images)
+    read = read_digits(net.eval(), train.digits.images)
     kept = confirmed_readings(read, train, function, rounds, torch.Generator().manual_seed(seed))
     if not kept.any():
         raise ConfigError("the program confirmed none of the network's readings")
