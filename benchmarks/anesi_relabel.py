@@ -9,7 +9,8 @@ fresh CNN, seeded as the run's supervised twin, trains on the kept readings by c
 with the twin's epochs, images per step, lr and cosine schedule; it is scored as A-NeSI is
 (symbolic prediction on the same fixed test sums) and set against the run's ceiling d^(2N).
 The true labels are read only to count the wrong readings kept. When every reading is kept and
-right, the fresh CNN trains on the digit labels themselves with the twin's seed: it is the twin.
+right, the fresh CNN trains on the digit labels themselves with the twin's seed: it is the twin,
+which the twin, trained again beside it, checks weight for weight (the largest difference).
 
     python benchmarks/anesi.py --digits 15 --seeds S --exact-digits --pseudo-labels 1 \
         --keep runs/anesi --out benchmarks/results/anesi_checked_labels_N15_seedS.json  # S = 0..8
@@ -29,8 +30,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import torch
-from bench_record import record_head, spread  # a sibling script
+from anesi import supervised_twin  # a sibling script
+from bench_record import record_head, spread
 from tables.training import anesi_relabel, anesi_variant  # the README table's
+from torch import nn
 
 from nesy.lang import parse_file
 from nesy.lang.ir import Program
@@ -86,6 +89,14 @@ def one_run(
     test = DigitsAdditionData(data.test, n)
     tuples = fixed_pairs(len(test.digits.labels), num_test_examples(n), seed=0, k=test.k)
     sums, digits = symbolic_sum_accuracy(done.network, test, tuples)
+    twins: list[nn.Module] = []
+    supervised_twin(
+        n, epochs=ours["epochs"], batch_size=ours["batch_size"],
+        lr=float(ours["config"]["perception_lr"]), schedule=ours["schedule"], seed=seed,
+        test_dir=args.test_dir, trained=twins.append,
+    )  # fmt: skip
+    twin = twins[0].state_dict()
+    gap = max(float((v - twin[k]).abs().max()) for k, v in done.network.state_dict().items())
     row = {
         "digits": n,
         "seed": seed,
@@ -104,6 +115,7 @@ def one_run(
         "sum_accuracy": sums,
         "digit_accuracy": digits,
         "supervised_digit_accuracy": run["supervised_digit_accuracy"],
+        "largest_weight_difference_to_twin": gap,
         "sum_ceiling": run["sum_ceiling"],
         "ratio": sums / run["sum_ceiling"],
     }

@@ -259,16 +259,19 @@ def anesi_relabel(record: dict) -> list[str]:
         " ".join(record["protocol"].split()),
         "",
         "| N | seed | training digits read right | readings kept (wrong kept / wrong) "
-        "| A-NeSI digits | ratio | relabelled digits | ratio | twin digits |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| A-NeSI digits | ratio | relabelled digits | ratio | twin digits "
+        "| largest weight difference to the twin |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
+        # the first record predates the check against the twin's weights
+        gap = r.get("largest_weight_difference_to_twin")
         lines.append(
             f"| {r['digits']} | {r['seed']} | {r['anesi_train_reading_accuracy']:.4f} | "
             f"{r['kept']:.4f} ({r['wrong_readings_kept']} / {r['wrong_readings']}) | "
             f"{r['anesi_digit_accuracy']:.4f} | {r['anesi_ratio']:.3f} | "
             f"{r['digit_accuracy']:.4f} | **{r['ratio']:.3f}** | "
-            f"{r['supervised_digit_accuracy']:.4f} |"
+            f"{r['supervised_digit_accuracy']:.4f} | {'-' if gap is None else f'{gap:.3g}'} |"
         )
     for n in sorted({r["digits"] for r in runs}):
         at_n = [r for r in runs if r["digits"] == n]
@@ -276,7 +279,7 @@ def anesi_relabel(record: dict) -> list[str]:
         lines.append(
             f"| {n} | {len(at_n)} seeds | | | | {statistics.fmean(ours):.3f} "
             f"({min(ours):.3f}..{max(ours):.3f}) | | **{statistics.fmean(again):.3f}** "
-            f"({min(again):.3f}..{max(again):.3f}) | |"
+            f"({min(again):.3f}..{max(again):.3f}) | | |"
         )
     return lines
 
